@@ -1,0 +1,25 @@
+/**
+ * @module invest: the shape of an INVEST analysis of a story.
+ */
+import { z } from "zod";
+
+/** Independent, Negotiable, Valuable, Estimable, Small, Testable. */
+export const investCriteria = ["I", "N", "V", "E", "S", "T"] as const;
+export const investCriterionSchema = z.enum(investCriteria);
+export type InvestCriterion = z.infer<typeof investCriterionSchema>;
+
+export const investWarningSchema = z.strictObject({
+  criterion: investCriterionSchema,
+  /** A stable identifier of the rule that found this, e.g. `missing-so-that`. */
+  rule: z.string(),
+  message: z.string(),
+  suggestion: z.string(),
+});
+export type InvestWarning = z.infer<typeof investWarningSchema>;
+
+export const investAnalysisSchema = z.strictObject({
+  score: z.number().int().min(0).max(100),
+  warnings: z.array(investWarningSchema),
+  source: z.enum(["rules", "ai"]),
+});
+export type InvestAnalysis = z.infer<typeof investAnalysisSchema>;

@@ -1,0 +1,82 @@
+/**
+ * @module project: a project bound to the repository its stories turn into pull requests for.
+ */
+import { z } from "zod";
+import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
+import { projectIdSchema } from "./ids.ts";
+
+export const repositoryProviders = ["github", "local"] as const;
+export const repositoryProviderSchema = z.enum(repositoryProviders);
+export type RepositoryProvider = z.infer<typeof repositoryProviderSchema>;
+
+/** GitHub's rule for user and organisation names; local repositories follow it too. */
+export const repositoryOwnerSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, "must be a GitHub-style owner name");
+
+/** GitHub's rule for repository names: letters, digits, `.`, `-`, `_`, and not `.` or `..`. */
+export const repositoryNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,100}$/, "must use only letters, digits, '.', '-' and '_' (at most 100)")
+  .refine((name) => name !== "." && name !== ".." && !name.endsWith(".git"), {
+    message: "must not be '.', '..' or end in '.git'",
+  });
+
+/** A branch name that is a valid git ref (the common subset of `git check-ref-format --branch`). */
+export const branchNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(isValidBranchName, "must be a valid git branch name");
+
+/** True when `name` is a branch name that `git check-ref-format --branch` accepts. */
+export function isValidBranchName(name: string): boolean {
+  if (name.length === 0 || name === "@" || name.startsWith("-")) return false;
+  if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".")) return false;
+  if (name.includes("..") || name.includes("//") || name.includes("@{")) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git forbids
+  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return false;
+  return name.split("/").every((part) => !part.startsWith(".") && !part.endsWith(".lock"));
+}
+
+export const repositoryInputSchema = z.strictObject({
+  provider: repositoryProviderSchema,
+  owner: repositoryOwnerSchema,
+  name: repositoryNameSchema,
+  defaultBranch: branchNameSchema.default("main"),
+});
+export type RepositoryInput = z.input<typeof repositoryInputSchema>;
+
+export const repositorySchema = repositoryInputSchema.extend({
+  defaultBranch: branchNameSchema,
+  /** Derived from provider, owner and name by the API; never accepted as input. */
+  cloneUrl: z.url(),
+});
+export type Repository = z.infer<typeof repositorySchema>;
+
+export const projectSchema = z.strictObject({
+  id: projectIdSchema,
+  name: line(200).min(1),
+  description: text(10_000),
+  repository: repositorySchema,
+  createdAt: isoDateTimeSchema,
+  updatedAt: isoDateTimeSchema,
+  version: versionSchema,
+});
+export type Project = z.infer<typeof projectSchema>;
+
+export const projectCreateSchema = z.strictObject({
+  name: line(200).min(1, "must not be empty"),
+  description: text(10_000).default(""),
+  repository: repositoryInputSchema,
+});
+export type ProjectCreate = z.input<typeof projectCreateSchema>;
+
+export const projectUpdateSchema = z.strictObject({
+  /** When given, the update applies only to this version (409 otherwise). */
+  version: versionSchema.optional(),
+  name: line(200).min(1, "must not be empty").optional(),
+  description: text(10_000).optional(),
+  repository: z.strictObject({ defaultBranch: branchNameSchema }).optional(),
+});
+export type ProjectUpdate = z.input<typeof projectUpdateSchema>;

@@ -1,0 +1,120 @@
+/**
+ * @module story: user stories, their acceptance tests and their dependencies.
+ */
+import { z } from "zod";
+import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
+import { acceptanceTestIdSchema, projectIdSchema, storyIdSchema } from "./ids.ts";
+
+export const storyStatuses = ["Draft", "Ready", "In Progress", "Blocked", "Done"] as const;
+export const storyStatusSchema = z.enum(storyStatuses);
+export type StoryStatus = z.infer<typeof storyStatusSchema>;
+
+export const acceptanceTestStatuses = ["Draft", "Ready", "Pass", "Fail"] as const;
+export const acceptanceTestStatusSchema = z.enum(acceptanceTestStatuses);
+export type AcceptanceTestStatus = z.infer<typeof acceptanceTestStatusSchema>;
+
+/** Points are stored as given; INVEST flags values outside 1-8 rather than rejecting them. */
+export const storyPointsSchema = z.number().int().min(0).max(100).nullable();
+const componentsSchema = z.array(line(60).min(1)).max(20);
+const stepsSchema = z.array(line(1_000).min(1)).max(30);
+
+export const storySchema = z.strictObject({
+  id: storyIdSchema,
+  projectId: projectIdSchema,
+  parentId: storyIdSchema.nullable(),
+  title: line(200).min(1),
+  asA: line(500),
+  iWant: text(2_000),
+  soThat: text(2_000),
+  description: text(20_000),
+  components: componentsSchema,
+  storyPoints: storyPointsSchema,
+  assignee: line(200),
+  status: storyStatusSchema,
+  createdAt: isoDateTimeSchema,
+  updatedAt: isoDateTimeSchema,
+  version: versionSchema,
+});
+export type Story = z.infer<typeof storySchema>;
+
+export const storyCreateSchema = z.strictObject({
+  parentId: storyIdSchema.nullable().default(null),
+  title: line(200).min(1, "must not be empty"),
+  asA: line(500).default(""),
+  iWant: text(2_000).default(""),
+  soThat: text(2_000).default(""),
+  description: text(20_000).default(""),
+  components: componentsSchema.default([]),
+  storyPoints: storyPointsSchema.default(null),
+  assignee: line(200).default(""),
+  status: storyStatusSchema.default("Draft"),
+});
+export type StoryCreate = z.input<typeof storyCreateSchema>;
+
+export const storyUpdateSchema = z.strictObject({
+  /** The version the client last read; a stale one is a conflict (409). */
+  version: versionSchema,
+  parentId: storyIdSchema.nullable().optional(),
+  title: line(200).min(1, "must not be empty").optional(),
+  asA: line(500).optional(),
+  iWant: text(2_000).optional(),
+  soThat: text(2_000).optional(),
+  description: text(20_000).optional(),
+  components: componentsSchema.optional(),
+  storyPoints: storyPointsSchema.optional(),
+  assignee: line(200).optional(),
+  status: storyStatusSchema.optional(),
+});
+export type StoryUpdate = z.input<typeof storyUpdateSchema>;
+
+export const acceptanceTestSchema = z.strictObject({
+  id: acceptanceTestIdSchema,
+  storyId: storyIdSchema,
+  title: line(200).min(1),
+  given: stepsSchema,
+  when: stepsSchema,
+  then: stepsSchema,
+  status: acceptanceTestStatusSchema,
+  createdAt: isoDateTimeSchema,
+  updatedAt: isoDateTimeSchema,
+  version: versionSchema,
+});
+export type AcceptanceTest = z.infer<typeof acceptanceTestSchema>;
+
+export const acceptanceTestCreateSchema = z.strictObject({
+  title: line(200).min(1, "must not be empty"),
+  given: stepsSchema.min(1, "needs at least one Given step"),
+  when: stepsSchema.min(1, "needs at least one When step"),
+  then: stepsSchema.min(1, "needs at least one Then step"),
+  status: acceptanceTestStatusSchema.default("Draft"),
+});
+export type AcceptanceTestCreate = z.input<typeof acceptanceTestCreateSchema>;
+
+export const acceptanceTestUpdateSchema = z.strictObject({
+  /** When given, the update applies only to this version (409 otherwise). */
+  version: versionSchema.optional(),
+  title: line(200).min(1, "must not be empty").optional(),
+  given: stepsSchema.min(1, "needs at least one Given step").optional(),
+  when: stepsSchema.min(1, "needs at least one When step").optional(),
+  then: stepsSchema.min(1, "needs at least one Then step").optional(),
+  status: acceptanceTestStatusSchema.optional(),
+});
+export type AcceptanceTestUpdate = z.input<typeof acceptanceTestUpdateSchema>;
+
+/** Story `storyId` depends on story `dependsOnId`: it should not start before that one is done. */
+export const dependencySchema = z.strictObject({
+  storyId: storyIdSchema,
+  dependsOnId: storyIdSchema,
+  createdAt: isoDateTimeSchema,
+});
+export type Dependency = z.infer<typeof dependencySchema>;
+
+export const dependencyCreateSchema = z.strictObject({ dependsOnId: storyIdSchema });
+export type DependencyCreate = z.input<typeof dependencyCreateSchema>;
+
+/** A story as the API returns it: with its acceptance tests and the ids it depends on. */
+export const storyDetailSchema = storySchema.extend({
+  acceptanceTests: z.array(acceptanceTestSchema),
+  dependsOn: z.array(storyIdSchema),
+});
+export type StoryDetail = z.infer<typeof storyDetailSchema>;

@@ -1,0 +1,118 @@
+/**
+ * @module task: code-generation tasks and the events that record their life.
+ */
+import { z } from "zod";
+import { isoDateTimeSchema } from "./common.ts";
+import { projectIdSchema, storyIdSchema, taskIdSchema } from "./ids.ts";
+import { branchNameSchema } from "./project.ts";
+
+export const taskStatuses = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
+export const taskStatusSchema = z.enum(taskStatuses);
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+
+/** The agents a worker can run (PRODUCT.md §5); `command:<cmd>` runs any shell command. */
+export const agentNameSchema = z.union([
+  z.enum(["scaffold", "kiro", "claude", "codex", "aider"]),
+  z.templateLiteral(["command:", z.string().min(1)]),
+]);
+export type AgentName = z.infer<typeof agentNameSchema>;
+
+/** Stable, machine-readable reasons a task failed. */
+export const taskErrorCodes = [
+  "lease_expired",
+  "agent_failed",
+  "agent_timeout",
+  "agent_idle_timeout",
+  "agent_not_found",
+  "git_failed",
+  "push_rejected",
+  "forge_failed",
+  "nothing_to_commit",
+  "pull_request_closed",
+  "worker_error",
+] as const;
+export const taskErrorCodeSchema = z.enum(taskErrorCodes);
+export type TaskErrorCode = z.infer<typeof taskErrorCodeSchema>;
+
+export const taskErrorSchema = z.strictObject({
+  code: taskErrorCodeSchema,
+  message: z.string().max(4_000),
+});
+export type TaskError = z.infer<typeof taskErrorSchema>;
+
+export const pullRequestRefSchema = z.strictObject({
+  number: z.number().int().min(1),
+  url: z.url(),
+});
+export type PullRequestRef = z.infer<typeof pullRequestRefSchema>;
+
+export const codeGenerationTaskSchema = z.strictObject({
+  id: taskIdSchema,
+  projectId: projectIdSchema,
+  storyId: storyIdSchema,
+  status: taskStatusSchema,
+  /** Set while a running task waits for its worker to stop the agent. */
+  cancelRequested: z.boolean(),
+  /** 1 for the first run; the reconciler adds one each time it takes back an expired lease. */
+  attempt: z.number().int().min(1),
+  maxAttempts: z.number().int().min(1).max(10),
+  agent: agentNameSchema,
+  branch: branchNameSchema,
+  pullRequest: pullRequestRefSchema,
+  /** The task this one retries, when it was made by a retry. */
+  retryOf: taskIdSchema.nullable(),
+  leaseOwner: z.string().nullable(),
+  leaseExpiresAt: isoDateTimeSchema.nullable(),
+  createdAt: isoDateTimeSchema,
+  updatedAt: isoDateTimeSchema,
+  startedAt: isoDateTimeSchema.nullable(),
+  finishedAt: isoDateTimeSchema.nullable(),
+  error: taskErrorSchema.nullable(),
+  commit: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .nullable(),
+});
+export type CodeGenerationTask = z.infer<typeof codeGenerationTaskSchema>;
+
+export const codeGenerationCreateSchema = z.strictObject({
+  /** Which agent runs the task; the worker's default when absent. */
+  agent: agentNameSchema.optional(),
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+});
+export type CodeGenerationCreate = z.input<typeof codeGenerationCreateSchema>;
+
+export const taskEventTypes = [
+  "task.queued",
+  "task.claimed",
+  "task.heartbeat_lost",
+  "task.lease_expired",
+  "task.released",
+  "task.cancel_requested",
+  "task.cancelled",
+  "task.succeeded",
+  "task.failed",
+  "task.timed_out",
+  "task.retried",
+  "pull_request.opened",
+  "pull_request.merged",
+  "pull_request.closed",
+  "agent.started",
+  "agent.output",
+  "agent.exited",
+  "git.committed",
+  "git.pushed",
+  "log",
+] as const;
+export const taskEventTypeSchema = z.enum(taskEventTypes);
+export type TaskEventType = z.infer<typeof taskEventTypeSchema>;
+
+export const taskEventSchema = z.strictObject({
+  taskId: taskIdSchema,
+  /** 1, 2, 3, ... per task, with no gaps: clients resume with `?after=seq`. */
+  seq: z.number().int().min(1),
+  at: isoDateTimeSchema,
+  type: taskEventTypeSchema,
+  data: z.record(z.string(), z.unknown()),
+});
+export type TaskEvent = z.infer<typeof taskEventSchema>;
