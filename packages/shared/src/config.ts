@@ -26,12 +26,18 @@ export function parseConfig<S extends z.ZodType>(
   source: Record<string, string | undefined>,
   processName = "this process",
 ): z.infer<S> {
-  const result = schema.safeParse(source);
+  // An empty variable (`PORT=` in an env file) is not set: its default applies, rather than a
+  // coercion turning "" into 0 or an empty string passing as a value.
+  const set = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = schema.safeParse(set);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.map(String).join(".") || "(configuration)";
     const given = issue.path.length > 0 ? source[String(issue.path[0])] : undefined;
-    const message = given === undefined || given === "" ? `is required but not set (${issue.message})` : issue.message;
+    const notSet = issue.path.length > 0 && (given === undefined || given === "");
+    const message = notSet ? `is required but not set (${issue.message})` : issue.message;
     return { variable, message };
   });
   const lines = problems.map((p) => `  ${p.variable}: ${p.message}`);

@@ -33,7 +33,10 @@ export function idSchema(kind: IdKind) {
   const prefix = idPrefixes[kind];
   return z
     .string()
-    .regex(new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`), `must be a ${kind} id like ${prefix}_01jdq3m1k9x7v2b8c4n5r6t0yz`);
+    .regex(
+      new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`),
+      `must be a ${kind} id like ${prefix}_01jdq3m1k9x7v2b8c4n5r6t0yz`,
+    );
 }
 
 export const projectIdSchema = idSchema("project");

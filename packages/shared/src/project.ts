@@ -31,7 +31,8 @@ export const branchNameSchema = z
 
 /** True when `name` is a branch name that `git check-ref-format --branch` accepts. */
 export function isValidBranchName(name: string): boolean {
-  if (name.length === 0 || name === "@" || name.startsWith("-")) return false;
+  // git reserves `HEAD` (`git check-ref-format --branch HEAD` fails); `@` is its shorthand.
+  if (name.length === 0 || name === "@" || name === "HEAD" || name.startsWith("-")) return false;
   if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".")) return false;
   if (name.includes("..") || name.includes("//") || name.includes("@{")) return false;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git forbids

@@ -109,7 +109,15 @@ export const tableSpecs = {
   },
 } as const satisfies Record<string, TableSpec>;
 
-export type TableLogicalName = "projects" | "stories" | "tasks" | "taskEvents" | "tokens" | "idempotency" | "workers" | "pullRequests";
+export type TableLogicalName =
+  | "projects"
+  | "stories"
+  | "tasks"
+  | "taskEvents"
+  | "tokens"
+  | "idempotency"
+  | "workers"
+  | "pullRequests";
 
 export const tableLogicalNames = Object.keys(tableSpecs) as TableLogicalName[];
 
@@ -133,8 +141,7 @@ export function tableName(environment: string, logical: TableLogicalName): strin
 
 /** Every table's physical name in an environment, keyed by logical name. */
 export function tableNames(environment: string): Record<TableLogicalName, string> {
-  return Object.fromEntries(tableLogicalNames.map((logical) => [logical, tableName(environment, logical)])) as Record<
-    TableLogicalName,
-    string
-  >;
+  return Object.fromEntries(
+    tableLogicalNames.map((logical) => [logical, tableName(environment, logical)]),
+  ) as Record<TableLogicalName, string>;
 }

@@ -3,7 +3,12 @@
  */
 import type { CodeGenerationTask, TaskErrorCode, TaskEventType, TaskStatus } from "./task.ts";
 
-export const terminalTaskStatuses = ["succeeded", "failed", "cancelled", "timed_out"] as const satisfies readonly TaskStatus[];
+export const terminalTaskStatuses = [
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const satisfies readonly TaskStatus[];
 
 /** What can happen to a task. Each action is valid only from some states. */
 export const taskActions = [
@@ -56,7 +61,11 @@ export function canRetryTask(status: TaskStatus): boolean {
  */
 export function decideTaskTransition(task: TaskState, action: TaskAction): TaskTransitionResult {
   const { status: from, attempt, cancelRequested } = task;
-  const to = (status: TaskStatus, event: TaskEventType, extra: Partial<TaskTransition> = {}): TaskTransitionResult => ({
+  const to = (
+    status: TaskStatus,
+    event: TaskEventType,
+    extra: Partial<TaskTransition> = {},
+  ): TaskTransitionResult => ({
     ok: true,
     from,
     to: status,
@@ -67,17 +76,22 @@ export function decideTaskTransition(task: TaskState, action: TaskAction): TaskT
   });
   const refuse = (reason: string): TaskTransitionResult => ({ ok: false, from, action, reason });
 
-  if (isTerminalTaskStatus(from)) return refuse(`the task is ${from}, which is final; retry it to run it again`);
+  if (isTerminalTaskStatus(from))
+    return refuse(`the task is ${from}, which is final; retry it to run it again`);
 
   switch (action) {
     case "claim":
       return from === "queued" ? to("running", "task.claimed") : refuse("only a queued task can be claimed");
     case "succeed":
-      return from === "running" ? to("succeeded", "task.succeeded") : refuse("only a running task can succeed");
+      return from === "running"
+        ? to("succeeded", "task.succeeded")
+        : refuse("only a running task can succeed");
     case "fail":
       return from === "running" ? to("failed", "task.failed") : refuse("only a running task can fail");
     case "time_out":
-      return from === "running" ? to("timed_out", "task.timed_out") : refuse("only a running task can time out");
+      return from === "running"
+        ? to("timed_out", "task.timed_out")
+        : refuse("only a running task can time out");
     case "expire_lease":
       if (from !== "running") return refuse("only a running task holds a lease");
       if (cancelRequested) return to("cancelled", "task.cancelled");

@@ -1,0 +1,38 @@
+/**
+ * @module main: dispatches `aipm <verb> [args]` to its command, with help for every verb.
+ */
+import { type CliIo, type Command, commandHelp } from "./commands.ts";
+
+function overview(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return `aipm: the AIPM command line\n\nUsage: aipm <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'aipm <command> --help' for a command's options and an example.\n`;
+}
+
+/**
+ * Runs the command line and resolves to an exit code; never calls `process.exit` itself.
+ *
+ * @example await runCli(["health-check", "--help"], commands, io) // 0, help printed
+ */
+export async function runCli(
+  argv: readonly string[],
+  commands: readonly Command[],
+  io: CliIo,
+): Promise<number> {
+  const [verb, ...args] = argv;
+  if (verb === undefined || verb === "help" || verb === "--help" || verb === "-h") {
+    const topic = verb === "help" ? commands.find((command) => command.name === args[0]) : undefined;
+    io.out(topic ? commandHelp(topic) : overview(commands));
+    return 0;
+  }
+  const command = commands.find((candidate) => candidate.name === verb);
+  if (!command) {
+    io.err(`aipm: unknown command '${verb}'. Run 'aipm --help' to see the commands.\n`);
+    return 2;
+  }
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(commandHelp(command));
+    return 0;
+  }
+  return command.run(args, io);
+}
