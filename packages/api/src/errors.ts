@@ -1,0 +1,89 @@
+/**
+ * @module errors: the API's one error type, rendered as an RFC 9457 problem document.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+const titles: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+/** Every failure the API reports. `detail` says what happened and, where it can, how to fix it. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly detail: string,
+    readonly options: { type?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+  }
+
+  static badRequest(detail: string, errors?: FieldError[]) {
+    return new ApiError(400, detail, { type: "validation", ...(errors ? { errors } : {}) });
+  }
+  static unauthorized(detail: string) {
+    return new ApiError(401, detail, { type: "unauthorized", headers: { "WWW-Authenticate": 'Bearer realm="aipm"' } });
+  }
+  static forbidden(detail: string) {
+    return new ApiError(403, detail, { type: "forbidden" });
+  }
+  static notFound(detail: string) {
+    return new ApiError(404, detail, { type: "not-found" });
+  }
+  static conflict(detail: string, type = "conflict") {
+    return new ApiError(409, detail, { type });
+  }
+}
+
+/** Field errors from a zod failure, with dotted paths (`given.0`). */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+    const path = issue.path.map(String).join(".");
+    const message = keys.length > 0 ? `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => `'${k}'`).join(", ")}` : issue.message;
+    return { path: path || "(body)", message };
+  });
+}
+
+export function problemResponse(c: Context, error: ApiError): Response {
+  const body = {
+    type: `https://aipm.dev/problems/${error.options.type ?? "error"}`,
+    title: titles[error.status] ?? "Error",
+    status: error.status,
+    detail: error.detail,
+    ...(error.options.errors ? { errors: error.options.errors } : {}),
+  };
+  for (const [name, value] of Object.entries(error.options.headers ?? {})) c.header(name, value);
+  return c.body(JSON.stringify(body), error.status, { "Content-Type": "application/problem+json" });
+}
+
+/** The app's `onError`: every thrown error becomes a problem document; unknown ones a logged 500. */
+export function toProblem(error: Error, c: Context, log: (message: string, error: unknown) => void): Response {
+  if (error instanceof ApiError) return problemResponse(c, error);
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    const detail = status === 400 && /JSON/i.test(error.message) ? "The request body is not valid JSON." : error.message;
+    return problemResponse(c, new ApiError(status, detail || titles[status] || "Request failed"));
+  }
+  log("unhandled error", error);
+  return problemResponse(c, new ApiError(500, "Something went wrong on our side. Try again; if it persists, check the API's logs."));
+}

@@ -1,0 +1,106 @@
+/**
+ * @module dynamo: the DynamoDB client and table creation from the shared table specs.
+ */
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type TableLogicalName, type TableSpec, tableLogicalNames, tableNames, tableSpecs } from "@aipm/shared";
+
+export interface DynamoOptions {
+  /** A local DynamoDB-compatible endpoint; absent in AWS. */
+  endpoint?: string;
+  region: string;
+}
+
+export interface Dynamo {
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  tables: Record<TableLogicalName, string>;
+}
+
+/**
+ * A document client bound to an environment's tables.
+ *
+ * @example const dynamo = createDynamo({ region: "us-east-1" }, "dev");
+ */
+export function createDynamo(options: DynamoOptions, environment: string): Dynamo {
+  const client = new DynamoDBClient({
+    region: options.region,
+    ...(options.endpoint
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      : {}),
+  });
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return { client, doc, tables: tableNames(environment) };
+}
+
+function createTableInput(spec: TableSpec, name: string): CreateTableCommandInput {
+  const keys = [
+    spec.hashKey,
+    ...(spec.rangeKey ? [spec.rangeKey] : []),
+    ...spec.globalSecondaryIndexes.flatMap((index) => [index.hashKey, ...(index.rangeKey ? [index.rangeKey] : [])]),
+  ];
+  const attributes = [...new Map(keys.map((key) => [key.name, key])).values()];
+  const keySchema = (hash: string, range?: string) => [
+    { AttributeName: hash, KeyType: "HASH" as const },
+    ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
+  ];
+  return {
+    TableName: name,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    KeySchema: keySchema(spec.hashKey.name, spec.rangeKey?.name),
+    ...(spec.globalSecondaryIndexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: spec.globalSecondaryIndexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: keySchema(index.hashKey.name, index.rangeKey?.name),
+            Projection: { ProjectionType: "ALL" },
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Creates every missing table of the environment from the shared specs and waits until each is
+ * active. For the local store and tests; in AWS, Pulumi owns the tables.
+ */
+export async function ensureTables(dynamo: Dynamo): Promise<void> {
+  await Promise.all(
+    tableLogicalNames.map(async (logical) => {
+      const spec: TableSpec = tableSpecs[logical];
+      const name = dynamo.tables[logical];
+      try {
+        await dynamo.client.send(new CreateTableCommand(createTableInput(spec, name)));
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      for (let i = 0; i < 200; i++) {
+        const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: name }));
+        if (Table?.TableStatus === "ACTIVE") break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (spec.ttlAttribute) {
+        await dynamo.client
+          .send(
+            new UpdateTimeToLiveCommand({
+              TableName: name,
+              TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+            }),
+          )
+          .catch(() => {
+            // Local DynamoDB-compatible servers may not implement TTL; expiry is then best effort.
+          });
+      }
+    }),
+  );
+}

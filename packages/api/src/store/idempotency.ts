@@ -1,0 +1,66 @@
+/**
+ * @module idempotency: remembered responses for requests that carry an `Idempotency-Key`.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Dynamo } from "./dynamo.ts";
+
+export interface RememberedResponse {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+export type IdempotencyEntry =
+  | { state: "in_progress"; fingerprint: string }
+  | { state: "done"; fingerprint: string; response: RememberedResponse };
+
+export interface IdempotencyStore {
+  /** Claims the key; returns the existing entry instead when the key was already used. */
+  begin(key: string, fingerprint: string, ttlSeconds: number): Promise<IdempotencyEntry | null>;
+  complete(key: string, response: RememberedResponse): Promise<void>;
+  /** Forgets the key, so that a request that failed on our side can be tried again. */
+  abandon(key: string): Promise<void>;
+}
+
+export function dynamoIdempotencyStore(dynamo: Dynamo, now: () => number = Date.now): IdempotencyStore {
+  const TableName = dynamo.tables.idempotency;
+  return {
+    async begin(key, fingerprint, ttlSeconds) {
+      const expiresAt = Math.floor(now() / 1000) + ttlSeconds;
+      try {
+        await dynamo.doc.send(
+          new PutCommand({
+            TableName,
+            Item: { pk: key, state: "in_progress", fingerprint, expiresAt },
+            // An entry whose TTL passed may still be there until DynamoDB sweeps it.
+            ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
+            ExpressionAttributeValues: { ":now": Math.floor(now() / 1000) },
+          }),
+        );
+        return null;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const { Item } = await dynamo.doc.send(new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }));
+      if (!Item) return this.begin(key, fingerprint, ttlSeconds);
+      return Item.state === "done"
+        ? { state: "done", fingerprint: String(Item.fingerprint), response: Item.response as RememberedResponse }
+        : { state: "in_progress", fingerprint: String(Item.fingerprint) };
+    },
+    async complete(key, response) {
+      await dynamo.doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: key },
+          UpdateExpression: "SET #state = :done, #response = :response",
+          ExpressionAttributeNames: { "#state": "state", "#response": "response" },
+          ExpressionAttributeValues: { ":done": "done", ":response": response },
+        }),
+      );
+    },
+    async abandon(key) {
+      await dynamo.doc.send(new DeleteCommand({ TableName, Key: { pk: key } }));
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * @module projects: where projects are kept. One partition holds them all, so listing is a Query.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Project } from "@aipm/shared";
+import { ApiError } from "../errors.ts";
+import type { Dynamo } from "./dynamo.ts";
+
+/** A project as stored: the clone URL is derived when it is read, never kept. */
+export type StoredProject = Omit<Project, "repository"> & { repository: Omit<Project["repository"], "cloneUrl"> };
+
+export interface ProjectChanges {
+  name?: string;
+  description?: string;
+  defaultBranch?: string;
+}
+
+export interface ProjectStore {
+  list(): Promise<StoredProject[]>;
+  get(id: string): Promise<StoredProject | null>;
+  create(project: StoredProject): Promise<void>;
+  /** Applies changes; with `expectedVersion`, only to that version (409 otherwise). */
+  update(id: string, changes: ProjectChanges, now: string, expectedVersion?: number): Promise<StoredProject>;
+  delete(id: string): Promise<void>;
+}
+
+const PARTITION = "PROJECTS";
+
+function fromItem(item: Record<string, unknown>): StoredProject {
+  const { pk: _pk, sk: _sk, ...project } = item;
+  return project as StoredProject;
+}
+
+export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
+  const TableName = dynamo.tables.projects;
+  return {
+    async list() {
+      const projects: StoredProject[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo.doc.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": PARTITION },
+            ExclusiveStartKey,
+          }),
+        );
+        projects.push(...(page.Items ?? []).map(fromItem));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return projects;
+    },
+
+    async get(id) {
+      const { Item } = await dynamo.doc.send(
+        new GetCommand({ TableName, Key: { pk: PARTITION, sk: id }, ConsistentRead: true }),
+      );
+      return Item ? fromItem(Item) : null;
+    },
+
+    async create(project) {
+      await dynamo.doc.send(
+        new PutCommand({
+          TableName,
+          Item: { pk: PARTITION, sk: project.id, ...project },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    },
+
+    async update(id, changes, now, expectedVersion) {
+      const names: Record<string, string> = { "#version": "version", "#updatedAt": "updatedAt" };
+      const values: Record<string, unknown> = { ":one": 1, ":now": now };
+      const sets = ["#updatedAt = :now"];
+      if (changes.name !== undefined) {
+        names["#name"] = "name";
+        values[":name"] = changes.name;
+        sets.push("#name = :name");
+      }
+      if (changes.description !== undefined) {
+        names["#description"] = "description";
+        values[":description"] = changes.description;
+        sets.push("#description = :description");
+      }
+      if (changes.defaultBranch !== undefined) {
+        names["#repository"] = "repository";
+        names["#defaultBranch"] = "defaultBranch";
+        values[":defaultBranch"] = changes.defaultBranch;
+        sets.push("#repository.#defaultBranch = :defaultBranch");
+      }
+      let condition = "attribute_exists(pk)";
+      if (expectedVersion !== undefined) {
+        values[":expected"] = expectedVersion;
+        condition += " AND #version = :expected";
+      }
+      try {
+        const { Attributes } = await dynamo.doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: PARTITION, sk: id },
+            UpdateExpression: `SET ${sets.join(", ")} ADD #version :one`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: "ALL_NEW",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        return fromItem(Attributes ?? {});
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          if (!error.Item) throw ApiError.notFound(`Project ${id} does not exist.`);
+          throw ApiError.conflict(
+            `Project ${id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,
+            "stale-version",
+          );
+        }
+        throw error;
+      }
+    },
+
+    async delete(id) {
+      await dynamo.doc.send(new DeleteCommand({ TableName, Key: { pk: PARTITION, sk: id } }));
+    },
+  };
+}
