@@ -1,22 +1,77 @@
 /**
  * @module app: the AIPM HTTP API as one Hono app, shared by the Lambda and Node entry points.
  */
-import { Hono } from "hono";
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { AppDeps } from "./deps.ts";
+import { ApiError, problemResponse, toProblem } from "./errors.ts";
+import { auth } from "./middleware/auth/index.ts";
+import { acceptanceTestRoutes } from "./routes/acceptance-tests.ts";
+import { dependencyRoutes } from "./routes/dependencies.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { projectRoutes } from "./routes/projects.ts";
+import { createRouter } from "./routes/router.ts";
+import { storyRoutes } from "./routes/stories.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 
-export interface AppOptions {
-  version: string;
-  commit: string;
-}
+/** The largest request body the API accepts. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Routes that need no token (the GitHub webhook authenticates with its signature). */
+const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/github"]);
 
 /**
- * Builds the app.
+ * Builds the app from its dependencies.
  *
- * @example const app = createApp({ version: "0.1.0", commit: "abc1234" });
+ * @example const app = createApp(deps); serve({ fetch: app.fetch, port: 4000 });
  */
-export function createApp(options: AppOptions) {
-  const app = new Hono();
-  app.get("/health", (c) =>
-    c.json({ status: "ok", version: options.version, commit: options.commit, checks: {} }),
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+  app.onError((error, c) => toProblem(error, c, (message, cause) => deps.log.error(message, { error: String(cause) })));
+  app.notFound((c) => problemResponse(c, ApiError.notFound(`There is no route ${c.req.method} ${c.req.path}.`)));
+
+  app.use(
+    "/api/*",
+    cors({
+      origin: (origin) => (deps.webOrigins.includes(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
+      exposeHeaders: ["Idempotent-Replayed"],
+      maxAge: 600,
+    }),
   );
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, { type: "too-large" });
+      },
+    }),
+  );
+  const authenticate = auth({ tokens: deps.tokens, adminTokenHash: deps.adminTokenHash });
+  app.use("/api/*", (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+
+  app.route("/", healthRoutes(deps));
+  app.route("/", projectRoutes(deps));
+  app.route("/", storyRoutes(deps));
+  app.route("/", acceptanceTestRoutes(deps));
+  app.route("/", dependencyRoutes(deps));
+  app.route("/", tokenRoutes(deps));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "AIPM API",
+      version: deps.version,
+      description: "Stories with acceptance tests in, pull requests out. Every /api route needs a bearer token.",
+    },
+    security: [{ bearer: [] }],
+  });
+  app.get("/api/docs", swaggerUI({ url: "/api/openapi.json", title: "AIPM API" }));
   return app;
 }
+
+export type App = ReturnType<typeof createApp>;

@@ -27,18 +27,18 @@ export const ProblemSchema = z
   })
   .openapi("Problem");
 
-export const ProjectSchema = projectSchema.openapi("Project");
-export const ProjectCreateSchema = projectCreateSchema.openapi("ProjectCreate");
-export const ProjectUpdateSchema = projectUpdateSchema.openapi("ProjectUpdate");
-export const StoryDetailSchema = storyDetailSchema.openapi("Story");
-export const StoryCreateSchema = storyCreateSchema.openapi("StoryCreate");
-export const StoryUpdateSchema = storyUpdateSchema.openapi("StoryUpdate");
-export const AcceptanceTestSchema = acceptanceTestSchema.openapi("AcceptanceTest");
-export const AcceptanceTestCreateSchema = acceptanceTestCreateSchema.openapi("AcceptanceTestCreate");
-export const AcceptanceTestUpdateSchema = acceptanceTestUpdateSchema.openapi("AcceptanceTestUpdate");
-export const DependencySchema = dependencySchema.openapi("Dependency");
-export const DependencyCreateSchema = dependencyCreateSchema.openapi("DependencyCreate");
-export const InvestAnalysisSchema = investAnalysisSchema.openapi("InvestAnalysis");
+export const ProjectSchema = projectSchema.meta({ id: "Project" });
+export const ProjectCreateSchema = projectCreateSchema.meta({ id: "ProjectCreate" });
+export const ProjectUpdateSchema = projectUpdateSchema.meta({ id: "ProjectUpdate" });
+export const StoryDetailSchema = storyDetailSchema.meta({ id: "Story" });
+export const StoryCreateSchema = storyCreateSchema.meta({ id: "StoryCreate" });
+export const StoryUpdateSchema = storyUpdateSchema.meta({ id: "StoryUpdate" });
+export const AcceptanceTestSchema = acceptanceTestSchema.meta({ id: "AcceptanceTest" });
+export const AcceptanceTestCreateSchema = acceptanceTestCreateSchema.meta({ id: "AcceptanceTestCreate" });
+export const AcceptanceTestUpdateSchema = acceptanceTestUpdateSchema.meta({ id: "AcceptanceTestUpdate" });
+export const DependencySchema = dependencySchema.meta({ id: "Dependency" });
+export const DependencyCreateSchema = dependencyCreateSchema.meta({ id: "DependencyCreate" });
+export const InvestAnalysisSchema = investAnalysisSchema.meta({ id: "InvestAnalysis" });
 
 const problem = (description: string) => ({
   description,

@@ -41,6 +41,8 @@ export interface StoryStore {
   updateStory(current: StoryRecord, changes: StoryChanges, now: string, structureVersion?: number): Promise<Story>;
   /** Deletes stories (children before parents), their tests and every dependency touching them. */
   deleteStories(projectId: string, stories: readonly StoryRecord[], contents: ProjectContents): Promise<void>;
+  /** Deletes every story, test and dependency of a project, and its structure record. */
+  deleteProjectContents(projectId: string, contents: ProjectContents): Promise<void>;
   readStructureVersion(projectId: string): Promise<number>;
   getAcceptanceTest(testId: string): Promise<AcceptanceTest | null>;
   createAcceptanceTest(projectId: string, test: AcceptanceTest): Promise<void>;
@@ -106,6 +108,15 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;
+  }
+
+  /** Runs operations as transactions of at most 100 items, in order. */
+  async function transactInChunks(operations: readonly Item[]): Promise<void> {
+    for (let start = 0; start < operations.length; start += TRANSACTION_LIMIT) {
+      await dynamo.doc.send(
+        new TransactWriteCommand({ TransactItems: operations.slice(start, start + TRANSACTION_LIMIT) as never }),
+      );
+    }
   }
 
   const bumpStructure = (projectId: string, seen: number) => ({
@@ -265,15 +276,21 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
       const root = records[0]?.story;
       if (root?.parentId && !deleted.has(root.parentId)) operations.push(adjustChildCount(projectId, root.parentId, -1));
       try {
-        for (let start = 0; start < operations.length; start += TRANSACTION_LIMIT) {
-          await dynamo.doc.send(
-            new TransactWriteCommand({ TransactItems: operations.slice(start, start + TRANSACTION_LIMIT) as never }),
-          );
-        }
+        await transactInChunks(operations);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         throw ApiError.conflict("The story tree changed while it was being deleted. Reload and try again.");
       }
+    },
+
+    async deleteProjectContents(projectId, contents) {
+      const keys = [
+        ...contents.acceptanceTests.map((test) => testKey(test.storyId, test.id)),
+        ...contents.dependencies.map((dependency) => dependencyKey(dependency.storyId, dependency.dependsOnId)),
+        ...contents.stories.map((story) => storyKey(story.id)),
+        META,
+      ];
+      await transactInChunks(keys.map((sk) => ({ Delete: { TableName, Key: { pk: projectId, sk } } })));
     },
 
     async getAcceptanceTest(testId) {

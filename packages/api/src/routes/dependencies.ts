@@ -1,0 +1,111 @@
+/**
+ * @module routes/dependencies: "story A depends on story B", without cycles; and INVEST analysis.
+ */
+import { analyzeInvest, type Dependency, storyIdSchema, wouldCreateDependencyCycle } from "@aipm/shared";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "../deps.ts";
+import { ApiError } from "../errors.ts";
+import { createRouter } from "./router.ts";
+import {
+  commonProblems,
+  conflict,
+  DependencyCreateSchema,
+  DependencySchema,
+  InvestAnalysisSchema,
+  jsonBody,
+  jsonResponse,
+  notFound,
+} from "./schemas.ts";
+import { loadStory } from "./stories.ts";
+
+const storyParams = z.object({ storyId: storyIdSchema });
+
+export function dependencyRoutes(deps: AppDeps) {
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/stories/{storyId}/dependencies",
+      tags: ["dependencies"],
+      summary: "Make the story depend on another story of the same project",
+      request: { params: storyParams, body: jsonBody(DependencyCreateSchema) },
+      responses: {
+        201: jsonResponse(DependencySchema, "The new dependency"),
+        200: jsonResponse(DependencySchema, "The dependency already existed"),
+        ...commonProblems,
+        ...notFound,
+        ...conflict("The dependency would create a cycle"),
+      },
+    }),
+    async (c) => {
+      const { storyId } = c.req.valid("param");
+      const { dependsOnId } = c.req.valid("json");
+      const record = await loadStory(deps, c.get("principal"), storyId);
+      const projectId = record.story.projectId;
+      const existing = record.dependencies.find((dependency) => dependency.dependsOnId === dependsOnId);
+      if (existing) return c.json(existing, 200);
+      if (dependsOnId === storyId) throw ApiError.conflict("A story cannot depend on itself.", "cycle");
+      const [contents, structureVersion] = await Promise.all([
+        deps.stories.readProject(projectId),
+        deps.stories.readStructureVersion(projectId),
+      ]);
+      if (!contents.stories.some((story) => story.id === dependsOnId)) {
+        throw ApiError.badRequest(`Story ${dependsOnId} is not a story of this story's project.`, [
+          { path: "dependsOnId", message: "must be a story of the same project" },
+        ]);
+      }
+      if (wouldCreateDependencyCycle(contents.dependencies, storyId, dependsOnId)) {
+        throw ApiError.conflict(
+          `Story ${dependsOnId} already depends, directly or through others, on story ${storyId}; this dependency would create a cycle.`,
+          "cycle",
+        );
+      }
+      const dependency: Dependency = { storyId, dependsOnId, createdAt: deps.now().toISOString() };
+      await deps.stories.addDependency(projectId, dependency, structureVersion);
+      return c.json(dependency, 201);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/stories/{storyId}/dependencies/{dependsOnId}",
+      tags: ["dependencies"],
+      summary: "Remove a dependency",
+      request: { params: z.object({ storyId: storyIdSchema, dependsOnId: storyIdSchema }) },
+      responses: { 204: { description: "Removed" }, ...commonProblems, ...notFound },
+    }),
+    async (c) => {
+      const { storyId, dependsOnId } = c.req.valid("param");
+      const record = await loadStory(deps, c.get("principal"), storyId);
+      if (!(await deps.stories.deleteDependency(record.story.projectId, storyId, dependsOnId))) {
+        throw ApiError.notFound(`Story ${storyId} does not depend on story ${dependsOnId}.`);
+      }
+      return c.body(null, 204);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/stories/{storyId}/invest",
+      tags: ["stories"],
+      summary: "INVEST analysis of the story",
+      request: { params: storyParams },
+      responses: { 200: jsonResponse(InvestAnalysisSchema, "The analysis"), ...commonProblems, ...notFound },
+    }),
+    async (c) => {
+      const record = await loadStory(deps, c.get("principal"), c.req.valid("param").storyId);
+      const analysis = analyzeInvest({
+        story: record.story,
+        acceptanceTests: record.acceptanceTests,
+        dependsOn: record.dependencies.map((dependency) => dependency.dependsOnId),
+        childCount: record.childCount,
+      });
+      return c.json(analysis, 200);
+    },
+  );
+
+  return router;
+}

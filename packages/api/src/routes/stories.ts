@@ -1,0 +1,259 @@
+/**
+ * @module routes/stories: stories of a project, each with its acceptance tests and dependencies.
+ */
+import {
+  type AcceptanceTest,
+  checkStoryStatusChange,
+  collectSubtree,
+  newId,
+  projectIdSchema,
+  type Story,
+  type StoryDetail,
+  storyIdSchema,
+  wouldCreateParentCycle,
+} from "@aipm/shared";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "../deps.ts";
+import type { Principal } from "../env-types.ts";
+import { ApiError } from "../errors.ts";
+import { requireProject } from "../middleware/auth/index.ts";
+import type { ProjectContents, StoryRecord } from "../store/stories.ts";
+import { groupBy } from "../group-by.ts";
+import { createRouter } from "./router.ts";
+import {
+  commonProblems,
+  conflict,
+  jsonBody,
+  jsonResponse,
+  notFound,
+  StoryCreateSchema,
+  StoryDetailSchema,
+  StoryUpdateSchema,
+} from "./schemas.ts";
+
+const byCreation = (a: { createdAt: string; id: string }, b: { createdAt: string; id: string }) =>
+  a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+
+/** A story as the API returns it. */
+export function presentStory(story: Story, tests: readonly AcceptanceTest[], dependsOn: readonly string[]): StoryDetail {
+  return { ...story, acceptanceTests: [...tests].sort(byCreation), dependsOn: [...dependsOn].sort() };
+}
+
+/** Every story of a project, flat, with tests and dependencies attached. */
+export function presentProjectStories(contents: ProjectContents): StoryDetail[] {
+  const tests = groupBy(contents.acceptanceTests, (test) => test.storyId);
+  const dependencies = groupBy(contents.dependencies, (dependency) => dependency.storyId);
+  return [...contents.stories].sort(byCreation).map((story) =>
+    presentStory(
+      story,
+      tests.get(story.id) ?? [],
+      (dependencies.get(story.id) ?? []).map((dependency) => dependency.dependsOnId),
+    ),
+  );
+}
+
+/** Loads a story the principal may reach, or throws 404/403. */
+export async function loadStory(deps: AppDeps, principal: Principal, storyId: string): Promise<StoryRecord> {
+  const record = await deps.stories.getStory(storyId);
+  if (!record) throw ApiError.notFound(`Story ${storyId} does not exist.`);
+  requireProject(principal, record.story.projectId);
+  return record;
+}
+
+const presentRecord = (record: StoryRecord) =>
+  presentStory(
+    record.story,
+    record.acceptanceTests,
+    record.dependencies.map((dependency) => dependency.dependsOnId),
+  );
+
+const projectParams = z.object({ projectId: projectIdSchema });
+const storyParams = z.object({ storyId: storyIdSchema });
+
+export function storyRoutes(deps: AppDeps) {
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/projects/{projectId}/stories",
+      tags: ["stories"],
+      summary: "Every story of the project with its acceptance tests, flat with parentId",
+      request: { params: projectParams },
+      responses: {
+        200: jsonResponse(z.object({ stories: z.array(StoryDetailSchema) }), "The project's stories"),
+        ...commonProblems,
+        ...notFound,
+      },
+    }),
+    async (c) => {
+      const { projectId } = c.req.valid("param");
+      requireProject(c.get("principal"), projectId);
+      const [project, contents] = await Promise.all([deps.projects.get(projectId), deps.stories.readProject(projectId)]);
+      if (!project) throw ApiError.notFound(`Project ${projectId} does not exist.`);
+      return c.json({ stories: presentProjectStories(contents) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/projects/{projectId}/stories",
+      tags: ["stories"],
+      summary: "Create a story",
+      request: { params: projectParams, body: jsonBody(StoryCreateSchema) },
+      responses: {
+        201: jsonResponse(StoryDetailSchema, "The new story"),
+        ...commonProblems,
+        ...notFound,
+        ...conflict("The parent story was deleted meanwhile"),
+      },
+    }),
+    async (c) => {
+      const { projectId } = c.req.valid("param");
+      requireProject(c.get("principal"), projectId);
+      const input = c.req.valid("json");
+      if (input.parentId) {
+        const parent = await deps.stories.getStory(input.parentId);
+        if (!parent || parent.story.projectId !== projectId) {
+          throw ApiError.badRequest(`The parent story ${input.parentId} is not a story of project ${projectId}.`, [
+            { path: "parentId", message: "must be a story of the same project" },
+          ]);
+        }
+      }
+      if (input.status !== "Draft" && input.status !== "Blocked") {
+        const check = checkStoryStatusChange({ story: input, to: input.status, acceptanceTests: [], children: [] });
+        if (!check.ok) throw new ApiError(422, check.problems.join(" "), { type: "story-status-rule" });
+      }
+      const now = deps.now().toISOString();
+      const story: Story = { id: newId("story"), projectId, ...input, createdAt: now, updatedAt: now, version: 1 };
+      await deps.stories.createStory(story);
+      return c.json(presentStory(story, [], []), 201);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/stories/{storyId}",
+      tags: ["stories"],
+      summary: "Read a story with its acceptance tests",
+      request: { params: storyParams },
+      responses: { 200: jsonResponse(StoryDetailSchema, "The story"), ...commonProblems, ...notFound },
+    }),
+    async (c) => {
+      const record = await loadStory(deps, c.get("principal"), c.req.valid("param").storyId);
+      return c.json(presentRecord(record), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/stories/{storyId}",
+      tags: ["stories"],
+      summary: "Change a story; `version` must be the one you read",
+      request: { params: storyParams, body: jsonBody(StoryUpdateSchema) },
+      responses: {
+        200: jsonResponse(StoryDetailSchema, "The changed story"),
+        ...commonProblems,
+        ...notFound,
+        ...conflict("A stale version, or a parent that would make a cycle"),
+        422: { description: "The status change breaks a story rule (for example Ready without acceptance tests)" },
+      },
+    }),
+    async (c) => {
+      const { storyId } = c.req.valid("param");
+      const { version, ...changes } = c.req.valid("json");
+      const record = await loadStory(deps, c.get("principal"), storyId);
+      const { story } = record;
+      if (version !== story.version) {
+        throw ApiError.conflict(
+          `Story ${storyId} is at version ${story.version}, not ${version}: it changed since you read it. Reload it and apply your change again.`,
+          "stale-version",
+        );
+      }
+      const reparent = changes.parentId !== undefined && changes.parentId !== story.parentId;
+      const needsProject = reparent || (changes.status === "Done" && record.childCount > 0);
+      const [contents, structureVersion] = needsProject
+        ? await Promise.all([deps.stories.readProject(story.projectId), deps.stories.readStructureVersion(story.projectId)])
+        : [null, undefined];
+      if (reparent && changes.parentId && contents) {
+        if (!contents.stories.some((candidate) => candidate.id === changes.parentId)) {
+          throw ApiError.badRequest(`The parent story ${changes.parentId} is not a story of this project.`, [
+            { path: "parentId", message: "must be a story of the same project" },
+          ]);
+        }
+        if (wouldCreateParentCycle(contents.stories, storyId, changes.parentId)) {
+          throw ApiError.conflict(
+            `Story ${changes.parentId} is ${changes.parentId === storyId ? "this story itself" : "inside this story's subtree"}; making it the parent would create a cycle.`,
+            "cycle",
+          );
+        }
+      }
+      if (changes.status !== undefined && changes.status !== story.status) {
+        const check = checkStoryStatusChange({
+          story: { ...story, ...changes },
+          to: changes.status,
+          acceptanceTests: record.acceptanceTests,
+          children: contents?.stories.filter((candidate) => candidate.parentId === storyId) ?? [],
+        });
+        if (!check.ok) throw new ApiError(422, check.problems.join(" "), { type: "story-status-rule" });
+      }
+      const updated = await deps.stories.updateStory(record, changes, deps.now().toISOString(), structureVersion);
+      return c.json(presentRecord({ ...record, story: updated }), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/stories/{storyId}",
+      tags: ["stories"],
+      summary: "Delete a story; one with children needs ?cascade=true, which deletes the subtree",
+      request: {
+        params: storyParams,
+        query: z.object({ cascade: z.enum(["true", "false"]).optional() }),
+      },
+      responses: {
+        204: { description: "Deleted" },
+        ...commonProblems,
+        ...notFound,
+        ...conflict("The story has children and cascade was not asked for"),
+      },
+    }),
+    async (c) => {
+      const { storyId } = c.req.valid("param");
+      const record = await loadStory(deps, c.get("principal"), storyId);
+      const contents = await deps.stories.readProject(record.story.projectId);
+      const subtree = collectSubtree(contents.stories, storyId);
+      if (subtree.length > 1 && c.req.valid("query").cascade !== "true") {
+        throw ApiError.conflict(
+          `Story ${storyId} has ${subtree.length - 1} descendant stories. Delete or move them first, or send ?cascade=true to delete the whole subtree.`,
+          "has-children",
+        );
+      }
+      const records = subtreeRecords(contents, subtree);
+      await deps.stories.deleteStories(record.story.projectId, records, contents);
+      deps.log.info("stories deleted", { storyId, count: records.length });
+      return c.body(null, 204);
+    },
+  );
+
+  return router;
+}
+
+/** The records of a subtree, root first, from the project's contents. */
+function subtreeRecords(contents: ProjectContents, subtree: readonly string[]): StoryRecord[] {
+  const stories = new Map(contents.stories.map((story) => [story.id, story]));
+  const tests = groupBy(contents.acceptanceTests, (test) => test.storyId);
+  const childCounts = new Map<string, number>();
+  for (const story of contents.stories) {
+    if (story.parentId) childCounts.set(story.parentId, (childCounts.get(story.parentId) ?? 0) + 1);
+  }
+  return subtree.flatMap((id) => {
+    const story = stories.get(id);
+    if (!story) return [];
+    return [{ story, acceptanceTests: tests.get(id) ?? [], dependencies: [], childCount: childCounts.get(id) ?? 0 }];
+  });
+}
