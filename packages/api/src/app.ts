@@ -8,12 +8,15 @@ import type { AppDeps } from "./deps.ts";
 import { ApiError, problemResponse, toProblem } from "./errors.ts";
 import { auth } from "./middleware/auth/index.ts";
 import { acceptanceTestRoutes } from "./routes/acceptance-tests.ts";
+import { codeGenerationRoutes } from "./routes/code-generations.ts";
 import { dependencyRoutes } from "./routes/dependencies.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
+import { taskRoutes } from "./routes/tasks.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** The largest request body the API accepts. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -59,6 +62,9 @@ export function createApp(deps: AppDeps) {
   app.route("/", acceptanceTestRoutes(deps));
   app.route("/", dependencyRoutes(deps));
   app.route("/", tokenRoutes(deps));
+  app.route("/", codeGenerationRoutes(deps));
+  app.route("/", taskRoutes(deps));
+  app.route("/", webhookRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/api/openapi.json", {

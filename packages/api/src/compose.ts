@@ -12,7 +12,9 @@ import { createDynamo, type Dynamo } from "./store/dynamo.ts";
 import { dynamoIdempotencyStore } from "./store/idempotency.ts";
 import { dynamoProjectStore } from "./store/projects.ts";
 import { dynamoStoryStore } from "./store/stories.ts";
+import { dynamoTaskStore } from "./store/tasks.ts";
 import { dynamoTokenStore, hashToken } from "./store/tokens.ts";
+import { dynamoWorkerRegistry } from "./store/workers.ts";
 
 const SECRET_CACHE_MS = 5 * 60_000;
 
@@ -29,33 +31,50 @@ export function createLogger(level: ApiEnv["AIPM_LOG_LEVEL"]): Logger {
   };
 }
 
-/** The admin token's hash: from configuration, or from Secrets Manager by ARN, cached. */
-export function adminTokenSource(env: ApiEnv): () => Promise<string | undefined> {
-  if (env.AIPM_API_TOKEN) {
-    const hash = hashToken(env.AIPM_API_TOKEN);
-    return async () => hash;
+/**
+ * A secret given directly, or read from Secrets Manager by ARN and cached; `transform` turns it
+ * into what the caller keeps (the admin token is kept only as its hash).
+ */
+export function secretSource(
+  region: string,
+  direct: string | undefined,
+  arn: string | undefined,
+  transform: (secret: string) => string = (secret) => secret,
+): () => Promise<string | undefined> {
+  if (direct) {
+    const value = transform(direct);
+    return async () => value;
   }
-  const arn = env.AIPM_API_TOKEN_SECRET_ARN;
   if (!arn) return async () => undefined;
-  const client = new SecretsManagerClient({ region: env.AWS_REGION });
-  let cached: { hash: string; until: number } | undefined;
+  const client = new SecretsManagerClient({ region });
+  let cached: { value: string; until: number } | undefined;
   return async () => {
-    if (cached && cached.until > Date.now()) return cached.hash;
+    if (cached && cached.until > Date.now()) return cached.value;
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    if (!SecretString) throw new Error(`Secret ${arn} has no string value; store the admin token as its SecretString.`);
-    cached = { hash: hashToken(SecretString.trim()), until: Date.now() + SECRET_CACHE_MS };
-    return cached.hash;
+    if (!SecretString) throw new Error(`Secret ${arn} has no string value; store the secret as its SecretString.`);
+    cached = { value: transform(SecretString.trim()), until: Date.now() + SECRET_CACHE_MS };
+    return cached.value;
   };
 }
 
-/** Every dependency of the app, backed by DynamoDB. */
-export function createDeps(env: ApiEnv, dynamo: Dynamo = createDynamoFromEnv(env)): AppDeps {
+/**
+ * Every dependency of the app, backed by DynamoDB. `extra` supplies what depends on where the
+ * API runs: the forges, and how to wake workers.
+ */
+export function createDeps(env: ApiEnv, dynamo: Dynamo = createDynamoFromEnv(env), extra: Partial<AppDeps> = {}): AppDeps {
   return {
     projects: dynamoProjectStore(dynamo),
     stories: dynamoStoryStore(dynamo),
     tokens: dynamoTokenStore(dynamo),
     idempotency: dynamoIdempotencyStore(dynamo),
-    adminTokenHash: adminTokenSource(env),
+    tasks: dynamoTaskStore(dynamo),
+    workers: dynamoWorkerRegistry(dynamo),
+    forges: {},
+    wakeWorkers: () => {},
+    defaultAgent: env.AIPM_AGENT,
+    gitAuthor: { name: "AIPM", email: "aipm@localhost" },
+    adminTokenHash: secretSource(env.AWS_REGION, env.AIPM_API_TOKEN, env.AIPM_API_TOKEN_SECRET_ARN, hashToken),
+    webhookSecret: secretSource(env.AWS_REGION, env.AIPM_GITHUB_WEBHOOK_SECRET, env.AIPM_GITHUB_WEBHOOK_SECRET_ARN),
     checks: {
       dynamodb: async () => {
         await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.stories }));
@@ -68,6 +87,7 @@ export function createDeps(env: ApiEnv, dynamo: Dynamo = createDynamoFromEnv(env
     githubWebUrl: env.AIPM_GITHUB_WEB_URL,
     now: () => new Date(),
     log: createLogger(env.AIPM_LOG_LEVEL),
+    ...extra,
   };
 }
 

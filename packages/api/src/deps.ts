@@ -1,11 +1,14 @@
 /**
  * @module deps: everything the app needs from outside, passed in once by an entry point.
  */
-import type { Project } from "@aipm/shared";
+import type { AgentName, Project, RepositoryProvider } from "@aipm/shared";
+import type { Forge } from "./forge/forge.ts";
 import type { IdempotencyStore } from "./store/idempotency.ts";
 import type { ProjectStore, StoredProject } from "./store/projects.ts";
 import type { StoryStore } from "./store/stories.ts";
+import type { TaskStore } from "./store/tasks.ts";
 import type { TokenStore } from "./store/tokens.ts";
+import type { WorkerRegistry } from "./store/workers.ts";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -17,6 +20,18 @@ export interface AppDeps {
   stories: StoryStore;
   tokens: TokenStore;
   idempotency: IdempotencyStore;
+  tasks: TaskStore;
+  workers: WorkerRegistry;
+  /** The forge of each repository provider this deployment serves. */
+  forges: Partial<Record<RepositoryProvider, Forge>>;
+  /** Tells workers there is work, best effort (they poll anyway). */
+  wakeWorkers: () => void;
+  /** The agent of a task whose request names none. */
+  defaultAgent: AgentName;
+  /** Author of the commits the API makes (TASK.md). */
+  gitAuthor: { name: string; email: string };
+  /** The GitHub webhook secret, when webhooks are configured. */
+  webhookSecret: () => Promise<string | undefined>;
   /** The hash of the configured admin token, if any. */
   adminTokenHash: () => Promise<string | undefined>;
   /** Health checks by name; each throws when unhealthy. */

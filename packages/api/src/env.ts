@@ -1,7 +1,7 @@
 /**
  * @module env: the API's configuration, read once from its environment.
  */
-import { environmentNamePattern, parseConfig } from "@aipm/shared";
+import { agentNameSchema, environmentNamePattern, parseConfig } from "@aipm/shared";
 import { z } from "zod";
 
 const optional = <S extends z.ZodType>(schema: S) => schema.optional();
@@ -26,6 +26,11 @@ export const apiEnvSchema = z.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
+  /** The GitHub webhook secret given directly, or the Secrets Manager secret holding it. */
+  AIPM_GITHUB_WEBHOOK_SECRET: optional(z.string().min(16, "must be at least 16 characters")),
+  AIPM_GITHUB_WEBHOOK_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")),
+  /** The agent of a task whose request names none. */
+  AIPM_AGENT: agentNameSchema.default("scaffold"),
   AIPM_PUBLIC_URL: z.url().default("http://127.0.0.1:4000"),
   AIPM_GITHUB_WEB_URL: z.url().default("https://github.com"),
   AIPM_VERSION: z.string().default("0.0.0-dev"),

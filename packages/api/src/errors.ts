@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { ForgeError } from "./forge/forge.ts";
 
 export interface FieldError {
   path: string;
@@ -64,6 +65,24 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
   });
 }
 
+/**
+ * Parses an optional JSON body: empty means `{}`; anything else must be JSON that the schema
+ * accepts, or it is a 400 naming each problem.
+ */
+export function parseOptionalBody<S extends z.ZodType>(raw: string, schema: S): z.output<S> {
+  let value: unknown = {};
+  if (raw.trim() !== "") {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw ApiError.badRequest("The request body is not valid JSON.");
+    }
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw ApiError.badRequest("The request body is not valid.", fieldErrors(result.error));
+  return result.data;
+}
+
 export function problemResponse(c: Context, error: ApiError): Response {
   const body = {
     type: `https://aipm.dev/problems/${error.options.type ?? "error"}`,
@@ -79,6 +98,11 @@ export function problemResponse(c: Context, error: ApiError): Response {
 /** The app's `onError`: every thrown error becomes a problem document; unknown ones a logged 500. */
 export function toProblem(error: Error, c: Context, log: (message: string, error: unknown) => void): Response {
   if (error instanceof ApiError) return problemResponse(c, error);
+  if (error instanceof ForgeError) {
+    const status = ({ invalid: 422, "not-found": 422, conflict: 409, failed: 502 } as const)[error.code];
+    if (status === 502) log("forge failed", error);
+    return problemResponse(c, new ApiError(status, error.message, { type: `forge-${error.code}` }));
+  }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     const detail = status === 400 && /JSON/i.test(error.message) ? "The request body is not valid JSON." : error.message;

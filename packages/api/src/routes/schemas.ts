@@ -5,6 +5,7 @@ import {
   acceptanceTestCreateSchema,
   acceptanceTestSchema,
   acceptanceTestUpdateSchema,
+  codeGenerationTaskSchema,
   dependencyCreateSchema,
   dependencySchema,
   investAnalysisSchema,
@@ -14,6 +15,7 @@ import {
   storyCreateSchema,
   storyDetailSchema,
   storyUpdateSchema,
+  taskEventSchema,
 } from "@aipm/shared";
 import { z } from "@hono/zod-openapi";
 
@@ -38,6 +40,8 @@ export const AcceptanceTestCreateSchema = acceptanceTestCreateSchema.meta({ id: 
 export const AcceptanceTestUpdateSchema = acceptanceTestUpdateSchema.meta({ id: "AcceptanceTestUpdate" });
 export const DependencySchema = dependencySchema.meta({ id: "Dependency" });
 export const DependencyCreateSchema = dependencyCreateSchema.meta({ id: "DependencyCreate" });
+export const TaskSchema = codeGenerationTaskSchema.meta({ id: "Task" });
+export const TaskEventSchema = taskEventSchema.meta({ id: "TaskEvent" });
 export const InvestAnalysisSchema = investAnalysisSchema.meta({ id: "InvestAnalysis" });
 
 const problem = (description: string) => ({

@@ -1,0 +1,162 @@
+/**
+ * @module routes/code-generations: Generate Code & PR. Opens the pull request with TASK.md,
+ * queues the task and answers 202 before any agent work.
+ */
+import {
+  type CodeGenerationTask,
+  checkStoryStatusChange,
+  codeGenerationCreateSchema,
+  newId,
+  parentChain,
+  renderTaskMarkdown,
+  storyBranchName,
+  storyIdSchema,
+  storyStatusForPullRequest,
+} from "@aipm/shared";
+import { createRoute, z } from "@hono/zod-openapi";
+import { type AppDeps, presentProject } from "../deps.ts";
+import { ApiError, parseOptionalBody } from "../errors.ts";
+import { requireRole } from "../middleware/auth/index.ts";
+import { idempotency } from "../middleware/idempotency/index.ts";
+import { createRouter } from "./router.ts";
+import { commonProblems, conflict, jsonBody, jsonResponse, notFound, TaskSchema } from "./schemas.ts";
+import { loadStory } from "./stories.ts";
+
+const CodeGenerationResponseSchema = z
+  .object({
+    task: TaskSchema,
+    pullRequest: z.object({ number: z.number().int(), url: z.string(), branch: z.string() }),
+  })
+  .openapi("CodeGeneration");
+
+export function codeGenerationRoutes(deps: AppDeps) {
+  const router = createRouter();
+  router.use("/api/stories/:storyId/code-generations", idempotency({ store: deps.idempotency }));
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/stories/{storyId}/code-generations",
+      tags: ["code generation"],
+      summary: "Generate Code & PR: open the pull request with TASK.md and queue the agent",
+      description:
+        "Answers 202 with the pull request as soon as it is open; the agent runs later on a worker. With an Idempotency-Key header, a repeated request returns the same task and pull request.",
+      request: {
+        params: z.object({ storyId: storyIdSchema }),
+        body: { ...jsonBody(codeGenerationCreateSchema), required: false },
+        headers: z.object({ "idempotency-key": z.string().optional() }),
+      },
+      responses: {
+        202: jsonResponse(CodeGenerationResponseSchema, "The pull request is open and the task is queued"),
+        ...commonProblems,
+        ...notFound,
+        ...conflict("The story already has a queued or running task"),
+        502: { description: "The forge (GitHub) refused or failed" },
+      },
+    }),
+    async (c) => {
+      const principal = c.get("principal");
+      requireRole(principal, "editor");
+      const input = parseOptionalBody(await c.req.text(), codeGenerationCreateSchema);
+      const record = await loadStory(deps, principal, c.req.valid("param").storyId);
+      const { story } = record;
+      const project = await deps.projects.get(story.projectId);
+      if (!project) throw ApiError.notFound(`Project ${story.projectId} does not exist.`);
+
+      const active = (await deps.tasks.list({ projectId: project.id, storyId: story.id, limit: 1000 })).find(
+        (task) => task.status === "queued" || task.status === "running",
+      );
+      if (active) {
+        throw ApiError.conflict(
+          `Story ${story.id} already has ${active.status} task ${active.id}. Cancel it or wait for it to finish.`,
+          "task-active",
+        );
+      }
+
+      const forge = deps.forges[project.repository.provider];
+      if (!forge) {
+        throw new ApiError(
+          422,
+          `This deployment has no ${project.repository.provider} forge configured; set it up or use a project on another provider.`,
+          { type: "forge-unavailable" },
+        );
+      }
+      const contents = await deps.stories.readProject(project.id);
+      const byId = new Map(contents.stories.map((candidate) => [candidate.id, candidate]));
+      const taskId = newId("task");
+      const branch = storyBranchName(story);
+      const taskMarkdown = renderTaskMarkdown({
+        project: presentProject(project, deps),
+        story,
+        acceptanceTests: [...record.acceptanceTests].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+        parentChain: parentChain(contents.stories, story.id),
+        dependsOn: record.dependencies.flatMap((dependency) => {
+          const target = byId.get(dependency.dependsOnId);
+          return target ? [target] : [];
+        }),
+        task: { id: taskId, branch },
+      });
+      const started = performance.now();
+      const pullRequest = await forge.openPullRequest({
+        repository: project.repository,
+        baseBranch: project.repository.defaultBranch,
+        branch,
+        title: `${story.title} [AIPM]`,
+        body: `Story \`${story.id}\` from AIPM project ${project.name}.\n\nThe coding agent implements TASK.md on this branch (task \`${taskId}\`).\n`,
+        files: [{ path: "TASK.md", content: taskMarkdown }],
+        commitMessage: `Add TASK.md for story ${story.id}: ${story.title}`,
+        author: deps.gitAuthor,
+      });
+      const forgeMs = Math.round(performance.now() - started);
+
+      const now = deps.now().toISOString();
+      const task: CodeGenerationTask = {
+        id: taskId,
+        projectId: project.id,
+        storyId: story.id,
+        status: "queued",
+        cancelRequested: false,
+        attempt: 1,
+        maxAttempts: input.maxAttempts,
+        agent: input.agent ?? deps.defaultAgent,
+        branch,
+        pullRequest: { number: pullRequest.number, url: pullRequest.url },
+        retryOf: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        createdAt: now,
+        updatedAt: now,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+        commit: null,
+      };
+      await deps.tasks.create(task, [
+        {
+          type: "pull_request.opened",
+          data: { number: pullRequest.number, url: pullRequest.url, branch, created: pullRequest.created, forgeMs },
+        },
+        { type: "task.queued", data: { agent: task.agent, attempt: 1 } },
+      ]);
+      await moveStoryWithPullRequest(deps, record);
+      deps.wakeWorkers();
+      deps.log.info("code generation queued", { taskId, storyId: story.id, pullRequest: pullRequest.number, forgeMs });
+      return c.json({ task, pullRequest: { number: pullRequest.number, url: pullRequest.url, branch } }, 202);
+    },
+  );
+  return router;
+}
+
+/** Moves the story to In Progress when its pull request opens, if the story rules allow it. */
+async function moveStoryWithPullRequest(deps: AppDeps, record: Awaited<ReturnType<typeof loadStory>>): Promise<void> {
+  const to = storyStatusForPullRequest("opened", record.story.status);
+  if (to === record.story.status) return;
+  const check = checkStoryStatusChange({ story: record.story, to, acceptanceTests: record.acceptanceTests, children: [] });
+  if (!check.ok) return;
+  try {
+    await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());
+  } catch (error) {
+    // The story changed meanwhile; its status is the user's to set now.
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+  }
+}

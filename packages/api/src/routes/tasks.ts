@@ -1,0 +1,260 @@
+/**
+ * @module routes/tasks: code-generation tasks, their events (JSON pages or a live SSE stream),
+ * cancel and retry, and the queue's state.
+ */
+import {
+  canRetryTask,
+  type CodeGenerationTask,
+  isTerminalTaskStatus,
+  newId,
+  projectIdSchema,
+  storyIdSchema,
+  taskIdSchema,
+  taskStatusSchema,
+} from "@aipm/shared";
+import { createRoute, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import type { AppDeps } from "../deps.ts";
+import type { Principal } from "../env-types.ts";
+import { ApiError } from "../errors.ts";
+import { requireProject, requireRole } from "../middleware/auth/index.ts";
+import { createRouter } from "./router.ts";
+import { commonProblems, conflict, jsonResponse, notFound, TaskEventSchema, TaskSchema } from "./schemas.ts";
+
+const taskParams = z.object({ taskId: taskIdSchema });
+const EVENTS_PAGE = 500;
+/** How often a live stream looks for new events, and how long one stream lasts at most. */
+const STREAM_POLL_MS = 500;
+const STREAM_MAX_MS = 15 * 60_000;
+
+async function loadTask(deps: AppDeps, principal: Principal, taskId: string): Promise<CodeGenerationTask> {
+  const task = await deps.tasks.get(taskId);
+  if (!task) throw ApiError.notFound(`Task ${taskId} does not exist.`);
+  requireProject(principal, task.projectId);
+  return task;
+}
+
+export function taskRoutes(deps: AppDeps) {
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/tasks",
+      tags: ["tasks"],
+      summary: "Tasks, newest first, filtered by project, story or status",
+      request: {
+        query: z.object({
+          projectId: projectIdSchema.optional(),
+          storyId: storyIdSchema.optional(),
+          status: taskStatusSchema.optional(),
+          limit: z.coerce.number().int().min(1).max(500).optional(),
+        }),
+      },
+      responses: { 200: jsonResponse(z.object({ tasks: z.array(TaskSchema) }), "The tasks"), ...commonProblems },
+    }),
+    async (c) => {
+      const principal = c.get("principal");
+      const query = c.req.valid("query");
+      if (query.projectId) requireProject(principal, query.projectId);
+      const projectId = query.projectId ?? principal.projectId ?? undefined;
+      const tasks = await deps.tasks.list({ ...query, ...(projectId ? { projectId } : {}) });
+      return c.json({ tasks }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/tasks/{taskId}",
+      tags: ["tasks"],
+      summary: "A task",
+      request: { params: taskParams },
+      responses: { 200: jsonResponse(TaskSchema, "The task"), ...commonProblems, ...notFound },
+    }),
+    async (c) => c.json(await loadTask(deps, c.get("principal"), c.req.valid("param").taskId), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/tasks/{taskId}/cancel",
+      tags: ["tasks"],
+      summary: "Cancel a task: a queued one at once, a running one as soon as its worker stops the agent",
+      request: { params: taskParams },
+      responses: {
+        202: jsonResponse(TaskSchema, "Cancelled, or cancellation requested"),
+        ...commonProblems,
+        ...notFound,
+        ...conflict("The task already finished"),
+      },
+    }),
+    async (c) => {
+      const principal = c.get("principal");
+      requireRole(principal, "editor");
+      const task = await loadTask(deps, principal, c.req.valid("param").taskId);
+      const updated = await deps.tasks.transition(task.id, "request_cancel", { data: { by: principal.tokenId } });
+      deps.log.info("task cancel requested", { taskId: task.id, status: updated.status });
+      return c.json(updated, 202);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/tasks/{taskId}/retry",
+      tags: ["tasks"],
+      summary: "Run a failed, cancelled or timed-out task again, as a new task on the same pull request",
+      request: { params: taskParams },
+      responses: {
+        202: jsonResponse(TaskSchema, "The new task"),
+        ...commonProblems,
+        ...notFound,
+        ...conflict("The task has not failed, or the story already has an active task"),
+      },
+    }),
+    async (c) => {
+      const principal = c.get("principal");
+      requireRole(principal, "editor");
+      const task = await loadTask(deps, principal, c.req.valid("param").taskId);
+      if (!canRetryTask(task.status)) {
+        throw ApiError.conflict(`Task ${task.id} is ${task.status}; only a failed, cancelled or timed-out task can be retried.`, "task-state");
+      }
+      const active = (await deps.tasks.list({ projectId: task.projectId, storyId: task.storyId, limit: 1000 })).find(
+        (candidate) => !isTerminalTaskStatus(candidate.status),
+      );
+      if (active) {
+        throw ApiError.conflict(`Story ${task.storyId} already has ${active.status} task ${active.id}.`, "task-active");
+      }
+      const now = deps.now().toISOString();
+      const retry: CodeGenerationTask = {
+        ...task,
+        id: newId("task"),
+        status: "queued",
+        cancelRequested: false,
+        attempt: 1,
+        retryOf: task.id,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        createdAt: now,
+        updatedAt: now,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+        commit: null,
+      };
+      await deps.tasks.create(retry, [{ type: "task.queued", data: { agent: retry.agent, attempt: 1, retryOf: task.id } }]);
+      await deps.tasks.appendEvents(task.id, [{ type: "task.retried", data: { newTaskId: retry.id, by: principal.tokenId } }]);
+      deps.wakeWorkers();
+      return c.json(retry, 202);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/tasks/{taskId}/events",
+      tags: ["tasks"],
+      summary: "The task's events after a sequence number; with Accept: text/event-stream, a live SSE stream",
+      request: {
+        params: taskParams,
+        query: z.object({ after: z.coerce.number().int().min(0).optional() }),
+      },
+      responses: {
+        200: {
+          description: "A page of events, or an SSE stream whose event ids are sequence numbers",
+          content: {
+            "application/json": {
+              schema: z.object({ events: z.array(TaskEventSchema), taskStatus: taskStatusSchema, nextAfter: z.number() }),
+            },
+            "text/event-stream": { schema: z.string() },
+          },
+        },
+        ...commonProblems,
+        ...notFound,
+      },
+    }),
+    async (c) => {
+      const task = await loadTask(deps, c.get("principal"), c.req.valid("param").taskId);
+      const lastEventId = Number(c.req.header("Last-Event-ID"));
+      let after = c.req.valid("query").after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
+      if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
+        const events = await deps.tasks.listEvents(task.id, after, EVENTS_PAGE);
+        const nextAfter = events.at(-1)?.seq ?? after;
+        return c.json({ events, taskStatus: task.status, nextAfter }, 200);
+      }
+      return streamSSE(c, async (stream) => {
+        const deadline = Date.now() + STREAM_MAX_MS;
+        let aborted = false;
+        stream.onAbort(() => {
+          aborted = true;
+        });
+        while (!aborted && Date.now() < deadline) {
+          const [events, current] = await Promise.all([
+            deps.tasks.listEvents(task.id, after, EVENTS_PAGE),
+            deps.tasks.get(task.id),
+          ]);
+          for (const event of events) {
+            await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+            after = event.seq;
+          }
+          if (events.length === EVENTS_PAGE) continue;
+          if (!current || isTerminalTaskStatus(current.status)) {
+            const rest = await deps.tasks.listEvents(task.id, after, EVENTS_PAGE);
+            for (const event of rest) {
+              await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+              after = event.seq;
+            }
+            await stream.writeSSE({ event: "end", data: JSON.stringify({ status: current?.status ?? "unknown" }) });
+            break;
+          }
+          await stream.sleep(STREAM_POLL_MS);
+        }
+      }) as never;
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/queue",
+      tags: ["operations"],
+      summary: "The queue: counts, age of the oldest queued task, live workers",
+      responses: {
+        200: jsonResponse(
+          z
+            .object({
+              queued: z.number().int(),
+              running: z.number().int(),
+              oldestQueuedAgeSeconds: z.number().nullable(),
+              expiredLeases: z.number().int(),
+              workers: z.array(
+                z.object({
+                  id: z.string(),
+                  version: z.string(),
+                  startedAt: z.string(),
+                  lastHeartbeatAt: z.string(),
+                  runningTasks: z.array(z.string()),
+                }),
+              ),
+            })
+            .openapi("Queue"),
+          "The queue",
+        ),
+        ...commonProblems,
+      },
+    }),
+    async (c) => {
+      const [stats, workers] = await Promise.all([deps.tasks.stats(), deps.workers.list()]);
+      const oldestQueuedAgeSeconds = stats.oldestQueuedAt
+        ? Math.max(0, Math.round((deps.now().getTime() - Date.parse(stats.oldestQueuedAt)) / 1000))
+        : null;
+      return c.json(
+        { queued: stats.queued, running: stats.running, oldestQueuedAgeSeconds, expiredLeases: stats.expiredLeases, workers },
+        200,
+      );
+    },
+  );
+
+  return router;
+}

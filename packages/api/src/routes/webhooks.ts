@@ -1,0 +1,95 @@
+/**
+ * @module routes/webhooks: GitHub tells us when a pull request is merged or closed; the story and
+ * its active task follow. Authenticated by the HMAC signature, not by a token.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { isTerminalTaskStatus, storyIdSchema, storyStatusForPullRequest } from "@aipm/shared";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "../deps.ts";
+import { ApiError } from "../errors.ts";
+import { createRouter } from "./router.ts";
+
+/** True when `signature` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under `secret`. */
+export function verifyGithubSignature(secret: string, body: string, signature: string | undefined): boolean {
+  if (!signature?.startsWith("sha256=")) return false;
+  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`);
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+const pullRequestEventSchema = z.object({
+  action: z.string(),
+  pull_request: z.object({
+    number: z.number().int(),
+    merged: z.boolean().nullish(),
+    head: z.object({ ref: z.string() }),
+  }),
+  repository: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }).optional(),
+});
+
+/** The story id in an AIPM branch name (`aipm/<story-id>-<slug>`), if it is one. */
+export function storyIdFromBranch(branch: string): string | null {
+  const candidate = /^aipm\/(sty_[0-9a-z]{26})(?:-|$)/.exec(branch)?.[1];
+  return candidate && storyIdSchema.safeParse(candidate).success ? candidate : null;
+}
+
+export function webhookRoutes(deps: AppDeps) {
+  const router = createRouter();
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/webhooks/github",
+      tags: ["webhooks"],
+      summary: "GitHub webhook (pull_request events); verified by X-Hub-Signature-256",
+      security: [],
+      responses: {
+        202: { description: "Applied" },
+        204: { description: "Nothing to do for this event" },
+        401: { description: "Missing or wrong signature" },
+        503: { description: "Webhooks are not configured" },
+      },
+    }),
+    async (c) => {
+      const secret = await deps.webhookSecret();
+      if (!secret) throw new ApiError(503, "This deployment has no GitHub webhook secret configured.", { type: "webhook-unconfigured" });
+      const body = await c.req.text();
+      if (!verifyGithubSignature(secret, body, c.req.header("X-Hub-Signature-256"))) {
+        throw ApiError.unauthorized("The X-Hub-Signature-256 header is missing or does not match the body.");
+      }
+      if (c.req.header("X-GitHub-Event") !== "pull_request") return c.body(null, 204);
+      let payload: unknown;
+      try {
+        payload = JSON.parse(body);
+      } catch {
+        throw ApiError.badRequest("The webhook body is not valid JSON.");
+      }
+      const parsed = pullRequestEventSchema.safeParse(payload);
+      if (!parsed.success || parsed.data.action !== "closed") return c.body(null, 204);
+      const storyId = storyIdFromBranch(parsed.data.pull_request.head.ref);
+      if (!storyId) return c.body(null, 204);
+      const record = await deps.stories.getStory(storyId);
+      if (!record) return c.body(null, 204);
+
+      const merged = parsed.data.pull_request.merged === true;
+      const tasks = await deps.tasks.list({ projectId: record.story.projectId, storyId, limit: 1000 });
+      for (const task of tasks) {
+        if (task.pullRequest.number !== parsed.data.pull_request.number) continue;
+        await deps.tasks.appendEvents(task.id, [
+          { type: merged ? "pull_request.merged" : "pull_request.closed", data: { number: task.pullRequest.number } },
+        ]);
+        if (!isTerminalTaskStatus(task.status) && !task.cancelRequested) {
+          await deps.tasks.transition(task.id, "request_cancel", { data: { reason: "pull request closed" } }).catch(() => {});
+        }
+      }
+      const to = storyStatusForPullRequest(merged ? "merged" : "closed", record.story.status);
+      if (to !== record.story.status) {
+        await deps.stories.updateStory(record, { status: to }, deps.now().toISOString()).catch((error) => {
+          if (!(error instanceof ApiError && error.status === 409)) throw error;
+        });
+      }
+      deps.log.info("pull request webhook applied", { storyId, merged, status: to });
+      return c.body(null, 202);
+    },
+  );
+  return router;
+}

@@ -1,0 +1,45 @@
+/**
+ * @module workers: live workers announce themselves here; a silent one expires.
+ */
+import { PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { Dynamo } from "./dynamo.ts";
+
+export interface WorkerStatus {
+  id: string;
+  version: string;
+  startedAt: string;
+  lastHeartbeatAt: string;
+  runningTasks: string[];
+}
+
+export interface WorkerRegistry {
+  /** Records a heartbeat; the worker counts as live for `ttlSeconds`. */
+  heartbeat(status: WorkerStatus, ttlSeconds: number): Promise<void>;
+  /** Live workers: those whose last heartbeat is within their time to live. */
+  list(): Promise<WorkerStatus[]>;
+}
+
+export function dynamoWorkerRegistry(dynamo: Dynamo, now: () => Date = () => new Date()): WorkerRegistry {
+  const TableName = dynamo.tables.workers;
+  return {
+    async heartbeat(status, ttlSeconds) {
+      const expiresAt = Math.floor(now().getTime() / 1000) + ttlSeconds;
+      await dynamo.doc.send(new PutCommand({ TableName, Item: { pk: status.id, ...status, expiresAt } }));
+    },
+    async list() {
+      // One item per worker, expiring on its own: the table stays as small as the fleet.
+      const items: Record<string, unknown>[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo.doc.send(new ScanCommand({ TableName, ExclusiveStartKey }));
+        items.push(...(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      const nowSeconds = Math.floor(now().getTime() / 1000);
+      return items
+        .filter((item) => Number(item.expiresAt) > nowSeconds)
+        .map(({ pk: _pk, expiresAt: _expiresAt, ...status }) => status as unknown as WorkerStatus)
+        .sort((a, b) => a.id.localeCompare(b.id));
+    },
+  };
+}
