@@ -1,4 +1,30 @@
 /**
  * @module @aipm/worker: the queue consumer that turns code-generation tasks into commits.
  */
+
+export {
+  type AgentHome,
+  type AgentTask,
+  agentEnvironment,
+  baseAgentEnvNames,
+  createAgentHome,
+  deniedAgentEnvPatterns,
+  isDeniedAgentEnvName,
+  parseAgentEnvAllow,
+} from "./agent/agent-env.ts";
+export { type AgentProcess, agentCommand, agentPrompt, type BuiltinAgent } from "./agent/commands.ts";
+export {
+  type AgentOutput,
+  type AgentRunReason,
+  type AgentRunResult,
+  type RunAgentOptions,
+  runAgent,
+} from "./agent/run-agent.ts";
+export { detectTestFramework, type TestFramework } from "./agents/detect-framework.ts";
+export {
+  runScaffoldAgent,
+  ScaffoldError,
+  type ScaffoldInput,
+  type ScaffoldResult,
+} from "./agents/scaffold.ts";
 export { loadWorkerEnv, type WorkerEnv, workerEnvSchema } from "./env.ts";
