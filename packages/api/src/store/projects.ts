@@ -105,13 +105,13 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: "ALL_NEW",
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
         return fromItem(Attributes ?? {});
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
-          if (!error.Item) throw ApiError.notFound(`Project ${id} does not exist.`);
+          const { Item } = await dynamo.doc.send(new GetCommand({ TableName, Key: { pk: PARTITION, sk: id } }));
+          if (!Item) throw ApiError.notFound(`Project ${id} does not exist.`);
           throw ApiError.conflict(
             `Project ${id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,
             "stale-version",
