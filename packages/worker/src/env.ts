@@ -1,19 +1,36 @@
 /**
  * @module env: the worker's configuration, read once from its environment.
  */
-import { agentNameSchema, parseConfig } from "@aipm/shared";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { environmentNamePattern, parseConfig } from "@aipm/shared";
 import { z } from "zod";
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
+const milliseconds = (fallback: number) => z.coerce.number().int().min(10).max(3_600_000).default(fallback);
 
 export const workerEnvSchema = z.object({
-  /** Which agent runs tasks that do not name one (PRODUCT.md §5). */
-  AIPM_AGENT: agentNameSchema.default("scaffold"),
+  /** The environment whose tables the worker uses. */
+  AIPM_ENV: z
+    .string()
+    .regex(environmentNamePattern, "must be lower-case letters, digits and '-'")
+    .default("local"),
+  AIPM_DYNAMODB_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().default("us-east-1"),
+  AIPM_WORKER_ID: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/)
+    .default(`${hostname()}-${process.pid}`),
+  AIPM_VERSION: z.string().default("0.0.0-dev"),
   AIPM_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   AIPM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  AIPM_WORKER_CACHE_DIR: z.string().default(join(process.env.HOME ?? "/tmp", ".cache", "aipm-worker")),
   AIPM_AGENT_TIMEOUT_S: seconds(1_800),
   AIPM_AGENT_IDLE_TIMEOUT_S: seconds(600),
   AIPM_LEASE_S: seconds(60),
+  AIPM_POLL_MS: milliseconds(1_000),
+  AIPM_HEARTBEAT_MS: milliseconds(2_000),
+  AIPM_SHUTDOWN_GRACE_S: seconds(20),
   /** Paths the worker never commits, comma-separated globs. */
   AIPM_PROTECTED_PATHS: z
     .string()
@@ -24,6 +41,13 @@ export const workerEnvSchema = z.object({
         .map((glob) => glob.trim())
         .filter(Boolean),
     ),
+  /** GitHub access for fetch and push: a token, or the Secrets Manager secret holding one. */
+  AIPM_GITHUB_TOKEN: z.string().min(1).optional(),
+  AIPM_GITHUB_TOKEN_SECRET_ARN: z.string().startsWith("arn:", "must be a secret ARN").optional(),
+  AIPM_GITHUB_WEB_URL: z.url().default("https://github.com"),
+  /** The local forge (local mode): where its repositories are served, and a token that may push. */
+  AIPM_PUBLIC_URL: z.url().default("http://127.0.0.1:4000"),
+  AIPM_LOCAL_GIT_TOKEN: z.string().min(1).optional(),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

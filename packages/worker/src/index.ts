@@ -27,4 +27,9 @@ export {
   type ScaffoldInput,
   type ScaffoldResult,
 } from "./agents/scaffold.ts";
+export { type ComposedWorker, composeWorker } from "./compose.ts";
 export { loadWorkerEnv, type WorkerEnv, workerEnvSchema } from "./env.ts";
+export { commitAndPush, prepareWorktree, type RepositoryAccess, removeWorktree } from "./git/workspace.ts";
+export { serveWorkerHttp } from "./http.ts";
+export { createWorkerMetrics, type WorkerMetrics } from "./metrics.ts";
+export { createWorker, type Worker, type WorkerLogger, type WorkerOptions } from "./worker.ts";

@@ -1,6 +1,14 @@
 /**
  * @module dynamo: the DynamoDB client and table creation from the shared table specs.
  */
+
+import {
+  type TableLogicalName,
+  type TableSpec,
+  tableLogicalNames,
+  tableNames,
+  tableSpecs,
+} from "@aipm/shared";
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -10,7 +18,6 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { type TableLogicalName, type TableSpec, tableLogicalNames, tableNames, tableSpecs } from "@aipm/shared";
 
 export interface DynamoOptions {
   /** A local DynamoDB-compatible endpoint; absent in AWS. */
@@ -46,7 +53,10 @@ function createTableInput(spec: TableSpec, name: string): CreateTableCommandInpu
   const keys = [
     spec.hashKey,
     ...(spec.rangeKey ? [spec.rangeKey] : []),
-    ...spec.globalSecondaryIndexes.flatMap((index) => [index.hashKey, ...(index.rangeKey ? [index.rangeKey] : [])]),
+    ...spec.globalSecondaryIndexes.flatMap((index) => [
+      index.hashKey,
+      ...(index.rangeKey ? [index.rangeKey] : []),
+    ]),
   ];
   const attributes = [...new Map(keys.map((key) => [key.name, key])).values()];
   const keySchema = (hash: string, range?: string) => [

@@ -42,10 +42,16 @@ export function dynamoIdempotencyStore(dynamo: Dynamo, now: () => number = Date.
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
-      const { Item } = await dynamo.doc.send(new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }));
+      const { Item } = await dynamo.doc.send(
+        new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }),
+      );
       if (!Item) return this.begin(key, fingerprint, ttlSeconds);
       return Item.state === "done"
-        ? { state: "done", fingerprint: String(Item.fingerprint), response: Item.response as RememberedResponse }
+        ? {
+            state: "done",
+            fingerprint: String(Item.fingerprint),
+            response: Item.response as RememberedResponse,
+          }
         : { state: "in_progress", fingerprint: String(Item.fingerprint) };
     },
     async complete(key, response) {

@@ -1,3 +1,4 @@
+/// <reference path="../dynalite.d.ts" />
 /**
  * @module local-dynamo: a DynamoDB-compatible server (dynalite) on loopback, for local mode and
  * tests. In memory, or persisted in a folder.
@@ -29,6 +30,7 @@ export async function startLocalDynamo(options: { path?: string; port?: number }
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }

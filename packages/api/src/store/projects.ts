@@ -1,14 +1,17 @@
 /**
  * @module projects: where projects are kept. One partition holds them all, so listing is a Query.
  */
+
+import type { Project } from "@aipm/shared";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Project } from "@aipm/shared";
 import { ApiError } from "../errors.ts";
 import type { Dynamo } from "./dynamo.ts";
 
 /** A project as stored: the clone URL is derived when it is read, never kept. */
-export type StoredProject = Omit<Project, "repository"> & { repository: Omit<Project["repository"], "cloneUrl"> };
+export type StoredProject = Omit<Project, "repository"> & {
+  repository: Omit<Project["repository"], "cloneUrl">;
+};
 
 export interface ProjectChanges {
   name?: string;
@@ -110,7 +113,9 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
         return fromItem(Attributes ?? {});
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
-          const { Item } = await dynamo.doc.send(new GetCommand({ TableName, Key: { pk: PARTITION, sk: id } }));
+          const { Item } = await dynamo.doc.send(
+            new GetCommand({ TableName, Key: { pk: PARTITION, sk: id } }),
+          );
           if (!Item) throw ApiError.notFound(`Project ${id} does not exist.`);
           throw ApiError.conflict(
             `Project ${id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,

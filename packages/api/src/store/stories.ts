@@ -5,9 +5,16 @@
  * and a `META` item whose `structureVersion` serialises the changes that could close a cycle.
  * Each story keeps a `childCount` so that deleting a parent and adding a child cannot interleave.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+
 import type { AcceptanceTest, Dependency, Story } from "@aipm/shared";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors.ts";
 import type { Dynamo } from "./dynamo.ts";
 
@@ -26,7 +33,9 @@ export interface StoryRecord {
 }
 
 export type StoryChanges = Partial<Omit<Story, "id" | "projectId" | "createdAt" | "updatedAt" | "version">>;
-export type AcceptanceTestChanges = Partial<Pick<AcceptanceTest, "title" | "given" | "when" | "then" | "status">>;
+export type AcceptanceTestChanges = Partial<
+  Pick<AcceptanceTest, "title" | "given" | "when" | "then" | "status">
+>;
 
 export interface StoryStore {
   /** Every story, test and dependency of a project: one paged Query of its partition. */
@@ -38,7 +47,12 @@ export interface StoryStore {
    * Applies changes to the version the client read. A parent change must pass `structureVersion`
    * as read with the project, so a concurrent re-parenting cannot close a cycle.
    */
-  updateStory(current: StoryRecord, changes: StoryChanges, now: string, structureVersion?: number): Promise<Story>;
+  updateStory(
+    current: StoryRecord,
+    changes: StoryChanges,
+    now: string,
+    structureVersion?: number,
+  ): Promise<Story>;
   /** Deletes stories (children before parents), their tests and every dependency touching them. */
   deleteStories(projectId: string, stories: readonly StoryRecord[], contents: ProjectContents): Promise<void>;
   /** Deletes every story, test and dependency of a project, and its structure record. */
@@ -68,7 +82,15 @@ const TRANSACTION_LIMIT = 100;
 type Item = Record<string, unknown>;
 
 function strip(item: Item): Item {
-  const { pk: _pk, sk: _sk, kind: _kind, childCount: _childCount, testId: _testId, structureVersion: _sv, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    kind: _kind,
+    childCount: _childCount,
+    testId: _testId,
+    structureVersion: _sv,
+    ...rest
+  } = item;
   return rest;
 }
 
@@ -114,7 +136,9 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
   async function transactInChunks(operations: readonly Item[]): Promise<void> {
     for (let start = 0; start < operations.length; start += TRANSACTION_LIMIT) {
       await dynamo.doc.send(
-        new TransactWriteCommand({ TransactItems: operations.slice(start, start + TRANSACTION_LIMIT) as never }),
+        new TransactWriteCommand({
+          TransactItems: operations.slice(start, start + TRANSACTION_LIMIT) as never,
+        }),
       );
     }
   }
@@ -141,7 +165,10 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
 
   return {
     async readProject(projectId) {
-      const items = await queryAll({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": projectId } });
+      const items = await queryAll({
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": projectId },
+      });
       const contents: ProjectContents = { stories: [], acceptanceTests: [], dependencies: [] };
       for (const item of items) {
         if (item.kind === "story") contents.stories.push(strip(item) as Story);
@@ -186,7 +213,14 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
               {
                 Put: {
                   TableName,
-                  Item: { pk: story.projectId, sk: storyKey(story.id), kind: "story", storyId: story.id, childCount: 0, ...story },
+                  Item: {
+                    pk: story.projectId,
+                    sk: storyKey(story.id),
+                    kind: "story",
+                    storyId: story.id,
+                    childCount: 0,
+                    ...story,
+                  },
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               },
@@ -243,7 +277,12 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
           "stale-version",
         );
       }
-      const next: Story = { ...story, ...(changes as Partial<Story>), updatedAt: now, version: story.version + 1 };
+      const next: Story = {
+        ...story,
+        ...(changes as Partial<Story>),
+        updatedAt: now,
+        version: story.version + 1,
+      };
       return next;
     },
 
@@ -252,13 +291,18 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
       const operations: Item[] = [];
       for (const record of records) {
         for (const test of record.acceptanceTests) {
-          operations.push({ Delete: { TableName, Key: { pk: projectId, sk: testKey(record.story.id, test.id) } } });
+          operations.push({
+            Delete: { TableName, Key: { pk: projectId, sk: testKey(record.story.id, test.id) } },
+          });
         }
       }
       for (const dependency of contents.dependencies) {
         if (deleted.has(dependency.storyId) || deleted.has(dependency.dependsOnId)) {
           operations.push({
-            Delete: { TableName, Key: { pk: projectId, sk: dependencyKey(dependency.storyId, dependency.dependsOnId) } },
+            Delete: {
+              TableName,
+              Key: { pk: projectId, sk: dependencyKey(dependency.storyId, dependency.dependsOnId) },
+            },
           });
         }
       }
@@ -268,13 +312,15 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
           Delete: {
             TableName,
             Key: { pk: projectId, sk: storyKey(record.story.id) },
-            ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(childCount) OR childCount = :children)",
+            ConditionExpression:
+              "attribute_exists(pk) AND (attribute_not_exists(childCount) OR childCount = :children)",
             ExpressionAttributeValues: { ":children": record.childCount },
           },
         });
       }
       const root = records[0]?.story;
-      if (root?.parentId && !deleted.has(root.parentId)) operations.push(adjustChildCount(projectId, root.parentId, -1));
+      if (root?.parentId && !deleted.has(root.parentId))
+        operations.push(adjustChildCount(projectId, root.parentId, -1));
       try {
         await transactInChunks(operations);
       } catch (error) {
@@ -286,7 +332,9 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
     async deleteProjectContents(projectId, contents) {
       const keys = [
         ...contents.acceptanceTests.map((test) => testKey(test.storyId, test.id)),
-        ...contents.dependencies.map((dependency) => dependencyKey(dependency.storyId, dependency.dependsOnId)),
+        ...contents.dependencies.map((dependency) =>
+          dependencyKey(dependency.storyId, dependency.dependsOnId),
+        ),
         ...contents.stories.map((story) => storyKey(story.id)),
         META,
       ];
@@ -317,7 +365,13 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
               {
                 Put: {
                   TableName,
-                  Item: { pk: projectId, sk: testKey(test.storyId, test.id), kind: "test", testId: test.id, ...test },
+                  Item: {
+                    pk: projectId,
+                    sk: testKey(test.storyId, test.id),
+                    kind: "test",
+                    testId: test.id,
+                    ...test,
+                  },
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               },
@@ -368,7 +422,9 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
     },
 
     async deleteAcceptanceTest(projectId, test) {
-      await dynamo.doc.send(new DeleteCommand({ TableName, Key: { pk: projectId, sk: testKey(test.storyId, test.id) } }));
+      await dynamo.doc.send(
+        new DeleteCommand({ TableName, Key: { pk: projectId, sk: testKey(test.storyId, test.id) } }),
+      );
     },
 
     async addDependency(projectId, dependency, structureVersion) {

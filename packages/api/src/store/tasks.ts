@@ -6,8 +6,7 @@
  * the status (and lease owner) it expects and the sequence number it read. A claim is such a
  * write from `queued`, so two workers can never both win one task.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+
 import {
   type CodeGenerationTask,
   decideTaskTransition,
@@ -17,6 +16,13 @@ import {
   type TaskEventType,
   type TaskStatus,
 } from "@aipm/shared";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors.ts";
 import type { Dynamo } from "./dynamo.ts";
 
@@ -69,7 +75,11 @@ export interface TaskStore {
   /** Applies an action through the state machine; 409 when the task is not in a state that allows it. */
   transition(taskId: string, action: TaskAction, options?: TransitionOptions): Promise<CodeGenerationTask>;
   /** Appends events (e.g. agent output) with the next sequence numbers; returns the last one. */
-  appendEvents(taskId: string, events: readonly NewEvent[], options?: { leaseOwner?: string }): Promise<number>;
+  appendEvents(
+    taskId: string,
+    events: readonly NewEvent[],
+    options?: { leaseOwner?: string },
+  ): Promise<number>;
   listEvents(taskId: string, afterSeq: number, limit: number): Promise<TaskEvent[]>;
   /** Takes back expired leases: requeue, or fail after the last attempt. Returns what it changed. */
   reconcile(): Promise<{ taskId: string; to: TaskStatus }[]>;
@@ -95,11 +105,17 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
   const EventsTable = dynamo.tables.taskEvents;
 
   async function getItem(taskId: string): Promise<Item | null> {
-    const { Item } = await dynamo.doc.send(new GetCommand({ TableName, Key: { pk: taskId }, ConsistentRead: true }));
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName, Key: { pk: taskId }, ConsistentRead: true }),
+    );
     return Item ?? null;
   }
 
-  async function queryAll(input: Omit<QueryCommandInput, "TableName">, table = TableName, limit = Infinity): Promise<Item[]> {
+  async function queryAll(
+    input: Omit<QueryCommandInput, "TableName">,
+    table = TableName,
+    limit = Infinity,
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let ExclusiveStartKey: Item | undefined;
     do {
@@ -115,7 +131,15 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     return events.map((event, index) => ({
       Put: {
         TableName: EventsTable,
-        Item: { pk: taskId, seq: firstSeq + index, taskId, at, type: event.type, data: event.data ?? {}, expiresAt },
+        Item: {
+          pk: taskId,
+          seq: firstSeq + index,
+          taskId,
+          at,
+          type: event.type,
+          data: event.data ?? {},
+          expiresAt,
+        },
         ConditionExpression: "attribute_not_exists(pk)",
       },
     }));
@@ -176,7 +200,11 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     return written;
   }
 
-  async function appendEvents(taskId: string, events: readonly NewEvent[], options: { leaseOwner?: string } = {}) {
+  async function appendEvents(
+    taskId: string,
+    events: readonly NewEvent[],
+    options: { leaseOwner?: string } = {},
+  ) {
     let remaining = events;
     let last = 0;
     for (let attempt = 0; remaining.length > 0; attempt++) {
@@ -191,7 +219,10 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
       } catch (error) {
         if (!isRace(error) || attempt >= MAX_RACE_RETRIES) throw error;
         if (options.leaseOwner !== undefined && item.leaseOwner !== options.leaseOwner) {
-          throw ApiError.conflict(`Task ${taskId} is no longer leased to ${options.leaseOwner}.`, "lease-lost");
+          throw ApiError.conflict(
+            `Task ${taskId} is no longer leased to ${options.leaseOwner}.`,
+            "lease-lost",
+          );
         }
       }
     }
@@ -280,7 +311,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
       for (const candidate of candidates) {
         // The index may lag: read the item itself before trying to take it.
         const item = await getItem(String(candidate.pk));
-        if (!item || item.status !== "queued") continue;
+        if (item?.status !== "queued") continue;
         const task = fromItem(item);
         const decision = decideTaskTransition(task, "claim");
         if (!decision.ok) continue;
@@ -306,9 +337,14 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     async heartbeat(taskId, workerId, leaseMs) {
       for (let attempt = 0; attempt <= MAX_RACE_RETRIES; attempt++) {
         const item = await getItem(taskId);
-        if (!item || item.status !== "running" || item.leaseOwner !== workerId) return null;
+        if (item?.status !== "running" || item.leaseOwner !== workerId) return null;
         try {
-          return await write(item, { leaseExpiresAt: new Date(now().getTime() + leaseMs).toISOString() }, [], workerId);
+          return await write(
+            item,
+            { leaseExpiresAt: new Date(now().getTime() + leaseMs).toISOString() },
+            [],
+            workerId,
+          );
         } catch (error) {
           if (!isRace(error)) throw error;
         }
@@ -325,14 +361,21 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
           throw ApiError.conflict(`Task ${taskId} is not leased to ${options.leaseOwner}.`, "lease-lost");
         }
         const decision = decideTaskTransition(task, action);
-        if (!decision.ok) throw ApiError.conflict(`Task ${taskId} cannot ${action.replace("_", " ")}: ${decision.reason}.`, "task-state");
+        if (!decision.ok)
+          throw ApiError.conflict(
+            `Task ${taskId} cannot ${action.replace("_", " ")}: ${decision.reason}.`,
+            "task-state",
+          );
         const at = now().toISOString();
         const terminal = ["succeeded", "failed", "cancelled", "timed_out"].includes(decision.to);
         const error =
           options.error !== undefined
             ? options.error
             : decision.errorCode
-              ? { code: decision.errorCode, message: `The worker's lease expired on the last of ${task.maxAttempts} attempts.` }
+              ? {
+                  code: decision.errorCode,
+                  message: `The worker's lease expired on the last of ${task.maxAttempts} attempts.`,
+                }
               : undefined;
         const changes: Partial<CodeGenerationTask> = {
           status: decision.to,
@@ -352,7 +395,12 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
           ...options.data,
         };
         try {
-          return await write(item, changes, [{ type: decision.event, data: eventData }, ...(options.events ?? [])], options.leaseOwner);
+          return await write(
+            item,
+            changes,
+            [{ type: decision.event, data: eventData }, ...(options.events ?? [])],
+            options.leaseOwner,
+          );
         } catch (raceError) {
           if (!isRace(raceError) || attempt >= MAX_RACE_RETRIES) throw raceError;
         }
@@ -387,7 +435,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
       for (const candidate of running) {
         if (typeof candidate.leaseExpiresAt !== "string" || candidate.leaseExpiresAt > nowIso) continue;
         const item = await getItem(String(candidate.pk));
-        if (!item || item.status !== "running" || String(item.leaseExpiresAt) > nowIso) continue;
+        if (item?.status !== "running" || String(item.leaseExpiresAt) > nowIso) continue;
         const task = fromItem(item);
         const decision = decideTaskTransition(task, "expire_lease");
         if (!decision.ok) continue;
@@ -410,7 +458,17 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
                   }
                 : {}),
             },
-            [{ type: decision.event, data: { from: "running", to: decision.to, attempt: decision.attempt, leaseOwner: task.leaseOwner } }],
+            [
+              {
+                type: decision.event,
+                data: {
+                  from: "running",
+                  to: decision.to,
+                  attempt: decision.attempt,
+                  leaseOwner: task.leaseOwner,
+                },
+              },
+            ],
             task.leaseOwner ?? undefined,
           );
           changed.push({ taskId: updated.id, to: updated.status });
@@ -437,7 +495,9 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
         queued: queued.length,
         running: running.length,
         oldestQueuedAt: oldest,
-        expiredLeases: running.filter((item) => typeof item.leaseExpiresAt === "string" && item.leaseExpiresAt <= nowIso).length,
+        expiredLeases: running.filter(
+          (item) => typeof item.leaseExpiresAt === "string" && item.leaseExpiresAt <= nowIso,
+        ).length,
       };
     },
   };

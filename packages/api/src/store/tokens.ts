@@ -53,7 +53,11 @@ export function dynamoTokenStore(dynamo: Dynamo): TokenStore {
     },
     async create(hash, record) {
       await dynamo.doc.send(
-        new PutCommand({ TableName, Item: { pk: hash, ...record }, ConditionExpression: "attribute_not_exists(pk)" }),
+        new PutCommand({
+          TableName,
+          Item: { pk: hash, ...record },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
       );
     },
     async list() {
