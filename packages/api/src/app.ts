@@ -31,8 +31,12 @@ const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/g
  */
 export function createApp(deps: AppDeps) {
   const app = createRouter();
-  app.onError((error, c) => toProblem(error, c, (message, cause) => deps.log.error(message, { error: String(cause) })));
-  app.notFound((c) => problemResponse(c, ApiError.notFound(`There is no route ${c.req.method} ${c.req.path}.`)));
+  app.onError((error, c) =>
+    toProblem(error, c, (message, cause) => deps.log.error(message, { error: String(cause) })),
+  );
+  app.notFound((c) =>
+    problemResponse(c, ApiError.notFound(`There is no route ${c.req.method} ${c.req.path}.`)),
+  );
 
   app.use(
     "/api/*",
@@ -49,7 +53,9 @@ export function createApp(deps: AppDeps) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, { type: "too-large" });
+        throw new ApiError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, {
+          type: "too-large",
+        });
       },
     }),
   );
@@ -72,7 +78,8 @@ export function createApp(deps: AppDeps) {
     info: {
       title: "AIPM API",
       version: deps.version,
-      description: "Stories with acceptance tests in, pull requests out. Every /api route needs a bearer token.",
+      description:
+        "Stories with acceptance tests in, pull requests out. Every /api route needs a bearer token.",
     },
     security: [{ bearer: [] }],
   });

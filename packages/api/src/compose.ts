@@ -8,6 +8,9 @@ import pino from "pino";
 import { createApp } from "./app.ts";
 import type { AppDeps, Logger } from "./deps.ts";
 import type { ApiEnv } from "./env.ts";
+import { githubForge } from "./forge/github.ts";
+import { localGitForge } from "./forge/local-git.ts";
+import { dynamoLocalPullRequestStore } from "./forge/local-pull-requests.ts";
 import { createDynamo, type Dynamo } from "./store/dynamo.ts";
 import { dynamoIdempotencyStore } from "./store/idempotency.ts";
 import { dynamoProjectStore } from "./store/projects.ts";
@@ -23,7 +26,10 @@ export function createLogger(level: ApiEnv["AIPM_LOG_LEVEL"]): Logger {
   const log = pino({
     level,
     base: { service: "aipm-api" },
-    redact: { paths: ["token", "authorization", "*.token", "*.authorization", "headers.authorization"], censor: "[redacted]" },
+    redact: {
+      paths: ["token", "authorization", "*.token", "*.authorization", "headers.authorization"],
+      censor: "[redacted]",
+    },
   });
   return {
     info: (message, fields) => log.info(fields ?? {}, message),
@@ -51,7 +57,8 @@ export function secretSource(
   return async () => {
     if (cached && cached.until > Date.now()) return cached.value;
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    if (!SecretString) throw new Error(`Secret ${arn} has no string value; store the secret as its SecretString.`);
+    if (!SecretString)
+      throw new Error(`Secret ${arn} has no string value; store the secret as its SecretString.`);
     cached = { value: transform(SecretString.trim()), until: Date.now() + SECRET_CACHE_MS };
     return cached.value;
   };
@@ -61,7 +68,28 @@ export function secretSource(
  * Every dependency of the app, backed by DynamoDB. `extra` supplies what depends on where the
  * API runs: the forges, and how to wake workers.
  */
-export function createDeps(env: ApiEnv, dynamo: Dynamo = createDynamoFromEnv(env), extra: Partial<AppDeps> = {}): AppDeps {
+export function createDeps(
+  env: ApiEnv,
+  dynamo: Dynamo = createDynamoFromEnv(env),
+  extra: Partial<AppDeps> = {},
+): AppDeps {
+  const log = createLogger(env.AIPM_LOG_LEVEL);
+  const forges: AppDeps["forges"] = {};
+  if (env.AIPM_GITHUB_TOKEN || env.AIPM_GITHUB_TOKEN_SECRET_ARN) {
+    forges.github = githubForge({
+      token: secretSource(env.AWS_REGION, env.AIPM_GITHUB_TOKEN, env.AIPM_GITHUB_TOKEN_SECRET_ARN),
+      apiUrl: env.AIPM_GITHUB_API_URL,
+      webUrl: env.AIPM_GITHUB_WEB_URL,
+      log,
+    });
+  }
+  if (env.AIPM_LOCAL_REPOS_DIR) {
+    forges.local = localGitForge({
+      reposDir: env.AIPM_LOCAL_REPOS_DIR,
+      publicUrl: env.AIPM_PUBLIC_URL,
+      pullRequests: dynamoLocalPullRequestStore(dynamo),
+    });
+  }
   return {
     projects: dynamoProjectStore(dynamo),
     stories: dynamoStoryStore(dynamo),
@@ -69,12 +97,21 @@ export function createDeps(env: ApiEnv, dynamo: Dynamo = createDynamoFromEnv(env
     idempotency: dynamoIdempotencyStore(dynamo),
     tasks: dynamoTaskStore(dynamo),
     workers: dynamoWorkerRegistry(dynamo),
-    forges: {},
+    forges,
     wakeWorkers: () => {},
     defaultAgent: env.AIPM_AGENT,
     gitAuthor: { name: "AIPM", email: "aipm@localhost" },
-    adminTokenHash: secretSource(env.AWS_REGION, env.AIPM_API_TOKEN, env.AIPM_API_TOKEN_SECRET_ARN, hashToken),
-    webhookSecret: secretSource(env.AWS_REGION, env.AIPM_GITHUB_WEBHOOK_SECRET, env.AIPM_GITHUB_WEBHOOK_SECRET_ARN),
+    adminTokenHash: secretSource(
+      env.AWS_REGION,
+      env.AIPM_API_TOKEN,
+      env.AIPM_API_TOKEN_SECRET_ARN,
+      hashToken,
+    ),
+    webhookSecret: secretSource(
+      env.AWS_REGION,
+      env.AIPM_GITHUB_WEBHOOK_SECRET,
+      env.AIPM_GITHUB_WEBHOOK_SECRET_ARN,
+    ),
     checks: {
       dynamodb: async () => {
         await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.stories }));
@@ -86,14 +123,17 @@ export function createDeps(env: ApiEnv, dynamo: Dynamo = createDynamoFromEnv(env
     publicUrl: env.AIPM_PUBLIC_URL,
     githubWebUrl: env.AIPM_GITHUB_WEB_URL,
     now: () => new Date(),
-    log: createLogger(env.AIPM_LOG_LEVEL),
+    log,
     ...extra,
   };
 }
 
 export function createDynamoFromEnv(env: ApiEnv): Dynamo {
   return createDynamo(
-    { region: env.AWS_REGION, ...(env.AIPM_DYNAMODB_ENDPOINT ? { endpoint: env.AIPM_DYNAMODB_ENDPOINT } : {}) },
+    {
+      region: env.AWS_REGION,
+      ...(env.AIPM_DYNAMODB_ENDPOINT ? { endpoint: env.AIPM_DYNAMODB_ENDPOINT } : {}),
+    },
     env.AIPM_ENV,
   );
 }

@@ -49,8 +49,14 @@ export interface AppDeps {
 }
 
 /** The project as the API returns it, with its derived clone URL. */
-export function presentProject(project: StoredProject, deps: Pick<AppDeps, "publicUrl" | "githubWebUrl">): Project {
+export function presentProject(
+  project: StoredProject,
+  deps: Pick<AppDeps, "publicUrl" | "githubWebUrl">,
+): Project {
   const { provider, owner, name } = project.repository;
   const base = provider === "github" ? deps.githubWebUrl : `${deps.publicUrl}/git`;
-  return { ...project, repository: { ...project.repository, cloneUrl: `${base.replace(/\/$/, "")}/${owner}/${name}.git` } };
+  return {
+    ...project,
+    repository: { ...project.repository, cloneUrl: `${base.replace(/\/$/, "")}/${owner}/${name}.git` },
+  };
 }

@@ -8,7 +8,10 @@ const optional = <S extends z.ZodType>(schema: S) => schema.optional();
 
 export const apiEnvSchema = z.object({
   /** The environment whose tables the API uses: `local`, `dev`, `prod`, ... */
-  AIPM_ENV: z.string().regex(environmentNamePattern, "must be lower-case letters, digits and '-'").default("local"),
+  AIPM_ENV: z
+    .string()
+    .regex(environmentNamePattern, "must be lower-case letters, digits and '-'")
+    .default("local"),
   /** A local DynamoDB-compatible endpoint; unset in AWS. */
   AIPM_DYNAMODB_ENDPOINT: optional(z.url()),
   AWS_REGION: z.string().default("us-east-1"),
@@ -31,6 +34,12 @@ export const apiEnvSchema = z.object({
   AIPM_GITHUB_WEBHOOK_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")),
   /** The agent of a task whose request names none. */
   AIPM_AGENT: agentNameSchema.default("scaffold"),
+  /** GitHub's API (GitHub Enterprise Server: `https://host/api/v3`) and the token for it. */
+  AIPM_GITHUB_API_URL: z.url().default("https://api.github.com"),
+  AIPM_GITHUB_TOKEN: optional(z.string().min(1)),
+  AIPM_GITHUB_TOKEN_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")),
+  /** Where the local git forge keeps its bare repositories; unset, there is no local forge. */
+  AIPM_LOCAL_REPOS_DIR: optional(z.string().min(1)),
   AIPM_PUBLIC_URL: z.url().default("http://127.0.0.1:4000"),
   AIPM_GITHUB_WEB_URL: z.url().default("https://github.com"),
   AIPM_VERSION: z.string().default("0.0.0-dev"),

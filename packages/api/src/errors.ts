@@ -42,7 +42,10 @@ export class ApiError extends Error {
     return new ApiError(400, detail, { type: "validation", ...(errors ? { errors } : {}) });
   }
   static unauthorized(detail: string) {
-    return new ApiError(401, detail, { type: "unauthorized", headers: { "WWW-Authenticate": 'Bearer realm="aipm"' } });
+    return new ApiError(401, detail, {
+      type: "unauthorized",
+      headers: { "WWW-Authenticate": 'Bearer realm="aipm"' },
+    });
   }
   static forbidden(detail: string) {
     return new ApiError(403, detail, { type: "forbidden" });
@@ -60,7 +63,10 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => {
     const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
     const path = issue.path.map(String).join(".");
-    const message = keys.length > 0 ? `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => `'${k}'`).join(", ")}` : issue.message;
+    const message =
+      keys.length > 0
+        ? `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => `'${k}'`).join(", ")}`
+        : issue.message;
     return { path: path || "(body)", message };
   });
 }
@@ -96,7 +102,11 @@ export function problemResponse(c: Context, error: ApiError): Response {
 }
 
 /** The app's `onError`: every thrown error becomes a problem document; unknown ones a logged 500. */
-export function toProblem(error: Error, c: Context, log: (message: string, error: unknown) => void): Response {
+export function toProblem(
+  error: Error,
+  c: Context,
+  log: (message: string, error: unknown) => void,
+): Response {
   if (error instanceof ApiError) return problemResponse(c, error);
   if (error instanceof ForgeError) {
     const status = ({ invalid: 422, "not-found": 422, conflict: 409, failed: 502 } as const)[error.code];
@@ -105,9 +115,13 @@ export function toProblem(error: Error, c: Context, log: (message: string, error
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
-    const detail = status === 400 && /JSON/i.test(error.message) ? "The request body is not valid JSON." : error.message;
+    const detail =
+      status === 400 && /JSON/i.test(error.message) ? "The request body is not valid JSON." : error.message;
     return problemResponse(c, new ApiError(status, detail || titles[status] || "Request failed"));
   }
   log("unhandled error", error);
-  return problemResponse(c, new ApiError(500, "Something went wrong on our side. Try again; if it persists, check the API's logs."));
+  return problemResponse(
+    c,
+    new ApiError(500, "Something went wrong on our side. Try again; if it persists, check the API's logs."),
+  );
 }

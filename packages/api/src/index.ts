@@ -7,6 +7,8 @@ export type { AppDeps, Logger } from "./deps.ts";
 export { presentProject } from "./deps.ts";
 export { type ApiEnv, apiEnvSchema, loadApiEnv } from "./env.ts";
 export { ApiError } from "./errors.ts";
+export type { Forge } from "./forge/forge.ts";
+export { authorizeLocalPush, nodeListener } from "./node-server.ts";
 export { createDynamo, type Dynamo, type DynamoOptions, ensureTables } from "./store/dynamo.ts";
 export { type LocalDynamo, startLocalDynamo } from "./store/local-dynamo.ts";
 export { dynamoProjectStore, type ProjectStore, type StoredProject } from "./store/projects.ts";

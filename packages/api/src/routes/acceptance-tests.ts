@@ -5,7 +5,7 @@ import { type AcceptanceTest, acceptanceTestIdSchema, newId, storyIdSchema } fro
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
-import { requireProject } from "../middleware/auth/index.ts";
+import type { requireProject } from "../middleware/auth/index.ts";
 import { createRouter } from "./router.ts";
 import {
   AcceptanceTestCreateSchema,
@@ -96,7 +96,13 @@ export function acceptanceTestRoutes(deps: AppDeps) {
     async (c) => {
       const { version, ...changes } = c.req.valid("json");
       const { test, projectId } = await loadTest(c.get("principal"), c.req.valid("param").testId);
-      const updated = await deps.stories.updateAcceptanceTest(projectId, test, changes, deps.now().toISOString(), version);
+      const updated = await deps.stories.updateAcceptanceTest(
+        projectId,
+        test,
+        changes,
+        deps.now().toISOString(),
+        version,
+      );
       return c.json(updated, 200);
     },
   );

@@ -134,13 +134,24 @@ export function codeGenerationRoutes(deps: AppDeps) {
       await deps.tasks.create(task, [
         {
           type: "pull_request.opened",
-          data: { number: pullRequest.number, url: pullRequest.url, branch, created: pullRequest.created, forgeMs },
+          data: {
+            number: pullRequest.number,
+            url: pullRequest.url,
+            branch,
+            created: pullRequest.created,
+            forgeMs,
+          },
         },
         { type: "task.queued", data: { agent: task.agent, attempt: 1 } },
       ]);
       await moveStoryWithPullRequest(deps, record);
       deps.wakeWorkers();
-      deps.log.info("code generation queued", { taskId, storyId: story.id, pullRequest: pullRequest.number, forgeMs });
+      deps.log.info("code generation queued", {
+        taskId,
+        storyId: story.id,
+        pullRequest: pullRequest.number,
+        forgeMs,
+      });
       return c.json({ task, pullRequest: { number: pullRequest.number, url: pullRequest.url, branch } }, 202);
     },
   );
@@ -148,10 +159,18 @@ export function codeGenerationRoutes(deps: AppDeps) {
 }
 
 /** Moves the story to In Progress when its pull request opens, if the story rules allow it. */
-async function moveStoryWithPullRequest(deps: AppDeps, record: Awaited<ReturnType<typeof loadStory>>): Promise<void> {
+async function moveStoryWithPullRequest(
+  deps: AppDeps,
+  record: Awaited<ReturnType<typeof loadStory>>,
+): Promise<void> {
   const to = storyStatusForPullRequest("opened", record.story.status);
   if (to === record.story.status) return;
-  const check = checkStoryStatusChange({ story: record.story, to, acceptanceTests: record.acceptanceTests, children: [] });
+  const check = checkStoryStatusChange({
+    story: record.story,
+    to,
+    acceptanceTests: record.acceptanceTests,
+    children: [],
+  });
   if (!check.ok) return;
   try {
     await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());

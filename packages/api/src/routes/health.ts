@@ -11,7 +11,10 @@ const HealthSchema = z
     status: z.enum(["ok", "unhealthy"]),
     version: z.string(),
     commit: z.string(),
-    checks: z.record(z.string(), z.object({ status: z.enum(["ok", "failed"]), ms: z.number(), error: z.string().optional() })),
+    checks: z.record(
+      z.string(),
+      z.object({ status: z.enum(["ok", "failed"]), ms: z.number(), error: z.string().optional() }),
+    ),
   })
   .openapi("Health");
 
@@ -40,13 +43,19 @@ export function healthRoutes(deps: AppDeps) {
             await Promise.race([
               check(),
               new Promise((_, reject) => {
-                timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+                timer = setTimeout(
+                  () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+                  CHECK_TIMEOUT_MS,
+                );
               }),
             ]);
             return [name, { status: "ok" as const, ms: Math.round(performance.now() - started) }] as const;
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
-            return [name, { status: "failed" as const, ms: Math.round(performance.now() - started), error: message }] as const;
+            return [
+              name,
+              { status: "failed" as const, ms: Math.round(performance.now() - started), error: message },
+            ] as const;
           } finally {
             clearTimeout(timer);
           }

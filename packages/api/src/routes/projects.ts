@@ -20,7 +20,10 @@ import {
 
 const params = z.object({ projectId: projectIdSchema });
 const deleteQuery = z.object({
-  cascade: z.enum(["true", "false"]).optional().openapi({ description: "Also delete every story of the project" }),
+  cascade: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ description: "Also delete every story of the project" }),
 });
 
 export function projectRoutes(deps: AppDeps) {
@@ -58,7 +61,8 @@ export function projectRoutes(deps: AppDeps) {
     async (c) => {
       const principal = c.get("principal");
       requireRole(principal, "editor");
-      if (principal.projectId !== null) throw ApiError.forbidden("A token limited to one project cannot create projects.");
+      if (principal.projectId !== null)
+        throw ApiError.forbidden("A token limited to one project cannot create projects.");
       const input = c.req.valid("json");
       const now = deps.now().toISOString();
       const project = {
@@ -70,6 +74,15 @@ export function projectRoutes(deps: AppDeps) {
         updatedAt: now,
         version: 1,
       };
+      if (input.repository.provider === "local") {
+        const forge = deps.forges.local;
+        if (!forge) {
+          throw new ApiError(422, "This deployment has no local git forge; use a GitHub repository.", {
+            type: "forge-unavailable",
+          });
+        }
+        await forge.ensureRepository(input.repository);
+      }
       await deps.projects.create(project);
       deps.log.info("project created", { projectId: project.id });
       return c.json(presentProject(project, deps), 201);
@@ -141,7 +154,8 @@ export function projectRoutes(deps: AppDeps) {
       const principal = c.get("principal");
       requireProject(principal, projectId);
       requireRole(principal, "admin");
-      if (!(await deps.projects.get(projectId))) throw ApiError.notFound(`Project ${projectId} does not exist.`);
+      if (!(await deps.projects.get(projectId)))
+        throw ApiError.notFound(`Project ${projectId} does not exist.`);
       const contents = await deps.stories.readProject(projectId);
       if (contents.stories.length > 0 && c.req.valid("query").cascade !== "true") {
         throw ApiError.conflict(

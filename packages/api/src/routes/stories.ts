@@ -16,9 +16,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
+import { groupBy } from "../group-by.ts";
 import { requireProject } from "../middleware/auth/index.ts";
 import type { ProjectContents, StoryRecord } from "../store/stories.ts";
-import { groupBy } from "../group-by.ts";
 import { createRouter } from "./router.ts";
 import {
   commonProblems,
@@ -35,7 +35,11 @@ const byCreation = (a: { createdAt: string; id: string }, b: { createdAt: string
   a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
 /** A story as the API returns it. */
-export function presentStory(story: Story, tests: readonly AcceptanceTest[], dependsOn: readonly string[]): StoryDetail {
+export function presentStory(
+  story: Story,
+  tests: readonly AcceptanceTest[],
+  dependsOn: readonly string[],
+): StoryDetail {
   return { ...story, acceptanceTests: [...tests].sort(byCreation), dependsOn: [...dependsOn].sort() };
 }
 
@@ -89,7 +93,10 @@ export function storyRoutes(deps: AppDeps) {
     async (c) => {
       const { projectId } = c.req.valid("param");
       requireProject(c.get("principal"), projectId);
-      const [project, contents] = await Promise.all([deps.projects.get(projectId), deps.stories.readProject(projectId)]);
+      const [project, contents] = await Promise.all([
+        deps.projects.get(projectId),
+        deps.stories.readProject(projectId),
+      ]);
       if (!project) throw ApiError.notFound(`Project ${projectId} does not exist.`);
       return c.json({ stories: presentProjectStories(contents) }, 200);
     },
@@ -116,17 +123,30 @@ export function storyRoutes(deps: AppDeps) {
       if (input.parentId) {
         const parent = await deps.stories.getStory(input.parentId);
         if (!parent || parent.story.projectId !== projectId) {
-          throw ApiError.badRequest(`The parent story ${input.parentId} is not a story of project ${projectId}.`, [
-            { path: "parentId", message: "must be a story of the same project" },
-          ]);
+          throw ApiError.badRequest(
+            `The parent story ${input.parentId} is not a story of project ${projectId}.`,
+            [{ path: "parentId", message: "must be a story of the same project" }],
+          );
         }
       }
       if (input.status !== "Draft" && input.status !== "Blocked") {
-        const check = checkStoryStatusChange({ story: input, to: input.status, acceptanceTests: [], children: [] });
+        const check = checkStoryStatusChange({
+          story: input,
+          to: input.status,
+          acceptanceTests: [],
+          children: [],
+        });
         if (!check.ok) throw new ApiError(422, check.problems.join(" "), { type: "story-status-rule" });
       }
       const now = deps.now().toISOString();
-      const story: Story = { id: newId("story"), projectId, ...input, createdAt: now, updatedAt: now, version: 1 };
+      const story: Story = {
+        id: newId("story"),
+        projectId,
+        ...input,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      };
       await deps.stories.createStory(story);
       return c.json(presentStory(story, [], []), 201);
     },
@@ -159,7 +179,9 @@ export function storyRoutes(deps: AppDeps) {
         ...commonProblems,
         ...notFound,
         ...conflict("A stale version, or a parent that would make a cycle"),
-        422: { description: "The status change breaks a story rule (for example Ready without acceptance tests)" },
+        422: {
+          description: "The status change breaks a story rule (for example Ready without acceptance tests)",
+        },
       },
     }),
     async (c) => {
@@ -176,7 +198,10 @@ export function storyRoutes(deps: AppDeps) {
       const reparent = changes.parentId !== undefined && changes.parentId !== story.parentId;
       const needsProject = reparent || (changes.status === "Done" && record.childCount > 0);
       const [contents, structureVersion] = needsProject
-        ? await Promise.all([deps.stories.readProject(story.projectId), deps.stories.readStructureVersion(story.projectId)])
+        ? await Promise.all([
+            deps.stories.readProject(story.projectId),
+            deps.stories.readStructureVersion(story.projectId),
+          ])
         : [null, undefined];
       if (reparent && changes.parentId && contents) {
         if (!contents.stories.some((candidate) => candidate.id === changes.parentId)) {
@@ -200,7 +225,12 @@ export function storyRoutes(deps: AppDeps) {
         });
         if (!check.ok) throw new ApiError(422, check.problems.join(" "), { type: "story-status-rule" });
       }
-      const updated = await deps.stories.updateStory(record, changes, deps.now().toISOString(), structureVersion);
+      const updated = await deps.stories.updateStory(
+        record,
+        changes,
+        deps.now().toISOString(),
+        structureVersion,
+      );
       return c.json(presentRecord({ ...record, story: updated }), 200);
     },
   );
@@ -254,6 +284,8 @@ function subtreeRecords(contents: ProjectContents, subtree: readonly string[]): 
   return subtree.flatMap((id) => {
     const story = stories.get(id);
     if (!story) return [];
-    return [{ story, acceptanceTests: tests.get(id) ?? [], dependencies: [], childCount: childCounts.get(id) ?? 0 }];
+    return [
+      { story, acceptanceTests: tests.get(id) ?? [], dependencies: [], childCount: childCounts.get(id) ?? 0 },
+    ];
   });
 }

@@ -3,8 +3,8 @@
  * cancel and retry, and the queue's state.
  */
 import {
-  canRetryTask,
   type CodeGenerationTask,
+  canRetryTask,
   isTerminalTaskStatus,
   newId,
   projectIdSchema,
@@ -51,7 +51,10 @@ export function taskRoutes(deps: AppDeps) {
           limit: z.coerce.number().int().min(1).max(500).optional(),
         }),
       },
-      responses: { 200: jsonResponse(z.object({ tasks: z.array(TaskSchema) }), "The tasks"), ...commonProblems },
+      responses: {
+        200: jsonResponse(z.object({ tasks: z.array(TaskSchema) }), "The tasks"),
+        ...commonProblems,
+      },
     }),
     async (c) => {
       const principal = c.get("principal");
@@ -93,7 +96,9 @@ export function taskRoutes(deps: AppDeps) {
       const principal = c.get("principal");
       requireRole(principal, "editor");
       const task = await loadTask(deps, principal, c.req.valid("param").taskId);
-      const updated = await deps.tasks.transition(task.id, "request_cancel", { data: { by: principal.tokenId } });
+      const updated = await deps.tasks.transition(task.id, "request_cancel", {
+        data: { by: principal.tokenId },
+      });
       deps.log.info("task cancel requested", { taskId: task.id, status: updated.status });
       return c.json(updated, 202);
     },
@@ -118,13 +123,19 @@ export function taskRoutes(deps: AppDeps) {
       requireRole(principal, "editor");
       const task = await loadTask(deps, principal, c.req.valid("param").taskId);
       if (!canRetryTask(task.status)) {
-        throw ApiError.conflict(`Task ${task.id} is ${task.status}; only a failed, cancelled or timed-out task can be retried.`, "task-state");
+        throw ApiError.conflict(
+          `Task ${task.id} is ${task.status}; only a failed, cancelled or timed-out task can be retried.`,
+          "task-state",
+        );
       }
-      const active = (await deps.tasks.list({ projectId: task.projectId, storyId: task.storyId, limit: 1000 })).find(
-        (candidate) => !isTerminalTaskStatus(candidate.status),
-      );
+      const active = (
+        await deps.tasks.list({ projectId: task.projectId, storyId: task.storyId, limit: 1000 })
+      ).find((candidate) => !isTerminalTaskStatus(candidate.status));
       if (active) {
-        throw ApiError.conflict(`Story ${task.storyId} already has ${active.status} task ${active.id}.`, "task-active");
+        throw ApiError.conflict(
+          `Story ${task.storyId} already has ${active.status} task ${active.id}.`,
+          "task-active",
+        );
       }
       const now = deps.now().toISOString();
       const retry: CodeGenerationTask = {
@@ -143,8 +154,12 @@ export function taskRoutes(deps: AppDeps) {
         error: null,
         commit: null,
       };
-      await deps.tasks.create(retry, [{ type: "task.queued", data: { agent: retry.agent, attempt: 1, retryOf: task.id } }]);
-      await deps.tasks.appendEvents(task.id, [{ type: "task.retried", data: { newTaskId: retry.id, by: principal.tokenId } }]);
+      await deps.tasks.create(retry, [
+        { type: "task.queued", data: { agent: retry.agent, attempt: 1, retryOf: task.id } },
+      ]);
+      await deps.tasks.appendEvents(task.id, [
+        { type: "task.retried", data: { newTaskId: retry.id, by: principal.tokenId } },
+      ]);
       deps.wakeWorkers();
       return c.json(retry, 202);
     },
@@ -165,7 +180,11 @@ export function taskRoutes(deps: AppDeps) {
           description: "A page of events, or an SSE stream whose event ids are sequence numbers",
           content: {
             "application/json": {
-              schema: z.object({ events: z.array(TaskEventSchema), taskStatus: taskStatusSchema, nextAfter: z.number() }),
+              schema: z.object({
+                events: z.array(TaskEventSchema),
+                taskStatus: taskStatusSchema,
+                nextAfter: z.number(),
+              }),
             },
             "text/event-stream": { schema: z.string() },
           },
@@ -177,7 +196,8 @@ export function taskRoutes(deps: AppDeps) {
     async (c) => {
       const task = await loadTask(deps, c.get("principal"), c.req.valid("param").taskId);
       const lastEventId = Number(c.req.header("Last-Event-ID"));
-      let after = c.req.valid("query").after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
+      let after =
+        c.req.valid("query").after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
       if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
         const events = await deps.tasks.listEvents(task.id, after, EVENTS_PAGE);
         const nextAfter = events.at(-1)?.seq ?? after;
@@ -202,10 +222,17 @@ export function taskRoutes(deps: AppDeps) {
           if (!current || isTerminalTaskStatus(current.status)) {
             const rest = await deps.tasks.listEvents(task.id, after, EVENTS_PAGE);
             for (const event of rest) {
-              await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+              await stream.writeSSE({
+                id: String(event.seq),
+                event: event.type,
+                data: JSON.stringify(event),
+              });
               after = event.seq;
             }
-            await stream.writeSSE({ event: "end", data: JSON.stringify({ status: current?.status ?? "unknown" }) });
+            await stream.writeSSE({
+              event: "end",
+              data: JSON.stringify({ status: current?.status ?? "unknown" }),
+            });
             break;
           }
           await stream.sleep(STREAM_POLL_MS);
@@ -250,7 +277,13 @@ export function taskRoutes(deps: AppDeps) {
         ? Math.max(0, Math.round((deps.now().getTime() - Date.parse(stats.oldestQueuedAt)) / 1000))
         : null;
       return c.json(
-        { queued: stats.queued, running: stats.running, oldestQueuedAgeSeconds, expiredLeases: stats.expiredLeases, workers },
+        {
+          queued: stats.queued,
+          running: stats.running,
+          oldestQueuedAgeSeconds,
+          expiredLeases: stats.expiredLeases,
+          workers,
+        },
         200,
       );
     },

@@ -38,7 +38,10 @@ export function tokenRoutes(deps: AppDeps) {
       path: "/api/tokens",
       tags: ["tokens"],
       summary: "List API tokens (admin)",
-      responses: { 200: jsonResponse(z.object({ tokens: z.array(TokenSchema) }), "The tokens"), ...commonProblems },
+      responses: {
+        200: jsonResponse(z.object({ tokens: z.array(TokenSchema) }), "The tokens"),
+        ...commonProblems,
+      },
     }),
     async (c) => {
       requireRole(c.get("principal"), "admin");

@@ -51,7 +51,10 @@ export function webhookRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const secret = await deps.webhookSecret();
-      if (!secret) throw new ApiError(503, "This deployment has no GitHub webhook secret configured.", { type: "webhook-unconfigured" });
+      if (!secret)
+        throw new ApiError(503, "This deployment has no GitHub webhook secret configured.", {
+          type: "webhook-unconfigured",
+        });
       const body = await c.req.text();
       if (!verifyGithubSignature(secret, body, c.req.header("X-Hub-Signature-256"))) {
         throw ApiError.unauthorized("The X-Hub-Signature-256 header is missing or does not match the body.");
@@ -75,10 +78,15 @@ export function webhookRoutes(deps: AppDeps) {
       for (const task of tasks) {
         if (task.pullRequest.number !== parsed.data.pull_request.number) continue;
         await deps.tasks.appendEvents(task.id, [
-          { type: merged ? "pull_request.merged" : "pull_request.closed", data: { number: task.pullRequest.number } },
+          {
+            type: merged ? "pull_request.merged" : "pull_request.closed",
+            data: { number: task.pullRequest.number },
+          },
         ]);
         if (!isTerminalTaskStatus(task.status) && !task.cancelRequested) {
-          await deps.tasks.transition(task.id, "request_cancel", { data: { reason: "pull request closed" } }).catch(() => {});
+          await deps.tasks
+            .transition(task.id, "request_cancel", { data: { reason: "pull request closed" } })
+            .catch(() => {});
         }
       }
       const to = storyStatusForPullRequest(merged ? "merged" : "closed", record.story.status);

@@ -2,8 +2,8 @@
  * @module auth: bearer-token authentication and the role and project-scope checks built on it.
  */
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../../errors.ts";
 import type { AppEnv, Principal } from "../../env-types.ts";
+import { ApiError } from "../../errors.ts";
 import { hashToken, type TokenRole, type TokenStore } from "../../store/tokens.ts";
 
 export interface AuthOptions {
@@ -46,7 +46,9 @@ export function auth(options: AuthOptions): MiddlewareHandler<AppEnv> {
     }
     if (!principal) throw ApiError.unauthorized("The API token is not valid or was revoked.");
     if (!READ_METHODS.has(c.req.method) && principal.role === "viewer") {
-      throw ApiError.forbidden("This token has the viewer role, which can only read. Ask an admin for an editor token.");
+      throw ApiError.forbidden(
+        "This token has the viewer role, which can only read. Ask an admin for an editor token.",
+      );
     }
     c.set("principal", principal);
     await next();

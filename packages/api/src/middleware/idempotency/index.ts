@@ -4,8 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../../errors.ts";
 import type { AppEnv } from "../../env-types.ts";
+import { ApiError } from "../../errors.ts";
 import type { IdempotencyStore } from "../../store/idempotency.ts";
 
 export interface IdempotencyOptions {
@@ -31,7 +31,9 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppE
     const key = c.req.header("Idempotency-Key");
     if (key === undefined) return next();
     if (!KEY_PATTERN.test(key)) {
-      throw ApiError.badRequest("Idempotency-Key must be 1-255 visible ASCII characters, for example a UUID.");
+      throw ApiError.badRequest(
+        "Idempotency-Key must be 1-255 visible ASCII characters, for example a UUID.",
+      );
     }
     const body = await c.req.text();
     const fingerprint = createHash("sha256").update(`${c.req.method}\n${c.req.path}\n${body}`).digest("hex");
@@ -39,12 +41,18 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppE
     const existing = await options.store.begin(scopedKey, fingerprint, ttlSeconds);
     if (existing) {
       if (existing.fingerprint !== fingerprint) {
-        throw new ApiError(422, "This Idempotency-Key was already used for a different request. Use a new key.", {
-          type: "idempotency-key-reused",
-        });
+        throw new ApiError(
+          422,
+          "This Idempotency-Key was already used for a different request. Use a new key.",
+          {
+            type: "idempotency-key-reused",
+          },
+        );
       }
       if (existing.state === "in_progress") {
-        throw ApiError.conflict("A request with this Idempotency-Key is still being processed. Try again shortly.");
+        throw ApiError.conflict(
+          "A request with this Idempotency-Key is still being processed. Try again shortly.",
+        );
       }
       const { response } = existing;
       return c.body(response.body, response.status as 200, {
