@@ -1,18 +1,31 @@
 /**
- * @module start: `aipm start`, the whole of AIPM on one machine, persisted under a data dir.
+ * @module start: `aipm start`, the whole of AIPM on one machine, persisted under a data dir:
+ * local store, API, local git forge served over HTTP, and a worker.
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import type { Server } from "node:http";
+import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { createApp, createDeps, createDynamo, ensureTables, loadApiEnv, startLocalDynamo } from "@aipm/api";
-import { serve } from "@hono/node-server";
+import {
+  createApp,
+  createDeps,
+  createDynamo,
+  createLogger,
+  ensureTables,
+  loadApiEnv,
+  nodeListener,
+  startLocalDynamo,
+} from "@aipm/api";
+import { composeWorker, loadWorkerEnv, serveWorkerHttp } from "@aipm/worker";
 import type { CliIo, Command } from "./commands.ts";
+import { seedDemo } from "./seed.ts";
 
 export interface StartedStack {
   url: string;
   token: string;
+  workerUrl: string;
   stop(): Promise<void>;
 }
 
@@ -43,10 +56,8 @@ async function ensureWritableDir(dir: string): Promise<void> {
   }
 }
 
-function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
-  return new Promise((resolvePromise, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname: host }) as Server;
-    server.once("listening", () => resolvePromise(server));
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((done, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "EADDRINUSE"
@@ -54,68 +65,122 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
           : error,
       );
     });
+    server.listen(port, host, () => done());
   });
 }
 
 /**
- * Starts the local store and the API; resolves once both answer.
+ * Starts the local store, the API with the local git forge, and a worker; seeds the demo project
+ * on the first start. Resolves once everything answers.
  *
  * @example const stack = await startStack(process.env, console.log); await stack.stop();
  */
 export async function startStack(env: Record<string, string | undefined>, say: (line: string) => void): Promise<StartedStack> {
   const dataDir = resolve(env.AIPM_DATA_DIR ?? ".aipm");
-  await ensureWritableDir(dataDir);
-  await ensureWritableDir(join(dataDir, "dynamodb"));
+  const dirs = { store: join(dataDir, "dynamodb"), repos: join(dataDir, "repos"), worker: join(dataDir, "worker") };
+  for (const dir of [dataDir, ...Object.values(dirs)]) await ensureWritableDir(dir);
+  const firstStart = !(await stat(join(dataDir, "seeded")).then(
+    () => true,
+    () => false,
+  ));
   const { token, source } = await adminToken(dataDir, env.AIPM_API_TOKEN);
-
-  const local = await startLocalDynamo({ path: join(dataDir, "dynamodb") });
-  say(`local store  ${local.endpoint} (data in ${join(dataDir, "dynamodb")})`);
   const port = Number(env.PORT ?? 4000);
-  const apiEnv = loadApiEnv({
-    ...env,
-    AIPM_ENV: "local",
-    AIPM_DYNAMODB_ENDPOINT: local.endpoint,
-    AIPM_API_TOKEN: token,
-    AIPM_PUBLIC_URL: env.AIPM_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
-    PORT: String(port),
-  });
-  const dynamo = createDynamo({ endpoint: local.endpoint, region: apiEnv.AWS_REGION }, apiEnv.AIPM_ENV);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT=${env.PORT} is not a port number (0-65535).`);
+  const host = env.HOST ?? "127.0.0.1";
+
+  const local = await startLocalDynamo({ path: dirs.store });
+  const stops: (() => Promise<void>)[] = [() => local.close()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
   try {
-    await ensureTables(dynamo);
-  } catch (error) {
-    await local.close();
-    throw new Error(
-      `The local store in ${join(dataDir, "dynamodb")} could not be opened (${error instanceof Error ? error.message : error}). Move that folder aside to start fresh.`,
+    say(`store       ${local.endpoint} (data in ${dirs.store})`);
+    const publicUrl = env.AIPM_PUBLIC_URL ?? `http://${host}:${port}`;
+    const apiEnv = loadApiEnv({
+      ...env,
+      AIPM_ENV: "local",
+      AIPM_DYNAMODB_ENDPOINT: local.endpoint,
+      AIPM_API_TOKEN: token,
+      AIPM_PUBLIC_URL: publicUrl,
+      AIPM_LOCAL_REPOS_DIR: dirs.repos,
+      PORT: String(port),
+      HOST: host,
+    });
+    const dynamo = createDynamo({ endpoint: local.endpoint, region: apiEnv.AWS_REGION }, apiEnv.AIPM_ENV);
+    try {
+      await ensureTables(dynamo);
+    } catch (error) {
+      throw new Error(
+        `The local store in ${dirs.store} could not be opened (${error instanceof Error ? error.message : error}). Move that folder aside to start fresh.`,
+      );
+    }
+
+    const workerEnv = loadWorkerEnv({
+      ...env,
+      AIPM_ENV: "local",
+      AIPM_DYNAMODB_ENDPOINT: local.endpoint,
+      AIPM_PUBLIC_URL: publicUrl,
+      AIPM_LOCAL_GIT_TOKEN: token,
+      AIPM_WORKER_CACHE_DIR: dirs.worker,
+      AIPM_WORKER_ID: env.AIPM_WORKER_ID ?? "local-worker",
+      AIPM_WORKER_PORT: env.AIPM_WORKER_PORT ?? "0",
+      AIPM_LEASE_S: env.AIPM_LEASE_S ?? "15",
+      AIPM_POLL_MS: env.AIPM_POLL_MS ?? "1000",
+    });
+    const log = createLogger(apiEnv.AIPM_LOG_LEVEL === "info" ? "warn" : apiEnv.AIPM_LOG_LEVEL);
+    const { worker, metrics } = composeWorker(workerEnv, env, log, { dynamo });
+    const deps = createDeps(apiEnv, dynamo, { wakeWorkers: () => worker.wake(), log });
+    const server = createServer(nodeListener(createApp(deps), deps, { reposDir: dirs.repos }));
+    await listen(server, port, host);
+    stops.push(
+      () =>
+        new Promise<void>((done) => {
+          server.closeAllConnections();
+          server.close(() => done());
+        }),
     );
-  }
-  let server: Server;
-  try {
-    server = await listen(createApp(createDeps(apiEnv, dynamo)), apiEnv.PORT, apiEnv.HOST);
+    const actualPort = (server.address() as AddressInfo).port;
+    const url = `http://${host}:${actualPort}`;
+    say(`api         ${url}/api (docs at ${url}/api/docs)`);
+    say(`git         ${url}/git/<owner>/<name>.git (push with any user and the token as password)`);
+
+    const workerHttp = await serveWorkerHttp(worker, metrics, workerEnv.AIPM_WORKER_PORT, "127.0.0.1");
+    stops.push(() => workerHttp.close());
+    worker.start();
+    stops.push(() => worker.stop());
+    const workerUrl = `http://127.0.0.1:${workerHttp.port}`;
+    say(`worker      ${workerEnv.AIPM_WORKER_ID}, agent ${apiEnv.AIPM_AGENT}, health and metrics at ${workerUrl}`);
+    say(`token       from ${source}`);
+
+    if (firstStart) {
+      const api = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${url}${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        const json = (await response.json()) as Record<string, unknown>;
+        if (!response.ok) throw new Error(`Seeding failed: ${method} ${path} answered ${response.status}: ${json.detail}`);
+        return json;
+      };
+      await seedDemo(api, token, say);
+      await writeFile(join(dataDir, "seeded"), `${new Date().toISOString()}\n`);
+    }
+    return { url, token, workerUrl, stop: stopAll };
   } catch (error) {
-    await local.close();
+    await stopAll();
     throw error;
   }
-  const url = `http://${apiEnv.HOST}:${apiEnv.PORT}`;
-  say(`api          ${url}/api (docs at ${url}/api/docs)`);
-  say(`admin token  from ${source}`);
-  return {
-    url,
-    token,
-    async stop() {
-      server.closeAllConnections?.();
-      await new Promise<void>((done) => server.close(() => done()));
-      await local.close();
-    },
-  };
 }
 
 export const startCommand: Command = {
   name: "start",
-  summary: "Run AIPM on this machine: local store and API (worker, git forge and web app follow)",
-  usage: "aipm start   (env: PORT=4000, AIPM_DATA_DIR=.aipm, AIPM_API_TOKEN=<admin token>)",
-  example: "PORT=4100 AIPM_DATA_DIR=/tmp/aipm aipm start",
+  summary: "Run AIPM on this machine: local store, API, local git forge and a worker",
+  usage: "aipm start   (env: PORT=4000, AIPM_DATA_DIR=.aipm, AIPM_API_TOKEN=<admin token>, AIPM_AGENT=scaffold)",
+  example: "PORT=4100 AIPM_DATA_DIR=/tmp/aipm AIPM_AGENT='command:make fix' aipm start",
   async run(_args, io: CliIo) {
     io.out("Starting AIPM...\n");
+    const started = performance.now();
     let stack: StartedStack;
     try {
       stack = await startStack(io.env, (line) => io.out(`  ${line}\n`));
@@ -123,10 +188,11 @@ export const startCommand: Command = {
       io.err(`aipm start: ${error instanceof Error ? error.message : error}\n`);
       return 1;
     }
-    io.out(`\nAIPM is running at ${stack.url}\nAdmin token: ${stack.token}\nPress Ctrl-C to stop.\n`);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    io.out(`\nAIPM is running at ${stack.url} (started in ${seconds} s)\nAdmin token: ${stack.token}\nPress Ctrl-C to stop.\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
-        io.out(`\n${signal}: stopping...\n`);
+        io.out(`\n${signal}: stopping (running tasks finish or are handed back)...\n`);
         stack.stop().then(done, done);
       };
       process.once("SIGINT", () => stop("SIGINT"));

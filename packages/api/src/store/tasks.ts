@@ -44,7 +44,7 @@ export interface TransitionOptions {
   commit?: string | null;
   /** Extra data for the event the transition records. */
   data?: Record<string, unknown>;
-  /** Events to append after the transition's own event, atomically. */
+  /** Events that led to the transition, recorded just before its own event, atomically. */
   events?: readonly NewEvent[];
 }
 
@@ -398,7 +398,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
           return await write(
             item,
             changes,
-            [{ type: decision.event, data: eventData }, ...(options.events ?? [])],
+            [...(options.events ?? []), { type: decision.event, data: eventData }],
             options.leaseOwner,
           );
         } catch (raceError) {

@@ -1,0 +1,150 @@
+/**
+ * @module seed: the demo project a first start creates, through the API like any client would.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+interface DemoStory {
+  title: string;
+  asA: string;
+  iWant: string;
+  soThat: string;
+  storyPoints: number;
+  components: string[];
+  tests: { title: string; given: string[]; when: string[]; then: string[] }[];
+  children?: DemoStory[];
+}
+
+const demoStories: DemoStory[] = [
+  {
+    title: "Browse the catalogue",
+    asA: "shopper",
+    iWant: "to see every product with its price",
+    soThat: "I can choose what to buy",
+    storyPoints: 3,
+    components: ["catalogue"],
+    tests: [
+      {
+        title: "Products are listed with prices",
+        given: ["the catalogue holds 3 products"],
+        when: ["I open the catalogue"],
+        then: ["I see 3 products", "each shows its price in euros"],
+      },
+    ],
+    children: [
+      {
+        title: "Filter the catalogue by category",
+        asA: "shopper",
+        iWant: "to filter products by category",
+        soThat: "I find what I need quickly",
+        storyPoints: 2,
+        components: ["catalogue"],
+        tests: [
+          {
+            title: "Only matching products are shown",
+            given: ["products in the categories 'tea' and 'coffee'"],
+            when: ["I choose the category 'tea'"],
+            then: ["I see only tea products"],
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: "Add a product to the cart",
+    asA: "shopper",
+    iWant: "to add a product to my cart",
+    soThat: "I can buy several products at once",
+    storyPoints: 2,
+    components: ["cart"],
+    tests: [
+      {
+        title: "The cart shows the product",
+        given: ["an empty cart"],
+        when: ["I add 'Green tea' to the cart"],
+        then: ["the cart shows 1 item", "the total equals the price of 'Green tea'"],
+      },
+      {
+        title: "Adding twice increases the quantity",
+        given: ["a cart with 1 'Green tea'"],
+        when: ["I add 'Green tea' again"],
+        then: ["the cart shows quantity 2 for 'Green tea'"],
+      },
+    ],
+  },
+];
+
+/** The demo repository's first files: a tiny Node project with vitest, so the scaffold agent has a framework to write for. */
+const demoFiles: Record<string, string> = {
+  "package.json": `${JSON.stringify(
+    { name: "demo-shop", private: true, type: "module", scripts: { test: "vitest run" }, devDependencies: { vitest: "^4.1.0" } },
+    null,
+    2,
+  )}\n`,
+  "src/cart.js": "export function addToCart(cart, product) {\n  return [...cart, product];\n}\n",
+  "README.md": "# Demo shop\n\nThe demo project of AIPM: stories about a small web shop.\n",
+};
+
+/** Commits the demo files onto the repository's default branch through the local forge's HTTP remote. */
+async function pushDemoFiles(cloneUrl: string, token: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "aipm-seed-"));
+  const auth = `http.extraHeader=Authorization: Basic ${Buffer.from(`aipm:${token}`).toString("base64")}`;
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: dir,
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_AUTHOR_NAME: "AIPM demo",
+    GIT_AUTHOR_EMAIL: "demo@aipm.local",
+    GIT_COMMITTER_NAME: "AIPM demo",
+    GIT_COMMITTER_EMAIL: "demo@aipm.local",
+  };
+  try {
+    await run("git", ["-c", auth, "clone", "--quiet", cloneUrl, "repo"], { cwd: dir, env });
+    const repo = join(dir, "repo");
+    for (const [path, content] of Object.entries(demoFiles)) {
+      await run("mkdir", ["-p", join(repo, path, "..")]);
+      await writeFile(join(repo, path), content);
+    }
+    await run("git", ["add", "--all"], { cwd: repo, env });
+    await run("git", ["commit", "--quiet", "-m", "Demo shop: a tiny Node project"], { cwd: repo, env });
+    await run("git", ["-c", auth, "push", "--quiet", "origin", "HEAD"], { cwd: repo, env });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates the demo project with its repository and stories.
+ *
+ * @example await seedDemo(api, token, (line) => console.log(line));
+ */
+export async function seedDemo(api: Api, token: string, say: (line: string) => void): Promise<string> {
+  say("seeding     demo project 'Demo shop' (repository demo/shop)");
+  const project = await api("POST", "/api/projects", {
+    name: "Demo shop",
+    description: "A small web shop: the demo project AIPM creates on its first start.",
+    repository: { provider: "local", owner: "demo", name: "shop", defaultBranch: "main" },
+  });
+  const repository = project.repository as { cloneUrl: string };
+  await pushDemoFiles(repository.cloneUrl, token);
+  let count = 0;
+  const create = async (story: DemoStory, parentId: string | null) => {
+    const { tests, children, ...fields } = story;
+    const created = await api("POST", `/api/projects/${project.id}/stories`, { ...fields, parentId });
+    for (const test of tests) await api("POST", `/api/stories/${created.id}/acceptance-tests`, test);
+    count++;
+    for (const child of children ?? []) await create(child, String(created.id));
+  };
+  for (const story of demoStories) await create(story, null);
+  say(`seeding     ${count} stories with acceptance tests: done`);
+  return String(project.id);
+}
