@@ -10,8 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => local.close());
 
+// biome-ignore lint/suspicious/noExplicitAny: the test reads response bodies loosely
+type Json = Record<string, any>;
+
 async function json(response: Response) {
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Json };
 }
 
 async function createProject(name = "Checkout") {
@@ -27,7 +30,13 @@ async function createProject(name = "Checkout") {
 async function createStory(projectId: string, fields: Record<string, unknown> = {}) {
   const { status, body } = await json(
     await api.request("POST", `/api/projects/${projectId}/stories`, {
-      body: { title: "Pay by card", asA: "shopper", iWant: "to pay by card", soThat: "I get my order", ...fields },
+      body: {
+        title: "Pay by card",
+        asA: "shopper",
+        iWant: "to pay by card",
+        soThat: "I get my order",
+        ...fields,
+      },
     }),
   );
   expect(status, JSON.stringify(body)).toBe(201);
@@ -39,7 +48,13 @@ describe("stories", () => {
     const project = await createProject();
     expect(project.repository.cloneUrl).toBe("http://127.0.0.1:4000/git/acme/shop.git");
     const story = await createStory(project.id, { storyPoints: 3, components: ["payments"] });
-    expect(story).toMatchObject({ projectId: project.id, parentId: null, status: "Draft", version: 1, acceptanceTests: [] });
+    expect(story).toMatchObject({
+      projectId: project.id,
+      parentId: null,
+      status: "Draft",
+      version: 1,
+      acceptanceTests: [],
+    });
 
     const test = await json(
       await api.request("POST", `/api/stories/${story.id}/acceptance-tests`, {
@@ -52,12 +67,16 @@ describe("stories", () => {
     expect(read.body.acceptanceTests.map((t: { id: string }) => t.id)).toEqual([test.body.id]);
 
     const patched = await json(
-      await api.request("PATCH", `/api/stories/${story.id}`, { body: { version: 1, status: "Ready", title: "Pay by card or wallet" } }),
+      await api.request("PATCH", `/api/stories/${story.id}`, {
+        body: { version: 1, status: "Ready", title: "Pay by card or wallet" },
+      }),
     );
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ version: 2, status: "Ready", title: "Pay by card or wallet" });
 
-    const stale = await json(await api.request("PATCH", `/api/stories/${story.id}`, { body: { version: 1, title: "x" } }));
+    const stale = await json(
+      await api.request("PATCH", `/api/stories/${story.id}`, { body: { version: 1, title: "x" } }),
+    );
     expect(stale.status).toBe(409);
 
     const list = await json(await api.request("GET", `/api/projects/${project.id}/stories`));
@@ -74,7 +93,9 @@ describe("stories", () => {
     await api.request("POST", `/api/stories/${grandchild.id}/acceptance-tests`, {
       body: { title: "t", given: ["g"], when: ["w"], then: ["I see t"] },
     });
-    await api.request("POST", `/api/stories/${sibling.id}/dependencies`, { body: { dependsOnId: grandchild.id } });
+    await api.request("POST", `/api/stories/${sibling.id}/dependencies`, {
+      body: { dependsOnId: grandchild.id },
+    });
 
     expect((await api.request("DELETE", `/api/stories/${root.id}`)).status).toBe(409);
     expect((await api.request("DELETE", `/api/stories/${child.id}?cascade=true`)).status).toBe(204);

@@ -84,7 +84,13 @@ const demoStories: DemoStory[] = [
 /** The demo repository's first files: a tiny Node project with vitest, so the scaffold agent has a framework to write for. */
 const demoFiles: Record<string, string> = {
   "package.json": `${JSON.stringify(
-    { name: "demo-shop", private: true, type: "module", scripts: { test: "vitest run" }, devDependencies: { vitest: "^4.1.0" } },
+    {
+      name: "demo-shop",
+      private: true,
+      type: "module",
+      scripts: { test: "vitest run" },
+      devDependencies: { vitest: "^4.1.0" },
+    },
     null,
     2,
   )}\n`,

@@ -30,7 +30,10 @@ export interface StartedStack {
 }
 
 /** The admin token: the configured one, else the one saved in the data dir, else a new one saved there. */
-async function adminToken(dataDir: string, configured: string | undefined): Promise<{ token: string; source: string }> {
+async function adminToken(
+  dataDir: string,
+  configured: string | undefined,
+): Promise<{ token: string; source: string }> {
   if (configured) return { token: configured, source: "AIPM_API_TOKEN" };
   const file = join(dataDir, "admin-token");
   try {
@@ -61,7 +64,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "EADDRINUSE"
-          ? new Error(`Port ${port} is already in use. Stop what runs there, or start AIPM on another port: PORT=4100 pnpm start`)
+          ? new Error(
+              `Port ${port} is already in use. Stop what runs there, or start AIPM on another port: PORT=4100 pnpm start`,
+            )
           : error,
       );
     });
@@ -75,9 +80,16 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  *
  * @example const stack = await startStack(process.env, console.log); await stack.stop();
  */
-export async function startStack(env: Record<string, string | undefined>, say: (line: string) => void): Promise<StartedStack> {
+export async function startStack(
+  env: Record<string, string | undefined>,
+  say: (line: string) => void,
+): Promise<StartedStack> {
   const dataDir = resolve(env.AIPM_DATA_DIR ?? ".aipm");
-  const dirs = { store: join(dataDir, "dynamodb"), repos: join(dataDir, "repos"), worker: join(dataDir, "worker") };
+  const dirs = {
+    store: join(dataDir, "dynamodb"),
+    repos: join(dataDir, "repos"),
+    worker: join(dataDir, "worker"),
+  };
   for (const dir of [dataDir, ...Object.values(dirs)]) await ensureWritableDir(dir);
   const firstStart = !(await stat(join(dataDir, "seeded")).then(
     () => true,
@@ -85,7 +97,8 @@ export async function startStack(env: Record<string, string | undefined>, say: (
   ));
   const { token, source } = await adminToken(dataDir, env.AIPM_API_TOKEN);
   const port = Number(env.PORT ?? 4000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT=${env.PORT} is not a port number (0-65535).`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`PORT=${env.PORT} is not a port number (0-65535).`);
   const host = env.HOST ?? "127.0.0.1";
 
   const local = await startLocalDynamo({ path: dirs.store });
@@ -149,7 +162,9 @@ export async function startStack(env: Record<string, string | undefined>, say: (
     worker.start();
     stops.push(() => worker.stop());
     const workerUrl = `http://127.0.0.1:${workerHttp.port}`;
-    say(`worker      ${workerEnv.AIPM_WORKER_ID}, agent ${apiEnv.AIPM_AGENT}, health and metrics at ${workerUrl}`);
+    say(
+      `worker      ${workerEnv.AIPM_WORKER_ID}, agent ${apiEnv.AIPM_AGENT}, health and metrics at ${workerUrl}`,
+    );
     say(`token       from ${source}`);
 
     if (firstStart) {
@@ -160,7 +175,8 @@ export async function startStack(env: Record<string, string | undefined>, say: (
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
         const json = (await response.json()) as Record<string, unknown>;
-        if (!response.ok) throw new Error(`Seeding failed: ${method} ${path} answered ${response.status}: ${json.detail}`);
+        if (!response.ok)
+          throw new Error(`Seeding failed: ${method} ${path} answered ${response.status}: ${json.detail}`);
         return json;
       };
       await seedDemo(api, token, say);
@@ -176,7 +192,8 @@ export async function startStack(env: Record<string, string | undefined>, say: (
 export const startCommand: Command = {
   name: "start",
   summary: "Run AIPM on this machine: local store, API, local git forge and a worker",
-  usage: "aipm start   (env: PORT=4000, AIPM_DATA_DIR=.aipm, AIPM_API_TOKEN=<admin token>, AIPM_AGENT=scaffold)",
+  usage:
+    "aipm start   (env: PORT=4000, AIPM_DATA_DIR=.aipm, AIPM_API_TOKEN=<admin token>, AIPM_AGENT=scaffold)",
   example: "PORT=4100 AIPM_DATA_DIR=/tmp/aipm AIPM_AGENT='command:make fix' aipm start",
   async run(_args, io: CliIo) {
     io.out("Starting AIPM...\n");
@@ -189,7 +206,9 @@ export const startCommand: Command = {
       return 1;
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    io.out(`\nAIPM is running at ${stack.url} (started in ${seconds} s)\nAdmin token: ${stack.token}\nPress Ctrl-C to stop.\n`);
+    io.out(
+      `\nAIPM is running at ${stack.url} (started in ${seconds} s)\nAdmin token: ${stack.token}\nPress Ctrl-C to stop.\n`,
+    );
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         io.out(`\n${signal}: stopping (running tasks finish or are handed back)...\n`);
