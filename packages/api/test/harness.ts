@@ -1,6 +1,9 @@
 /**
  * @module harness: the real app against a local DynamoDB server (dynalite) for tests and benches.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createApp } from "../src/app.ts";
 import { createDeps } from "../src/compose.ts";
 import type { AppDeps } from "../src/deps.ts";
@@ -17,12 +20,19 @@ export interface TestApi {
   deps: AppDeps;
   dynamo: Dynamo;
   /** Sends a request as `token` (the admin token unless given; `null` for none). */
-  request(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
 }
 
 let environmentCounter = 0;
 
-/** The app on fresh tables of a new environment in `local`; `overrides` replace dependencies. */
+/**
+ * The app on fresh tables of a new environment in `local`, with a local git forge in a new
+ * temporary folder; `overrides` replace dependencies.
+ */
 export async function createTestApi(local: LocalDynamo, overrides: Partial<AppDeps> = {}): Promise<TestApi> {
   const environment = `t${process.pid}-${++environmentCounter}`;
   const env = apiEnvSchema.parse({
@@ -31,6 +41,7 @@ export async function createTestApi(local: LocalDynamo, overrides: Partial<AppDe
     AIPM_API_TOKEN: ADMIN_TOKEN,
     AIPM_WEB_ORIGINS: "http://localhost:5173",
     AIPM_LOG_LEVEL: process.env.AIPM_TEST_LOG_LEVEL ?? "silent",
+    AIPM_LOCAL_REPOS_DIR: mkdtempSync(join(tmpdir(), "aipm-repos-")),
   });
   const dynamo = createDynamo({ endpoint: local.endpoint, region: env.AWS_REGION }, environment);
   await ensureTables(dynamo);

@@ -131,7 +131,7 @@ export function storyRoutes(deps: AppDeps) {
       }
       if (input.status !== "Draft" && input.status !== "Blocked") {
         const check = checkStoryStatusChange({
-          story: input,
+          story: { ...input, status: "Draft" },
           to: input.status,
           acceptanceTests: [],
           children: [],
@@ -196,7 +196,11 @@ export function storyRoutes(deps: AppDeps) {
         );
       }
       const reparent = changes.parentId !== undefined && changes.parentId !== story.parentId;
-      const needsProject = reparent || (changes.status === "Done" && record.childCount > 0);
+      const startsOrFinishes = changes.status === "In Progress" || changes.status === "Done";
+      const needsProject =
+        reparent ||
+        (changes.status === "Done" && record.childCount > 0) ||
+        (startsOrFinishes && record.dependencies.length > 0);
       const [contents, structureVersion] = needsProject
         ? await Promise.all([
             deps.stories.readProject(story.projectId),
@@ -218,10 +222,14 @@ export function storyRoutes(deps: AppDeps) {
       }
       if (changes.status !== undefined && changes.status !== story.status) {
         const check = checkStoryStatusChange({
-          story: { ...story, ...changes },
+          story: { ...story, ...changes, status: story.status },
           to: changes.status,
           acceptanceTests: record.acceptanceTests,
           children: contents?.stories.filter((candidate) => candidate.parentId === storyId) ?? [],
+          dependencies:
+            contents?.stories.filter((candidate) =>
+              record.dependencies.some((dependency) => dependency.dependsOnId === candidate.id),
+            ) ?? [],
         });
         if (!check.ok) throw new ApiError(422, check.problems.join(" "), { type: "story-status-rule" });
       }

@@ -5,6 +5,7 @@ import { newId, projectIdSchema, tokenIdSchema } from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
+import type { Principal } from "../env-types.ts";
 import { requireRole } from "../middleware/auth/index.ts";
 import { generateToken, hashToken, type TokenRecord, tokenRoleSchema } from "../store/tokens.ts";
 import { createRouter } from "./router.ts";
@@ -29,6 +30,14 @@ const TokenCreateSchema = z
   })
   .openapi("TokenCreate");
 
+/** Token management needs an admin token that is not limited to one project. */
+function requireTokenAdmin(principal: Principal): void {
+  requireRole(principal, "admin");
+  if (principal.projectId !== null) {
+    throw ApiError.forbidden("Managing tokens needs an admin token that is not limited to one project.");
+  }
+}
+
 export function tokenRoutes(deps: AppDeps) {
   const router = createRouter();
 
@@ -44,7 +53,7 @@ export function tokenRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      requireRole(c.get("principal"), "admin");
+      requireTokenAdmin(c.get("principal"));
       return c.json({ tokens: await deps.tokens.list() }, 200);
     },
   );
@@ -63,7 +72,7 @@ export function tokenRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const principal = c.get("principal");
-      requireRole(principal, "admin");
+      requireTokenAdmin(principal);
       const input = c.req.valid("json");
       if (input.projectId && !(await deps.projects.get(input.projectId))) {
         throw ApiError.badRequest(`Project ${input.projectId} does not exist.`, [
@@ -96,7 +105,7 @@ export function tokenRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const principal = c.get("principal");
-      requireRole(principal, "admin");
+      requireTokenAdmin(principal);
       const { tokenId } = c.req.valid("param");
       if (!(await deps.tokens.revoke(tokenId))) throw ApiError.notFound(`Token ${tokenId} does not exist.`);
       deps.log.info("token revoked", { tokenId, by: principal.tokenId });

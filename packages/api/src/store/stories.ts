@@ -81,6 +81,12 @@ const TRANSACTION_LIMIT = 100;
 
 type Item = Record<string, unknown>;
 
+/** A story item without the attributes only the table and its indexes need. */
+function storyFrom(item: Item): Story {
+  const { storyId: _storyId, ...rest } = strip(item);
+  return rest as Story;
+}
+
 function strip(item: Item): Item {
   const {
     pk: _pk,
@@ -101,7 +107,7 @@ function sortRecordItems(items: readonly Item[]): Omit<StoryRecord, "story"> & {
   const dependencies: Dependency[] = [];
   for (const item of items) {
     if (item.kind === "story") {
-      story = strip(item) as Story;
+      story = storyFrom(item);
       childCount = Number(item.childCount ?? 0);
     } else if (item.kind === "test") acceptanceTests.push(strip(item) as AcceptanceTest);
     else if (item.kind === "dependency") dependencies.push(strip(item) as Dependency);
@@ -171,7 +177,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
       });
       const contents: ProjectContents = { stories: [], acceptanceTests: [], dependencies: [] };
       for (const item of items) {
-        if (item.kind === "story") contents.stories.push(strip(item) as Story);
+        if (item.kind === "story") contents.stories.push(storyFrom(item));
         else if (item.kind === "test") contents.acceptanceTests.push(strip(item) as AcceptanceTest);
         else if (item.kind === "dependency") contents.dependencies.push(strip(item) as Dependency);
       }
