@@ -29,7 +29,9 @@ const common = {
   legalComments: "none",
   metafile: true,
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-  banner: { js: "import{createRequire as __aipmRequire}from'module';const require=__aipmRequire(import.meta.url);" },
+  banner: {
+    js: "import{createRequire as __aipmRequire}from'module';const require=__aipmRequire(import.meta.url);",
+  },
 };
 
 const lambda = await build({

@@ -4,8 +4,8 @@
 import { newId, projectIdSchema, tokenIdSchema } from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
-import { ApiError } from "../errors.ts";
 import type { Principal } from "../env-types.ts";
+import { ApiError } from "../errors.ts";
 import { requireRole } from "../middleware/auth/index.ts";
 import { generateToken, hashToken, type TokenRecord, tokenRoleSchema } from "../store/tokens.ts";
 import { createRouter } from "./router.ts";
