@@ -2,8 +2,8 @@
  * @module local-pull-requests: the local forge's pull requests, numbered per repository, in DynamoDB.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { Dynamo } from "../store/dynamo.ts";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type Dynamo, queryAll } from "../store/dynamo.ts";
 import type { PullRequestState } from "./forge.ts";
 
 /** A repository, as the pull-request store keys it. */
@@ -134,29 +134,24 @@ export function dynamoLocalPullRequestStore(
     },
 
     async findOpenByBranch(repository, branch) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamo.doc.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: "pk = :pk AND #number > :counter",
-            FilterExpression: "#branch = :branch AND #state = :open",
-            ExpressionAttributeNames: { "#number": "number", "#branch": "branch", "#state": "state" },
-            ExpressionAttributeValues: {
-              ":pk": partitionKey(repository),
-              ":counter": COUNTER,
-              ":branch": branch,
-              ":open": "open",
-            },
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
-        const [first] = page.Items ?? [];
-        if (first) return fromItem(first);
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      return null;
+      const [first] = await queryAll(
+        dynamo,
+        {
+          TableName,
+          KeyConditionExpression: "pk = :pk AND #number > :counter",
+          FilterExpression: "#branch = :branch AND #state = :open",
+          ExpressionAttributeNames: { "#number": "number", "#branch": "branch", "#state": "state" },
+          ExpressionAttributeValues: {
+            ":pk": partitionKey(repository),
+            ":counter": COUNTER,
+            ":branch": branch,
+            ":open": "open",
+          },
+          ConsistentRead: true,
+        },
+        1,
+      );
+      return first ? fromItem(first) : null;
     },
 
     async get(repository, number) {

@@ -17,7 +17,12 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
 
 export interface DynamoOptions {
   /** A local DynamoDB-compatible endpoint; absent in AWS. */
@@ -113,4 +118,38 @@ export async function ensureTables(dynamo: Dynamo): Promise<void> {
       }
     }),
   );
+}
+
+export type Item = Record<string, unknown>;
+
+/**
+ * Every item a Query returns, page after page, stopping once `limit` items are read.
+ *
+ * @example const items = await queryAll(dynamo, { TableName, KeyConditionExpression: "pk = :pk", ... });
+ */
+export async function queryAll(
+  dynamo: Dynamo,
+  input: QueryCommandInput,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await dynamo.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey && items.length < limit);
+  return items.slice(0, limit);
+}
+
+/** Every item of a table. Only for the small tables whose whole content is wanted (tokens, workers). */
+export async function scanAll(dynamo: Dynamo, TableName: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await dynamo.doc.send(new ScanCommand({ TableName, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }

@@ -4,9 +4,9 @@
 
 import type { Project } from "@aipm/shared";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors.ts";
-import type { Dynamo } from "./dynamo.ts";
+import { type Dynamo, queryAll } from "./dynamo.ts";
 
 /** A project as stored: the clone URL is derived when it is read, never kept. */
 export type StoredProject = Omit<Project, "repository"> & {
@@ -39,21 +39,12 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
   const TableName = dynamo.tables.projects;
   return {
     async list() {
-      const projects: StoredProject[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamo.doc.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": PARTITION },
-            ExclusiveStartKey,
-          }),
-        );
-        projects.push(...(page.Items ?? []).map(fromItem));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      return projects;
+      const items = await queryAll(dynamo, {
+        TableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": PARTITION },
+      });
+      return items.map(fromItem);
     },
 
     async get(id) {

@@ -10,13 +10,12 @@ import type { AcceptanceTest, Dependency, Story } from "@aipm/shared";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
-  QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors.ts";
-import type { Dynamo } from "./dynamo.ts";
+import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
 
 export interface ProjectContents {
   stories: Story[];
@@ -79,8 +78,6 @@ const META = "META";
 /** DynamoDB's limit of items in one transaction. */
 const TRANSACTION_LIMIT = 100;
 
-type Item = Record<string, unknown>;
-
 /** A story item without the attributes only the table and its indexes need. */
 function storyFrom(item: Item): Story {
   const { storyId: _storyId, ...rest } = strip(item);
@@ -127,16 +124,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
   const TableName = dynamo.tables.stories;
   const projectsTable = dynamo.tables.projects;
 
-  async function queryAll(input: Omit<QueryCommandInput, "TableName">): Promise<Item[]> {
-    const items: Item[] = [];
-    let ExclusiveStartKey: Item | undefined;
-    do {
-      const page = await dynamo.doc.send(new QueryCommand({ TableName, ...input, ExclusiveStartKey }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
+  const query = (input: Omit<QueryCommandInput, "TableName">) => queryAll(dynamo, { TableName, ...input });
 
   /** Runs operations as transactions of at most 100 items, in order. */
   async function transactInChunks(operations: readonly Item[]): Promise<void> {
@@ -171,7 +159,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
 
   return {
     async readProject(projectId) {
-      const items = await queryAll({
+      const items = await query({
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": projectId },
       });
@@ -185,7 +173,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
     },
 
     async getStory(storyId) {
-      const items = await queryAll({
+      const items = await query({
         IndexName: "byStory",
         KeyConditionExpression: "storyId = :id",
         ExpressionAttributeValues: { ":id": storyId },
@@ -195,7 +183,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
     },
 
     async readStructureVersion(projectId) {
-      const items = await queryAll({
+      const items = await query({
         KeyConditionExpression: "pk = :pk AND sk = :meta",
         ExpressionAttributeValues: { ":pk": projectId, ":meta": META },
         ConsistentRead: true,
@@ -348,7 +336,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
     },
 
     async getAcceptanceTest(testId) {
-      const items = await queryAll({
+      const items = await query({
         IndexName: "byTest",
         KeyConditionExpression: "testId = :id",
         ExpressionAttributeValues: { ":id": testId },

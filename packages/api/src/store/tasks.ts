@@ -24,7 +24,7 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors.ts";
-import type { Dynamo } from "./dynamo.ts";
+import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
 
 /** Events are kept for 30 days. */
 const EVENT_TTL_SECONDS = 30 * 24 * 3600;
@@ -86,8 +86,6 @@ export interface TaskStore {
   stats(): Promise<QueueStats>;
 }
 
-type Item = Record<string, unknown>;
-
 function fromItem(item: Item): CodeGenerationTask {
   const { pk: _pk, lastEventSeq: _seq, ...task } = item;
   return task as unknown as CodeGenerationTask;
@@ -111,20 +109,8 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     return Item ?? null;
   }
 
-  async function queryAll(
-    input: Omit<QueryCommandInput, "TableName">,
-    table = TableName,
-    limit = Infinity,
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let ExclusiveStartKey: Item | undefined;
-    do {
-      const page = await dynamo.doc.send(new QueryCommand({ TableName: table, ...input, ExclusiveStartKey }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey && items.length < limit);
-    return items.slice(0, limit);
-  }
+  const query = (input: Omit<QueryCommandInput, "TableName">, table = TableName, limit?: number) =>
+    queryAll(dynamo, { TableName: table, ...input }, limit);
 
   function eventPuts(taskId: string, firstSeq: number, events: readonly NewEvent[], at: string) {
     const expiresAt = Math.floor(Date.parse(at) / 1000) + EVENT_TTL_SECONDS;
@@ -257,7 +243,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
       const limit = filter.limit ?? 100;
       let items: Item[];
       if (filter.projectId) {
-        items = await queryAll(
+        items = await query(
           {
             IndexName: "byProject",
             KeyConditionExpression: "projectId = :projectId",
@@ -274,7 +260,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
           : ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"];
         const perStatus = await Promise.all(
           statuses.map((status) =>
-            queryAll(
+            query(
               {
                 IndexName: "byStatus",
                 KeyConditionExpression: "#status = :status",
@@ -297,7 +283,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     },
 
     async claimNext(workerId, leaseMs) {
-      const candidates = await queryAll(
+      const candidates = await query(
         {
           IndexName: "byStatus",
           KeyConditionExpression: "#status = :queued",
@@ -410,7 +396,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     appendEvents,
 
     async listEvents(taskId, afterSeq, limit) {
-      const items = await queryAll(
+      const items = await query(
         {
           KeyConditionExpression: "pk = :taskId AND seq > :after",
           ExpressionAttributeValues: { ":taskId": taskId, ":after": afterSeq },
@@ -424,7 +410,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     },
 
     async reconcile() {
-      const running = await queryAll({
+      const running = await query({
         IndexName: "byStatus",
         KeyConditionExpression: "#status = :running",
         ExpressionAttributeNames: { "#status": "status" },
@@ -481,7 +467,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
 
     async stats() {
       const count = async (status: TaskStatus) =>
-        queryAll({
+        query({
           IndexName: "byStatus",
           KeyConditionExpression: "#status = :status",
           ExpressionAttributeNames: { "#status": "status" },

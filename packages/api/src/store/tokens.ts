@@ -2,9 +2,9 @@
  * @module tokens: API tokens, kept only as SHA-256 hashes with their role and project scope.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import type { Dynamo } from "./dynamo.ts";
+import { type Dynamo, scanAll } from "./dynamo.ts";
 
 export const tokenRoles = ["admin", "editor", "viewer"] as const;
 export const tokenRoleSchema = z.enum(tokenRoles);
@@ -61,26 +61,17 @@ export function dynamoTokenStore(dynamo: Dynamo): TokenStore {
       );
     },
     async list() {
-      return (await scanAll()).map(fromItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      return (await scanAll(dynamo, TableName))
+        .map(fromItem)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
     async revoke(id) {
-      const match = (await scanAll()).find((item) => item.id === id);
+      const match = (await scanAll(dynamo, TableName)).find((item) => item.id === id);
       if (!match) return false;
       await dynamo.doc.send(new DeleteCommand({ TableName, Key: { pk: match.pk } }));
       return true;
     },
   };
-
-  async function scanAll(): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamo.doc.send(new ScanCommand({ TableName, ExclusiveStartKey }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
 
   return store;
 }

@@ -1,8 +1,8 @@
 /**
  * @module workers: live workers announce themselves here; a silent one expires.
  */
-import { PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { Dynamo } from "./dynamo.ts";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type Dynamo, scanAll } from "./dynamo.ts";
 
 export interface WorkerStatus {
   id: string;
@@ -28,13 +28,7 @@ export function dynamoWorkerRegistry(dynamo: Dynamo, now: () => Date = () => new
     },
     async list() {
       // One item per worker, expiring on its own: the table stays as small as the fleet.
-      const items: Record<string, unknown>[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamo.doc.send(new ScanCommand({ TableName, ExclusiveStartKey }));
-        items.push(...(page.Items ?? []));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const items = await scanAll(dynamo, TableName);
       const nowSeconds = Math.floor(now().getTime() / 1000);
       return items
         .filter((item) => Number(item.expiresAt) > nowSeconds)
