@@ -17,12 +17,7 @@ import {
   type TaskStatus,
 } from "@aipm/shared";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors.ts";
 import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
 
