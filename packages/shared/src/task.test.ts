@@ -5,6 +5,7 @@ import {
   type CodeGenerationTask,
   codeGenerationCreateSchema,
   codeGenerationTaskSchema,
+  newQueuedTask,
   type TaskEvent,
   taskErrorSchema,
   taskEventSchema,
@@ -162,5 +163,29 @@ describe("taskErrorSchema and taskEventSchema", () => {
   ])("rejects an event with %s", (_, change) => {
     const event = { taskId: task.id, seq: 1, at, type: "log", data: {}, ...change };
     expect(taskEventSchema.safeParse(event).success).toBe(false);
+  });
+});
+
+describe("newQueuedTask", () => {
+  it("makes a first-attempt queued task without lease or outcome that the stored schema accepts", () => {
+    const task = newQueuedTask({
+      id: newId("task"),
+      projectId: newId("project"),
+      storyId: newId("story"),
+      agent: "scaffold",
+      branch: "aipm/sty_x-pay",
+      pullRequest: { number: 7, url: "https://github.com/acme/shop/pull/7" },
+      maxAttempts: 2,
+      now: "2026-11-25T12:00:00.000Z",
+    });
+    expect(codeGenerationTaskSchema.parse(task)).toEqual(task);
+    expect(task).toMatchObject({
+      status: "queued",
+      attempt: 1,
+      cancelRequested: false,
+      retryOf: null,
+      leaseOwner: null,
+    });
+    expect(task.createdAt).toBe(task.updatedAt);
   });
 });

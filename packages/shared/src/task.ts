@@ -75,6 +75,50 @@ export const codeGenerationTaskSchema = z.strictObject({
 });
 export type CodeGenerationTask = z.infer<typeof codeGenerationTaskSchema>;
 
+/** What a new task needs besides its defaults. */
+export interface NewTaskInput {
+  id: string;
+  projectId: string;
+  storyId: string;
+  agent: AgentName;
+  branch: string;
+  pullRequest: PullRequestRef;
+  maxAttempts: number;
+  /** The task this one retries, if any. */
+  retryOf?: string | null;
+  /** ISO time of creation. */
+  now: string;
+}
+
+/**
+ * A task as it enters the queue: queued, first attempt, no lease, no outcome.
+ *
+ * @example newQueuedTask({ id, projectId, storyId, agent: "scaffold", branch, pullRequest, maxAttempts: 3, now })
+ */
+export function newQueuedTask(input: NewTaskInput): CodeGenerationTask {
+  return {
+    id: input.id,
+    projectId: input.projectId,
+    storyId: input.storyId,
+    status: "queued",
+    cancelRequested: false,
+    attempt: 1,
+    maxAttempts: input.maxAttempts,
+    agent: input.agent,
+    branch: input.branch,
+    pullRequest: input.pullRequest,
+    retryOf: input.retryOf ?? null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    createdAt: input.now,
+    updatedAt: input.now,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+    commit: null,
+  };
+}
+
 export const codeGenerationCreateSchema = z.strictObject({
   /** Which agent runs the task; the worker's default when absent. */
   agent: agentNameSchema.optional(),

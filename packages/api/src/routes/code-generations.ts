@@ -3,10 +3,10 @@
  * queues the task and answers 202 before any agent work.
  */
 import {
-  type CodeGenerationTask,
   checkStoryStatusChange,
   codeGenerationCreateSchema,
   newId,
+  newQueuedTask,
   parentChain,
   renderTaskMarkdown,
   storyBranchName,
@@ -109,28 +109,16 @@ export function codeGenerationRoutes(deps: AppDeps) {
       });
       const forgeMs = Math.round(performance.now() - started);
 
-      const now = deps.now().toISOString();
-      const task: CodeGenerationTask = {
+      const task = newQueuedTask({
         id: taskId,
         projectId: project.id,
         storyId: story.id,
-        status: "queued",
-        cancelRequested: false,
-        attempt: 1,
-        maxAttempts: input.maxAttempts,
         agent: input.agent ?? deps.defaultAgent,
         branch,
         pullRequest: { number: pullRequest.number, url: pullRequest.url },
-        retryOf: null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        createdAt: now,
-        updatedAt: now,
-        startedAt: null,
-        finishedAt: null,
-        error: null,
-        commit: null,
-      };
+        maxAttempts: input.maxAttempts,
+        now: deps.now().toISOString(),
+      });
       await deps.tasks.create(task, [
         {
           type: "pull_request.opened",

@@ -7,6 +7,7 @@ import {
   canRetryTask,
   isTerminalTaskStatus,
   newId,
+  newQueuedTask,
   projectIdSchema,
   storyIdSchema,
   taskIdSchema,
@@ -137,23 +138,12 @@ export function taskRoutes(deps: AppDeps) {
           "task-active",
         );
       }
-      const now = deps.now().toISOString();
-      const retry: CodeGenerationTask = {
+      const retry = newQueuedTask({
         ...task,
         id: newId("task"),
-        status: "queued",
-        cancelRequested: false,
-        attempt: 1,
         retryOf: task.id,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        createdAt: now,
-        updatedAt: now,
-        startedAt: null,
-        finishedAt: null,
-        error: null,
-        commit: null,
-      };
+        now: deps.now().toISOString(),
+      });
       await deps.tasks.create(retry, [
         { type: "task.queued", data: { agent: retry.agent, attempt: 1, retryOf: task.id } },
       ]);
