@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   environmentNamePattern,
   type KeyAttribute,
+  keyAttributes,
   type TableSpec,
   tableLogicalNames,
   tableName,
@@ -123,5 +124,22 @@ describe("tableNames", () => {
 
   it("rejects an invalid environment", () => {
     expect(() => tableNames("Dev")).toThrowError(/Environment name "Dev" is not valid/);
+  });
+});
+
+describe("keyAttributes", () => {
+  it("lists the key and index attributes of a table once each", () => {
+    expect(keyAttributes(tableSpecs.stories).map((attribute) => attribute.name)).toEqual([
+      "pk",
+      "sk",
+      "storyId",
+      "testId",
+    ]);
+    expect(keyAttributes(tableSpecs.tasks)).toEqual([
+      { name: "pk", type: "S" },
+      { name: "status", type: "S" },
+      { name: "createdAt", type: "S" },
+      { name: "projectId", type: "S" },
+    ]);
   });
 });

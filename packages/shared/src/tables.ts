@@ -121,6 +121,19 @@ export type TableLogicalName =
 
 export const tableLogicalNames = Object.keys(tableSpecs) as TableLogicalName[];
 
+/** Every attribute the table's key and its indexes' keys use, each once, in order of first use. */
+export function keyAttributes(spec: TableSpec): KeyAttribute[] {
+  const all = [
+    spec.hashKey,
+    ...(spec.rangeKey ? [spec.rangeKey] : []),
+    ...spec.globalSecondaryIndexes.flatMap((index) => [
+      index.hashKey,
+      ...(index.rangeKey ? [index.rangeKey] : []),
+    ]),
+  ];
+  return [...new Map(all.map((attribute) => [attribute.name, attribute])).values()];
+}
+
 /** Environment names: lower-case, starting with a letter, as used in stack and table names. */
 export const environmentNamePattern = /^[a-z][a-z0-9-]{0,19}$/;
 

@@ -3,6 +3,7 @@
  */
 
 import {
+  keyAttributes,
   type TableLogicalName,
   type TableSpec,
   tableLogicalNames,
@@ -55,15 +56,7 @@ export function createDynamo(options: DynamoOptions, environment: string): Dynam
 }
 
 function createTableInput(spec: TableSpec, name: string): CreateTableCommandInput {
-  const keys = [
-    spec.hashKey,
-    ...(spec.rangeKey ? [spec.rangeKey] : []),
-    ...spec.globalSecondaryIndexes.flatMap((index) => [
-      index.hashKey,
-      ...(index.rangeKey ? [index.rangeKey] : []),
-    ]),
-  ];
-  const attributes = [...new Map(keys.map((key) => [key.name, key])).values()];
+  const attributes = keyAttributes(spec);
   const keySchema = (hash: string, range?: string) => [
     { AttributeName: hash, KeyType: "HASH" as const },
     ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
