@@ -9,7 +9,7 @@ import { agentEnvironment, createAgentHome } from "./agent/agent-env.ts";
 import { agentCommand } from "./agent/commands.ts";
 import { runAgent } from "./agent/run-agent.ts";
 import { runScaffoldAgent } from "./agents/scaffold.ts";
-import { GitError } from "./git/git.ts";
+import { GitError, git } from "./git/git.ts";
 import { commitAndPush, prepareWorktree, type RepositoryAccess, removeWorktree } from "./git/workspace.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { createOutputBuffer } from "./output-buffer.ts";
@@ -258,6 +258,19 @@ export function createWorker(options: WorkerOptions): Worker {
         });
       }
       if (!committed.commit) {
+        // An earlier attempt pushed this task's commit, then lost its lease before recording it
+        // (a crash or an expired lease right after the push): the work is on the branch.
+        const base = await git(["log", "-1", "--format=%B", worktree.baseSha], { cwd: worktree.dir });
+        if (base.includes(`, task ${task.id} (attempt `)) {
+          events.push({
+            type: "log",
+            data: {
+              message: "An earlier attempt already pushed this task's commit.",
+              commit: worktree.baseSha,
+            },
+          });
+          return { action: "succeed", commit: worktree.baseSha, events };
+        }
         return {
           ...failure(
             "nothing_to_commit",
@@ -285,7 +298,12 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function runTask(task: CodeGenerationTask, abort: AbortController): Promise<void> {
     let leaseLost = false;
+    // One heartbeat at a time: when the store is slow, overlapping ones queue on the task's item
+    // and each lands later than the last, until the lease expires under a live worker.
+    let beating = false;
     const heartbeat = setInterval(() => {
+      if (beating) return;
+      beating = true;
       tasks
         .heartbeat(task.id, options.id, options.leaseMs)
         .then((current) => {
@@ -294,7 +312,10 @@ export function createWorker(options: WorkerOptions): Worker {
             abort.abort("lease lost");
           } else if (current.cancelRequested) abort.abort("cancel requested");
         })
-        .catch((error) => log.error("task heartbeat failed", { taskId: task.id, error: String(error) }));
+        .catch((error) => log.error("task heartbeat failed", { taskId: task.id, error: String(error) }))
+        .finally(() => {
+          beating = false;
+        });
     }, options.heartbeatMs);
     let outcome: Outcome;
     try {

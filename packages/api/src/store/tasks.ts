@@ -65,7 +65,7 @@ export interface TaskStore {
   list(filter: TaskListFilter): Promise<CodeGenerationTask[]>;
   /** Claims the oldest queued task for `workerId`, or returns null when none is left. */
   claimNext(workerId: string, leaseMs: number): Promise<CodeGenerationTask | null>;
-  /** Extends the lease; null when the worker no longer holds it. */
+  /** Extends the lease; null when the worker no longer holds it; throws when the task is too busy to renew now. */
   heartbeat(taskId: string, workerId: string, leaseMs: number): Promise<CodeGenerationTask | null>;
   /** Applies an action through the state machine; 409 when the task is not in a state that allows it. */
   transition(taskId: string, action: TaskAction, options?: TransitionOptions): Promise<CodeGenerationTask>;
@@ -330,7 +330,8 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
           if (!isRace(error)) throw error;
         }
       }
-      return null;
+      // Still ours, but busy with other writes: not a lost lease; the next heartbeat tries again.
+      throw ApiError.conflict(`Task ${taskId} was too busy to renew its lease; try again.`, "busy");
     },
 
     async transition(taskId, action, options = {}) {

@@ -1,0 +1,418 @@
+/**
+ * @module stack: the whole local system for the worker's integration tests. A local DynamoDB
+ * server (dynalite) with fresh tables, the API with the local git forge served over HTTP on a
+ * free port, and workers that fetch and push through that HTTP remote, as in `aipm start`.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import {
+  createApp,
+  createDeps,
+  createDynamo,
+  ensureTables,
+  type LocalDynamo,
+  loadApiEnv,
+  nodeListener,
+  startLocalDynamo,
+  type TaskStore,
+} from "@aipm/api";
+import type { CodeGenerationTask, Project, StoryDetail, TaskEvent } from "@aipm/shared";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { type ComposedWorker, composeWorker } from "../src/compose.ts";
+import { loadWorkerEnv } from "../src/env.ts";
+import { createWorkerMetrics } from "../src/metrics.ts";
+import { createWorker, type Worker, type WorkerLogger, type WorkerOptions } from "../src/worker.ts";
+
+const run = promisify(execFile);
+
+export const ADMIN_TOKEN = "worker-test-admin-token-0123456789";
+
+/** Timings short enough for tests, long enough for a loaded machine. */
+const fastTimings = {
+  leaseMs: 3_000,
+  heartbeatMs: 250,
+  pollMs: 150,
+  shutdownGraceMs: 500,
+} as const satisfies Partial<WorkerOptions>;
+
+export interface CodeGeneration {
+  task: CodeGenerationTask;
+  pullRequest: { number: number; url: string; branch: string };
+}
+
+export interface Stack {
+  url: string;
+  /** The task store the API and the workers share, for what no route does (a ghost worker's claim). */
+  tasks: TaskStore;
+  project: Project;
+  /** Sends a JSON request as the admin; resolves to the status and the parsed body. */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T }>;
+  /** A story in the stack's project with `acceptanceTests` Given/When/Then tests. */
+  createStory(fields?: { title?: string; acceptanceTests?: number }): Promise<StoryDetail>;
+  /** `POST /api/stories/:id/code-generations`, expecting 202. */
+  generate(
+    storyId: string,
+    body?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<CodeGeneration>;
+  /** A story with one acceptance test and a task queued for it. */
+  queueTask(body?: Record<string, unknown>): Promise<CodeGeneration>;
+  /** A worker from `createWorker`, started, with the fast timings unless overridden. */
+  startWorker(overrides?: Partial<WorkerOptions>): Worker;
+  /** A worker as production wires it (`composeWorker` from its environment variables), started. */
+  startComposedWorker(env?: Record<string, string>): ComposedWorker;
+  /** Polls the task until `done` holds; fails with the task and its events after `timeoutMs`. */
+  waitForTask(
+    taskId: string,
+    done: (task: CodeGenerationTask) => boolean,
+    timeoutMs?: number,
+  ): Promise<CodeGenerationTask>;
+  /** Every event of the task, read page by page through the API. */
+  events(taskId: string): Promise<TaskEvent[]>;
+  /** A fresh clone of the project's repository, through its `cloneUrl`; it may push, as the admin. */
+  clone(): Promise<{ dir: string; git(...args: string[]): Promise<string> }>;
+  /** Stops every worker and cancels every unfinished task. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let stacks = 0;
+
+/** Runs git with no user or system configuration. */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("git", args, {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: cwd,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_TERMINAL_PROMPT: "0",
+    },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout.trim();
+}
+
+/** Pids of processes whose command line contains `marker` (never this test's own). */
+export async function processesMatching(marker: string): Promise<number[]> {
+  try {
+    const { stdout } = await run("pgrep", ["-f", marker]);
+    return stdout.split("\n").filter(Boolean).map(Number);
+  } catch (error) {
+    // pgrep exits 1 when nothing matches.
+    if ((error as { code?: number }).code === 1) return [];
+    throw error;
+  }
+}
+
+/** Polls `check` every 50 ms until it returns true; fails with `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Fails when a task was claimed twice without its lease expiring or being handed back in between. */
+export function expectNoDoubleClaim(events: readonly TaskEvent[]): void {
+  let holder: string | null = null;
+  for (const event of events) {
+    if (event.type === "task.claimed") {
+      expect(holder, `task ${event.taskId} claimed by ${event.data.workerId} while ${holder} held it`).toBe(
+        null,
+      );
+      holder = String(event.data.workerId);
+    } else if (
+      [
+        "task.lease_expired",
+        "task.released",
+        "task.succeeded",
+        "task.failed",
+        "task.timed_out",
+        "task.cancelled",
+      ].includes(event.type)
+    ) {
+      holder = null;
+    }
+  }
+}
+
+/** Fails unless the events are numbered 1, 2, 3, ... with no gap. */
+export function expectGaplessSeqs(events: readonly TaskEvent[]): void {
+  expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+}
+
+/**
+ * Starts the stack; `stop()` stops the workers, the API, the store and removes every temp dir.
+ *
+ * @example const stack = await startStack(); onTestFinished(() => stack.stop());
+ */
+export async function startStack(): Promise<Stack> {
+  const tmp = await mkdtemp(join(tmpdir(), "aipm-worker-it-"));
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(tmp, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const local: LocalDynamo = await startLocalDynamo();
+    cleanups.push(() => local.close());
+    const environment = `w${process.pid}-${++stacks}`;
+    const dynamo = createDynamo({ endpoint: local.endpoint, region: "us-east-1" }, environment);
+    await ensureTables(dynamo);
+
+    // Listen first: the public URL, and so every clone URL, needs the port.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const reposDir = join(tmp, "repos");
+    const apiEnv = loadApiEnv({
+      AIPM_ENV: environment,
+      AIPM_DYNAMODB_ENDPOINT: local.endpoint,
+      AIPM_API_TOKEN: ADMIN_TOKEN,
+      AIPM_LOCAL_REPOS_DIR: reposDir,
+      AIPM_PUBLIC_URL: url,
+      AIPM_LOG_LEVEL: "silent",
+    });
+    const workers: Worker[] = [];
+    const stopWorkers = () => Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    cleanups.push(stopWorkers);
+    const deps = createDeps(apiEnv, dynamo, {
+      wakeWorkers: () => {
+        for (const worker of workers) worker.wake();
+      },
+    });
+    server.on("request", nodeListener(createApp(deps), deps, { reposDir }));
+
+    // What the workers said, shown when a task does not get where a test waits for it.
+    const logs: string[] = [];
+    const logger = (workerId: string): WorkerLogger => ({
+      info: (message, fields) => logs.push(`${workerId} info ${message} ${JSON.stringify(fields ?? {})}`),
+      error: (message, fields) => logs.push(`${workerId} error ${message} ${JSON.stringify(fields ?? {})}`),
+    });
+
+    const request: Stack["request"] = async (method, path, options = {}) => {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${ADMIN_TOKEN}`,
+          ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...options.headers,
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
+    };
+    const expectStatus = async <T>(
+      status: number,
+      method: string,
+      path: string,
+      options?: { body?: unknown; headers?: Record<string, string> },
+    ): Promise<T> => {
+      const response = await request<T>(method, path, options);
+      expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBe(status);
+      return response.body;
+    };
+
+    const project = await expectStatus<Project>(201, "POST", "/api/projects", {
+      body: {
+        name: "Shop",
+        repository: { provider: "local", owner: "acme", name: `shop-${stacks}` },
+      },
+    });
+    const access = {
+      cloneUrl: project.repository.cloneUrl,
+      authorization: `Basic ${Buffer.from(`aipm-worker:${ADMIN_TOKEN}`).toString("base64")}`,
+    };
+
+    let workerCount = 0;
+    const stack: Stack = {
+      url,
+      tasks: deps.tasks,
+      project,
+      request,
+
+      async createStory(fields = {}) {
+        const story = await expectStatus<StoryDetail>(201, "POST", `/api/projects/${project.id}/stories`, {
+          body: {
+            title: fields.title ?? "Pay by card",
+            asA: "shopper",
+            iWant: "to pay by card",
+            soThat: "I get my order",
+          },
+        });
+        for (let index = 1; index <= (fields.acceptanceTests ?? 1); index++) {
+          await expectStatus(201, "POST", `/api/stories/${story.id}/acceptance-tests`, {
+            body: {
+              title: `Card accepted ${index}`,
+              given: ["a cart with one book"],
+              when: ["I pay by card"],
+              then: ["I see a receipt"],
+            },
+          });
+        }
+        return story;
+      },
+
+      generate: (storyId, body = {}, headers = {}) =>
+        expectStatus<CodeGeneration>(202, "POST", `/api/stories/${storyId}/code-generations`, {
+          body,
+          headers,
+        }),
+
+      async queueTask(body = {}) {
+        const story = await stack.createStory();
+        return stack.generate(story.id, body);
+      },
+
+      startWorker(overrides = {}) {
+        const id = overrides.id ?? `worker-${++workerCount}`;
+        const worker = createWorker({
+          id,
+          version: "1.2.3-test",
+          tasks: deps.tasks,
+          workers: deps.workers,
+          stories: deps.stories,
+          projects: deps.projects,
+          repositoryAccess: async () => access,
+          cacheDir: join(tmp, "cache", id),
+          concurrency: 1,
+          ...fastTimings,
+          agentTimeoutMs: 30_000,
+          agentIdleTimeoutMs: 30_000,
+          protectedGlobs: [".github/workflows/**"],
+          parentEnv: { PATH: process.env.PATH },
+          gitAuthor: { name: "AIPM worker", email: "worker@aipm.local" },
+          metrics: createWorkerMetrics(),
+          log: logger(id),
+          ...overrides,
+        });
+        workers.push(worker);
+        worker.start();
+        return worker;
+      },
+
+      startComposedWorker(env = {}) {
+        const id = env.AIPM_WORKER_ID ?? `composed-${++workerCount}`;
+        const workerEnv = loadWorkerEnv({
+          AIPM_ENV: environment,
+          AIPM_DYNAMODB_ENDPOINT: local.endpoint,
+          AIPM_PUBLIC_URL: url,
+          AIPM_LOCAL_GIT_TOKEN: ADMIN_TOKEN,
+          AIPM_WORKER_CACHE_DIR: join(tmp, "cache", id),
+          AIPM_WORKER_ID: id,
+          AIPM_LEASE_S: "3",
+          AIPM_HEARTBEAT_MS: String(fastTimings.heartbeatMs),
+          AIPM_POLL_MS: String(fastTimings.pollMs),
+          AIPM_SHUTDOWN_GRACE_S: "1",
+          ...env,
+        });
+        const composed = composeWorker(workerEnv, { PATH: process.env.PATH }, logger(id), { dynamo });
+        workers.push(composed.worker);
+        composed.worker.start();
+        return composed;
+      },
+
+      async waitForTask(taskId, done, timeoutMs = 20_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const task = await expectStatus<CodeGenerationTask>(200, "GET", `/api/tasks/${taskId}`);
+          if (done(task)) return task;
+          if (Date.now() > deadline) {
+            const events = await stack.events(taskId);
+            throw new Error(
+              `Task ${taskId} did not get there within ${timeoutMs} ms. It is ${JSON.stringify(task, null, 2)}\n` +
+                `Events: ${JSON.stringify(events, null, 2)}\nWorker log:\n${logs.join("\n")}`,
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      },
+
+      async events(taskId) {
+        const events: TaskEvent[] = [];
+        for (let after = 0; ; ) {
+          const page = await expectStatus<{ events: TaskEvent[]; nextAfter: number }>(
+            200,
+            "GET",
+            `/api/tasks/${taskId}/events?after=${after}`,
+          );
+          events.push(...page.events);
+          if (page.events.length === 0) return events;
+          after = page.nextAfter;
+        }
+      },
+
+      async clone() {
+        const dir = await mkdtemp(join(tmp, "clone-"));
+        await git(tmp, "clone", "--quiet", project.repository.cloneUrl, dir);
+        await git(dir, "config", "http.extraHeader", `Authorization: ${access.authorization}`);
+        await git(dir, "config", "user.name", "Test");
+        await git(dir, "config", "user.email", "test@aipm.local");
+        return { dir, git: (...args: string[]) => git(dir, ...args) };
+      },
+
+      async settle() {
+        await stopWorkers();
+        const { body } = await request<{ tasks: CodeGenerationTask[] }>(
+          "GET",
+          `/api/tasks?projectId=${project.id}&limit=500`,
+        );
+        for (const task of body.tasks) {
+          if (task.status === "queued" || (task.status === "running" && !task.cancelRequested))
+            await request("POST", `/api/tasks/${task.id}/cancel`);
+        }
+      },
+
+      stop,
+    };
+    return stack;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * One stack for the tests of the calling file: started before them, settled after each (its
+ * workers stopped and its unfinished tasks cancelled, so no task leaks into the next test), and
+ * stopped after them all. The returned object stands for that stack inside tests.
+ *
+ * @example const stack = useStack(); it("...", async () => { await stack.createStory(); });
+ */
+export function useStack(): Stack {
+  let current: Stack | undefined;
+  beforeAll(async () => {
+    current = await startStack();
+  }, 60_000);
+  afterEach(() => current?.settle(), 30_000);
+  afterAll(() => current?.stop(), 30_000);
+  return new Proxy({} as Stack, {
+    get(_, property) {
+      if (!current) throw new Error("The stack starts in beforeAll: use it inside a test.");
+      return current[property as keyof Stack];
+    },
+  });
+}
