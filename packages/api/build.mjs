@@ -20,6 +20,8 @@ const englishOnlyZodLocales = {
 };
 
 const common = {
+  // Prefer the ES module builds: the AWS SDK's CommonJS builds cannot be tree-shaken.
+  mainFields: ["module", "main"],
   plugins: [englishOnlyZodLocales],
   bundle: true,
   platform: "node",

@@ -11,6 +11,7 @@ import { acceptanceTestRoutes } from "./routes/acceptance-tests.ts";
 import { codeGenerationRoutes } from "./routes/code-generations.ts";
 import { dependencyRoutes } from "./routes/dependencies.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { operationRoutes } from "./routes/operations.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", tokenRoutes(deps));
   app.route("/", codeGenerationRoutes(deps));
   app.route("/", taskRoutes(deps));
+  app.route("/", operationRoutes(deps));
   app.route("/", webhookRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

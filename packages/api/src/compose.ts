@@ -100,6 +100,7 @@ export function createDeps(
     forges,
     wakeWorkers: () => {},
     defaultAgent: env.AIPM_AGENT,
+    allowCommandAgents: env.AIPM_ALLOW_COMMAND_AGENTS,
     gitAuthor: { name: "AIPM", email: "aipm@localhost" },
     adminTokenHash: secretSource(
       env.AWS_REGION,

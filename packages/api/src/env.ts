@@ -34,6 +34,14 @@ export const apiEnvSchema = z.object({
   AIPM_GITHUB_WEBHOOK_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")),
   /** The agent of a task whose request names none. */
   AIPM_AGENT: agentNameSchema.default("scaffold"),
+  /**
+   * Whether a request may name a `command:<shell>` agent. Off by default: it lets any editor run
+   * a command on a worker. `aipm start` turns it on, since there the editor owns the machine.
+   */
+  AIPM_ALLOW_COMMAND_AGENTS: z
+    .enum(["true", "false"], "must be true or false")
+    .default("false")
+    .transform((value) => value === "true"),
   /** GitHub's API (GitHub Enterprise Server: `https://host/api/v3`) and the token for it. */
   AIPM_GITHUB_API_URL: z.url().default("https://api.github.com"),
   AIPM_GITHUB_TOKEN: optional(z.string().min(1)),

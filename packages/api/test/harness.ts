@@ -41,6 +41,7 @@ export async function createTestApi(local: LocalDynamo, overrides: Partial<AppDe
     AIPM_API_TOKEN: ADMIN_TOKEN,
     AIPM_WEB_ORIGINS: "http://localhost:5173",
     AIPM_LOG_LEVEL: process.env.AIPM_TEST_LOG_LEVEL ?? "silent",
+    AIPM_ALLOW_COMMAND_AGENTS: "true",
     AIPM_LOCAL_REPOS_DIR: mkdtempSync(join(tmpdir(), "aipm-repos-")),
   });
   const dynamo = createDynamo({ endpoint: local.endpoint, region: env.AWS_REGION }, environment);

@@ -1,7 +1,7 @@
 /**
  * @module main: dispatches `aipm <verb> [args]` to its command, with help for every verb.
  */
-import { type CliIo, type Command, commandHelp } from "./commands.ts";
+import { CliError, type CliIo, type Command, commandHelp } from "./commands.ts";
 
 function overview(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((command) => command.name.length));
@@ -10,7 +10,8 @@ function overview(commands: readonly Command[]): string {
 }
 
 /**
- * Runs the command line and resolves to an exit code; never calls `process.exit` itself.
+ * Runs the command line and resolves to an exit code; never calls `process.exit` itself. A
+ * `CliError` a command throws is printed once here, with the command's name.
  *
  * @example await runCli(["health-check", "--help"], commands, io) // 0, help printed
  */
@@ -34,5 +35,10 @@ export async function runCli(
     io.out(commandHelp(command));
     return 0;
   }
-  return command.run(args, io);
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    io.err(`aipm ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
 }

@@ -7,6 +7,7 @@ import type { NewEvent, ProjectStore, StoryStore, TaskStore, WorkerRegistry } fr
 import type { CodeGenerationTask, TaskAction, TaskError, TaskErrorCode } from "@aipm/shared";
 import { agentEnvironment, createAgentHome } from "./agent/agent-env.ts";
 import { agentCommand } from "./agent/commands.ts";
+import { agentGroupRecord } from "./agent/leftovers.ts";
 import { runAgent } from "./agent/run-agent.ts";
 import { runScaffoldAgent } from "./agents/scaffold.ts";
 import { GitError, git } from "./git/git.ts";
@@ -84,6 +85,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let wakeUp: (() => void) | null = null;
   const timers: NodeJS.Timeout[] = [];
   const startedAt = new Date().toISOString();
+  const agentGroups = agentGroupRecord(join(options.cacheDir, "agents"));
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -182,6 +184,7 @@ export function createWorker(options: WorkerOptions): Worker {
             idleTimeoutMs: options.agentIdleTimeoutMs,
             signal: abort.signal,
             onOutput: (chunk) => output.push(chunk.stream, chunk.text),
+            onSpawn: (processGroupId) => void agentGroups.add(task.id, processGroupId).catch(() => {}),
           });
           await output.flush();
           await tasks.appendEvents(
@@ -227,6 +230,7 @@ export function createWorker(options: WorkerOptions): Worker {
               `The agent exited with code ${run.exitCode ?? run.signal}. Last output:\n${output.tail(20)}`,
             );
         } finally {
+          await agentGroups.remove(task.id);
           await home.remove();
         }
       }
@@ -393,6 +397,9 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (started) return;
       started = true;
+      void agentGroups.killLeftovers().then((killed) => {
+        if (killed > 0) log.info("ended agents left running by a worker that died", { killed });
+      });
       void announce();
       timers.push(setInterval(() => void announce(), 10_000));
       timers.push(

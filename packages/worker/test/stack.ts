@@ -194,6 +194,7 @@ export async function startStack(): Promise<Stack> {
       AIPM_LOCAL_REPOS_DIR: reposDir,
       AIPM_PUBLIC_URL: url,
       AIPM_LOG_LEVEL: "silent",
+      AIPM_ALLOW_COMMAND_AGENTS: "true",
     });
     const workers: Worker[] = [];
     const stopWorkers = () => Promise.all(workers.splice(0).map((worker) => worker.stop()));

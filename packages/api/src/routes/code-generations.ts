@@ -58,6 +58,15 @@ export function codeGenerationRoutes(deps: AppDeps) {
       const principal = c.get("principal");
       requireRole(principal, "editor");
       const input = parseOptionalBody(await c.req.text(), codeGenerationCreateSchema);
+      if (
+        input.agent?.startsWith("command:") &&
+        !deps.allowCommandAgents &&
+        input.agent !== deps.defaultAgent
+      ) {
+        throw ApiError.forbidden(
+          "This deployment does not let requests choose a command agent; name a built-in agent, or ask the operator to set AIPM_ALLOW_COMMAND_AGENTS=true.",
+        );
+      }
       const record = await loadStory(deps, principal, c.req.valid("param").storyId);
       const { story } = record;
       const project = await deps.projects.get(story.projectId);

@@ -187,7 +187,8 @@ export function taskRoutes(deps: AppDeps) {
       const task = await loadTask(deps, c.get("principal"), c.req.valid("param").taskId);
       const lastEventId = Number(c.req.header("Last-Event-ID"));
       let after =
-        c.req.valid("query").after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
+        c.req.valid("query").after ??
+        (Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
       if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
         const events = await deps.tasks.listEvents(task.id, after, EVENTS_PAGE);
         const nextAfter = events.at(-1)?.seq ?? after;

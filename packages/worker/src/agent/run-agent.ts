@@ -29,6 +29,8 @@ export interface RunAgentOptions {
   signal?: AbortSignal;
   /** Receives output as it arrives, decoded as UTF-8, never splitting a character. Must not throw. */
   onOutput: (chunk: AgentOutput) => void;
+  /** Told the process group id once the agent runs, so it can be found again if the worker dies. */
+  onSpawn?: (processGroupId: number) => void;
   /** Output delivered before the rest is dropped and one notice is sent. Default 1 MiB. */
   maxOutputBytes?: number;
   /** Time between SIGTERM and SIGKILL of the process group. Default 2000 ms. */
@@ -102,6 +104,7 @@ export function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
   }
 
   const pid = child.pid;
+  if (pid !== undefined) options.onSpawn?.(pid);
   const killGroup = (signal: NodeJS.Signals) => {
     if (pid === undefined) return;
     try {
