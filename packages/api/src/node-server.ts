@@ -121,7 +121,12 @@ function webApp(webDir: string, next: Listener): Listener {
     if (file === null) return next(req, res);
     if (file !== index && (await isFile(file))) {
       const immutable = path.startsWith("/assets/");
-      return sendFile(req, res, file, immutable ? { "Cache-Control": IMMUTABLE } : { "Cache-Control": "no-cache" });
+      return sendFile(
+        req,
+        res,
+        file,
+        immutable ? { "Cache-Control": IMMUTABLE } : { "Cache-Control": "no-cache" },
+      );
     }
     // A missing asset is a 404, not the app: a stale page asking for an old bundle must fail visibly.
     if (path.startsWith("/assets/") || !(await isFile(index))) return next(req, res);

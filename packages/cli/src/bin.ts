@@ -1,6 +1,14 @@
 /**
  * @module bin: the `aipm` executable.
  */
+// The AWS SDK warns on every start that its 2027 releases will need Node 22; AIPM pins a release
+// that supports Node 20, so that notice is noise here. Every other warning is still printed.
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+  if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning"))
+    process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
 import { checkQueueCommand } from "./commands/check-queue.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { devTestCommand } from "./commands/dev-test.ts";

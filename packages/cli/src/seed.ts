@@ -134,6 +134,21 @@ async function pushDemoFiles(cloneUrl: string, token: string): Promise<void> {
  * @example await seedDemo(api, token, (line) => console.log(line));
  */
 export async function seedDemo(api: Api, token: string, say: (line: string) => void): Promise<string> {
+  const existing = (await api("GET", "/api/projects")).projects as {
+    id: string;
+    repository: Record<string, string>;
+  }[];
+  const demo = existing.find(
+    (project) =>
+      project.repository.provider === "local" &&
+      project.repository.owner === "demo" &&
+      project.repository.name === "shop",
+  );
+  if (demo) {
+    // A first start that stopped half-way through seeding: the demo is there, do not make another.
+    say("seeding     demo project already exists");
+    return demo.id;
+  }
   say("seeding     demo project 'Demo shop' (repository demo/shop)");
   const project = await api("POST", "/api/projects", {
     name: "Demo shop",

@@ -8,6 +8,7 @@ import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promise
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   createApp,
   createDeps,
@@ -21,6 +22,9 @@ import {
 import { composeWorker, loadWorkerEnv, serveWorkerHttp } from "@aipm/worker";
 import type { CliIo, Command } from "./commands.ts";
 import { seedDemo } from "./seed.ts";
+
+/** The web app as `pnpm build` (packages/web/build.mjs) leaves it. */
+const webDir = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 export interface StartedStack {
   url: string;
@@ -108,7 +112,19 @@ export async function startStack(
   };
   try {
     say(`store       ${local.endpoint} (data in ${dirs.store})`);
-    const publicUrl = env.AIPM_PUBLIC_URL ?? `http://${host}:${port}`;
+    // Listen first, so that PORT=0 works: clone URLs carry the port actually taken.
+    const server = createServer();
+    await listen(server, port, host);
+    stops.push(
+      () =>
+        new Promise<void>((done) => {
+          server.closeAllConnections();
+          server.close(() => done());
+        }),
+    );
+    const actualPort = (server.address() as AddressInfo).port;
+    const url = `http://${host}:${actualPort}`;
+    const publicUrl = env.AIPM_PUBLIC_URL ?? url;
     const apiEnv = loadApiEnv({
       ...env,
       AIPM_ENV: "local",
@@ -116,7 +132,9 @@ export async function startStack(
       AIPM_API_TOKEN: token,
       AIPM_PUBLIC_URL: publicUrl,
       AIPM_LOCAL_REPOS_DIR: dirs.repos,
-      PORT: String(port),
+      // On one's own machine, the editor may run any command anyway.
+      AIPM_ALLOW_COMMAND_AGENTS: env.AIPM_ALLOW_COMMAND_AGENTS ?? "true",
+      PORT: String(actualPort),
       HOST: host,
     });
     const dynamo = createDynamo({ endpoint: local.endpoint, region: apiEnv.AWS_REGION }, apiEnv.AIPM_ENV);
@@ -143,17 +161,16 @@ export async function startStack(
     const log = createLogger(apiEnv.AIPM_LOG_LEVEL === "info" ? "warn" : apiEnv.AIPM_LOG_LEVEL);
     const { worker, metrics } = composeWorker(workerEnv, env, log, { dynamo });
     const deps = createDeps(apiEnv, dynamo, { wakeWorkers: () => worker.wake(), log });
-    const server = createServer(nodeListener(createApp(deps), deps, { reposDir: dirs.repos }));
-    await listen(server, port, host);
-    stops.push(
-      () =>
-        new Promise<void>((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+    server.on("request", nodeListener(createApp(deps), deps, { reposDir: dirs.repos, webDir }));
+    const webBuilt = await stat(join(webDir, "index.html")).then(
+      () => true,
+      () => false,
     );
-    const actualPort = (server.address() as AddressInfo).port;
-    const url = `http://${host}:${actualPort}`;
+    say(
+      webBuilt
+        ? `web         ${url}/ (from ${webDir})`
+        : `web         not built: run pnpm build (or pnpm start, which builds it) to serve it at ${url}/`,
+    );
     say(`api         ${url}/api (docs at ${url}/api/docs)`);
     say(`git         ${url}/git/<owner>/<name>.git (push with any user and the token as password)`);
 
@@ -210,12 +227,17 @@ export const startCommand: Command = {
       `\nAIPM is running at ${stack.url} (started in ${seconds} s)\nAdmin token: ${stack.token}\nPress Ctrl-C to stop.\n`,
     );
     await new Promise<void>((done) => {
+      let stopping = false;
+      // A terminal sends Ctrl-C to the whole process group, and wrappers may send it again:
+      // every later signal is ignored while the first one stops everything cleanly.
       const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
         io.out(`\n${signal}: stopping (running tasks finish or are handed back)...\n`);
         stack.stop().then(done, done);
       };
-      process.once("SIGINT", () => stop("SIGINT"));
-      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", () => stop("SIGTERM"));
     });
     io.out("Stopped.\n");
     return 0;
