@@ -1,28 +1,110 @@
-import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import {
+  loadProgramLikePulumi,
+  type MockDeployment,
+  outputValue,
+  readStackConfig,
+  startMockDeployment,
+  writeBuildFixtures,
+} from "@aipm/infra";
+import { tableNames as expectedTableNames } from "@aipm/shared";
+import { beforeAll, describe, expect, it } from "vitest";
 
-function outputValue<T>(output: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
-  return new Promise((resolve) => {
-    pulumi.output(output).apply((value) => {
-      resolve(value);
-      return value;
-    });
-  });
-}
+const secrets = {
+  "aipm:githubToken": "ghp_devStackTestToken00000000000000000",
+  "aipm:githubWebhookSecret": "dev-stack-test-webhook-secret",
+  "aipm:apiToken": "dev-stack-test-admin-api-token",
+};
+const fixtures = writeBuildFixtures();
+/** Pulumi.dev.yaml as committed, plus what a deploy adds: the version, the secrets, and (here) stand-in builds. */
+const config: Record<string, string> = {
+  ...readStackConfig(join(import.meta.dirname, "Pulumi.dev.yaml")),
+  ...secrets,
+  "aipm:version": "0.9.0-test",
+  "aipm:apiBundleDir": fixtures.apiBundleDir,
+  "aipm:webAssetsDir": fixtures.webAssetsDir,
+  "aipm:workerBundle": fixtures.workerBundle,
+};
+const outputNames = ["apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
+
+let deployment: MockDeployment;
+let program: Record<string, unknown>;
+
+beforeAll(async () => {
+  deployment = await startMockDeployment({ stack: "dev", config, secretKeys: Object.keys(secrets) });
+  program = await import("./index.ts");
+  await deployment.settle();
+});
 
 describe("the dev stack program", () => {
-  it("names its tables for the dev environment", async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-        call: (args) => args.inputs,
-      },
-      "aipm",
-      "dev",
+  it("exports the stack outputs, named as operators and the CLI expect", async () => {
+    expect(Object.keys(program).sort()).toEqual(outputNames);
+    expect(await outputValue(program.webUrl as string)).toMatch(/^https:\/\/[a-z0-9]+\.cloudfront\.net$/);
+    expect(await outputValue(program.apiUrl as string)).toMatch(
+      /^https:\/\/[a-z0-9]+\.cloudfront\.net\/api$/,
     );
-    const program = await import("./index.ts");
-    const tables = await outputValue(program.tables);
-    expect(tables.stories).toBe("aipm-dev-stories");
-    expect(tables.taskEvents).toBe("aipm-dev-task-events");
+    expect(await outputValue(program.tableNames as Record<string, string>)).toEqual(
+      expectedTableNames("dev"),
+    );
+    expect(await outputValue(program.workerGroupName as string)).toMatch(/^aipm-dev-workers-group-/);
+    expect(await outputValue(program.deployedVersion as string)).toBe("0.9.0-test");
+  });
+
+  it("reads the committed config: the repository it manages", () => {
+    expect(config["aipm:githubOwner"]).toBe("your-org");
+    expect(deployment.named("aipm-dev-github-environment").inputs).toMatchObject({
+      repository: "aipm",
+      environment: "dev",
+    });
+  });
+
+  it("leaves dev's tables unprotected", () => {
+    const tables = deployment.ofType("aws:dynamodb/table:Table");
+    expect(tables).toHaveLength(Object.keys(expectedTableNames("dev")).length);
+    for (const table of tables) {
+      expect(table.inputs.pointInTimeRecovery).toEqual({ enabled: false });
+      expect(table.inputs.deletionProtectionEnabled).toBe(false);
+      expect(table.protect).toBe(false);
+      expect(table.retainOnDelete).toBe(false);
+    }
+  });
+
+  it("runs 1 to 2 workers", () => {
+    expect(deployment.named("aipm-dev-workers-group").inputs).toMatchObject({ minSize: 1, maxSize: 2 });
+  });
+
+  it("lets any workflow of the repository deploy dev, and leaves the branch ruleset to prod", () => {
+    const trust = JSON.parse(deployment.named("aipm-dev-ci-deploy").inputs.assumeRolePolicy);
+    expect(trust.Statement[0].Condition.StringLike).toEqual({
+      "token.actions.githubusercontent.com:sub": "repo:your-org/aipm:*",
+    });
+    expect(deployment.ofType("github:index/repositoryRuleset:RepositoryRuleset")).toEqual([]);
+    expect(deployment.named("aipm-dev-github-environment").inputs.reviewers).toEqual([]);
+  });
+
+  it("publishes the dev deploy role and the region as the variables deploy-dev.yml reads", () => {
+    const variables = deployment
+      .ofType("github:index/actionsVariable:ActionsVariable")
+      .map((v) => v.inputs.variableName);
+    expect(variables.sort()).toEqual(["AWS_DEPLOY_ROLE_ARN_DEV", "AWS_REGION"]);
+  });
+
+  it("keeps every secret out of plain-text inputs", () => {
+    for (const resource of deployment.resources) {
+      for (const value of Object.values(secrets)) {
+        expect(
+          resource.plainStrings.some((text) => text.includes(value)),
+          resource.name,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it("loads in plain node as Pulumi.yaml tells Pulumi to run it", () => {
+    const loaded = loadProgramLikePulumi(import.meta.dirname, "dev", config, Object.keys(secrets));
+    expect(loaded.nodeArgs).toEqual(["--import", "tsx"]);
+    expect(loaded.main).toBe("index.ts");
+    expect(loaded.outputs).toEqual(outputNames);
+    expect(loaded.resources).toBe(deployment.resources.length);
   });
 });

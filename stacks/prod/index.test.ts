@@ -1,28 +1,132 @@
-import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import {
+  loadProgramLikePulumi,
+  type MockDeployment,
+  outputValue,
+  policyViolations,
+  readStackConfig,
+  startMockDeployment,
+  writeBuildFixtures,
+} from "@aipm/infra";
+import { tableNames as expectedTableNames } from "@aipm/shared";
+import { beforeAll, describe, expect, it } from "vitest";
 
-function outputValue<T>(output: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
-  return new Promise((resolve) => {
-    pulumi.output(output).apply((value) => {
-      resolve(value);
-      return value;
-    });
-  });
-}
+const secrets = {
+  "aipm:githubToken": "ghp_prodStackTestToken0000000000000000",
+  "aipm:githubWebhookSecret": "prod-stack-test-webhook-secret",
+  "aipm:apiToken": "prod-stack-test-admin-api-token",
+  "aipm:githubAdminToken": "ghp_prodStackTestAdminToken00000000000",
+};
+const fixtures = writeBuildFixtures();
+/** Pulumi.prod.yaml as committed, plus what a deploy adds: the version, the secrets, and (here) stand-in builds. */
+const config: Record<string, string> = {
+  ...readStackConfig(join(import.meta.dirname, "Pulumi.prod.yaml")),
+  ...secrets,
+  "aipm:version": "1.0.0-test",
+  "aipm:apiBundleDir": fixtures.apiBundleDir,
+  "aipm:webAssetsDir": fixtures.webAssetsDir,
+  "aipm:workerBundle": fixtures.workerBundle,
+};
+const outputNames = ["apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
+
+let deployment: MockDeployment;
+let program: Record<string, unknown>;
+
+beforeAll(async () => {
+  deployment = await startMockDeployment({ stack: "prod", config, secretKeys: Object.keys(secrets) });
+  program = await import("./index.ts");
+  await deployment.settle();
+});
 
 describe("the prod stack program", () => {
-  it("names its tables for the prod environment", async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-        call: (args) => args.inputs,
-      },
-      "aipm",
-      "prod",
+  it("exports the stack outputs, named as operators and the CLI expect", async () => {
+    expect(Object.keys(program).sort()).toEqual(outputNames);
+    expect(await outputValue(program.apiUrl as string)).toBe(
+      `${await outputValue(program.webUrl as string)}/api`,
     );
-    const program = await import("./index.ts");
-    const tables = await outputValue(program.tables);
-    expect(tables.stories).toBe("aipm-prod-stories");
-    expect(tables.taskEvents).toBe("aipm-prod-task-events");
+    expect(await outputValue(program.tableNames as Record<string, string>)).toEqual(
+      expectedTableNames("prod"),
+    );
+    expect(await outputValue(program.workerGroupName as string)).toMatch(/^aipm-prod-workers-group-/);
+    expect(await outputValue(program.deployedVersion as string)).toBe("1.0.0-test");
+  });
+
+  it("protects every table: PITR, deletion protection, protect and retainOnDelete", () => {
+    const tables = deployment.ofType("aws:dynamodb/table:Table");
+    expect(tables).toHaveLength(Object.keys(expectedTableNames("prod")).length);
+    for (const table of tables) {
+      expect(table.inputs.pointInTimeRecovery).toEqual({ enabled: true });
+      expect(table.inputs.deletionProtectionEnabled).toBe(true);
+      expect(table.protect).toBe(true);
+      expect(table.retainOnDelete).toBe(true);
+    }
+  });
+
+  it("keeps deleted secrets recoverable for 30 days", () => {
+    for (const secret of deployment.ofType("aws:secretsmanager/secret:Secret")) {
+      expect(secret.inputs.recoveryWindowInDays).toBe(30);
+    }
+  });
+
+  it("runs at least 2 workers, up to the configured maximum, across the availability zones' subnets", () => {
+    expect(deployment.named("aipm-prod-workers-group").inputs).toMatchObject({
+      minSize: 2,
+      maxSize: 6,
+      vpcZoneIdentifiers: ["subnet-0aaaa", "subnet-0bbbb", "subnet-0cccc"],
+    });
+    expect(deployment.named("aipm-prod-workers-template").inputs.instanceType).toBe("t4g.medium");
+  });
+
+  it("lets only the repository's prod environment assume the deploy role", () => {
+    const trust = JSON.parse(deployment.named("aipm-prod-ci-deploy").inputs.assumeRolePolicy);
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:your-org/aipm:environment:prod",
+      },
+    });
+  });
+
+  it("requires reviewers for prod and owns the default branch's ruleset", () => {
+    const environment = deployment.named("aipm-prod-github-environment").inputs;
+    expect(environment).toMatchObject({ environment: "prod", preventSelfReview: true });
+    expect(environment.reviewers[0].users).toHaveLength(1);
+    const [ruleset] = deployment.ofType("github:index/repositoryRuleset:RepositoryRuleset");
+    expect(ruleset?.inputs.rules.requiredStatusChecks.requiredChecks).toEqual([{ context: "pnpm test" }]);
+    expect(ruleset?.inputs.rules.pullRequest.requiredApprovingReviewCount).toBe(1);
+  });
+
+  it("publishes the prod deploy role as the variable deploy-prod.yml reads", () => {
+    const variables = deployment
+      .ofType("github:index/actionsVariable:ActionsVariable")
+      .map((v) => v.inputs.variableName);
+    expect(variables).toEqual(["AWS_DEPLOY_ROLE_ARN_PROD"]);
+  });
+
+  it("keeps every secret out of plain-text inputs", () => {
+    for (const resource of deployment.resources) {
+      for (const value of Object.values(secrets)) {
+        expect(
+          resource.plainStrings.some((text) => text.includes(value)),
+          resource.name,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it("passes every AIPM policy", () => {
+    expect(
+      policyViolations(
+        deployment.resources.filter((resource) => resource.custom),
+        "prod",
+      ),
+    ).toEqual([]);
+  });
+
+  it("loads in plain node as Pulumi.yaml tells Pulumi to run it", () => {
+    const loaded = loadProgramLikePulumi(import.meta.dirname, "prod", config, Object.keys(secrets));
+    expect(loaded.nodeArgs).toEqual(["--import", "tsx"]);
+    expect(loaded.outputs).toEqual(outputNames);
+    expect(loaded.resources).toBe(deployment.resources.length);
   });
 });

@@ -1,4 +1,39 @@
 /**
- * @module @aipm/infra: Pulumi components and pure helpers for an AIPM environment.
+ * @module @aipm/infra: Pulumi components, policies and pure helpers for an AIPM environment.
  */
+export {
+  type AccessGrants,
+  accessPolicy,
+  apiTables,
+  type PolicyDocument,
+  type PolicyStatement,
+  tableDataActions,
+  workerTables,
+} from "./access-policies.ts";
+export { type BuildFixtures, writeBuildFixtures } from "./build-fixtures.ts";
+export { AipmEnvironment, type AipmEnvironmentArgs } from "./components/aipm-environment.ts";
+export { Api, type ApiArgs } from "./components/api.ts";
+export { CiAccess, type CiAccessArgs } from "./components/ci-access.ts";
+export { Data, type DataArgs } from "./components/data.ts";
+export { GithubRepository, type GithubRepositoryArgs } from "./components/github-repository.ts";
+export { Secrets, type SecretsArgs } from "./components/secrets.ts";
+export { WebHosting, type WebHostingArgs } from "./components/web-hosting.ts";
+export { WorkerFleet, type WorkerFleetArgs } from "./components/worker-fleet.ts";
+export { type DeployScope, deployPolicy } from "./deploy-policy.ts";
+export { forwardedAuthorizationHeader } from "./edge-code.ts";
+export {
+  type CapturedResource,
+  type MockDeployment,
+  mockAccount,
+  mockRegion,
+  outputValue,
+  readProjectFile,
+  readStackConfig,
+  startMockDeployment,
+} from "./mock-deployment.ts";
+export { aipmPolicies, type PolicySubject, policyViolations } from "./policies.ts";
+export { type LoadedProgram, loadProgramLikePulumi } from "./program-loader.ts";
+export { queueDepthMetric } from "./queue-metric.ts";
 export { type TableProtection, tableArgs } from "./table-args.ts";
+export { githubActionsTrustPolicy, githubSubject, serviceTrustPolicy } from "./trust-policies.ts";
+export { workerUserData } from "./user-data.ts";

@@ -3,7 +3,12 @@
  * its active task follow. Authenticated by the HMAC signature, not by a token.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { isTerminalTaskStatus, storyIdSchema, storyStatusForPullRequest } from "@aipm/shared";
+import {
+  checkStoryStatusChange,
+  isTerminalTaskStatus,
+  storyIdSchema,
+  storyStatusForPullRequest,
+} from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -89,11 +94,25 @@ export function webhookRoutes(deps: AppDeps) {
             .catch(() => {});
         }
       }
-      const to = storyStatusForPullRequest(merged ? "merged" : "closed", record.story.status);
+      let to = storyStatusForPullRequest(merged ? "merged" : "closed", record.story.status);
       if (to !== record.story.status) {
-        await deps.stories.updateStory(record, { status: to }, deps.now().toISOString()).catch((error) => {
-          if (!(error instanceof ApiError && error.status === 409)) throw error;
+        const contents =
+          to === "Done" && record.childCount > 0
+            ? await deps.stories.readProject(record.story.projectId)
+            : null;
+        const check = checkStoryStatusChange({
+          story: record.story,
+          to,
+          acceptanceTests: record.acceptanceTests,
+          children: contents?.stories.filter((candidate) => candidate.parentId === storyId) ?? [],
         });
+        if (check.ok) {
+          await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());
+        } else {
+          // The pull request is merged, but the story's own rules say it is not done: say why.
+          deps.log.info("story left as it was after its pull request", { storyId, problems: check.problems });
+          to = record.story.status;
+        }
       }
       deps.log.info("pull request webhook applied", { storyId, merged, status: to });
       return c.body(null, 202);

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AccessGrants,
+  accessPolicy,
+  apiTables,
+  logWriteActions,
+  metricWriteActions,
+  objectReadActions,
+  secretReadActions,
+  tableDataActions,
+  workerTables,
+} from "./access-policies.ts";
+import { forAll, type Random } from "./random-cases.ts";
+
+const word = (random: Random) => random.string("abcdefghijklmnopqrstuvwxyz0123456789-", random.int(3, 20));
+const account = (random: Random) => random.string("0123456789", 12);
+
+function grants(random: Random): AccessGrants {
+  return {
+    tableArns: random.distinct(
+      0,
+      8,
+      () => `arn:aws:dynamodb:us-east-1:${account(random)}:table/aipm-${word(random)}`,
+    ),
+    secretArns: random.distinct(
+      0,
+      4,
+      () => `arn:aws:secretsmanager:eu-west-1:${account(random)}:secret:${word(random)}`,
+    ),
+    logGroupArns: random.distinct(
+      0,
+      3,
+      () => `arn:aws:logs:us-east-1:${account(random)}:log-group:/aipm/${word(random)}`,
+    ),
+    objectArns: random.distinct(0, 3, () => `arn:aws:s3:::${word(random)}/worker/*`),
+    metricNamespaces: random.distinct(0, 2, () => word(random).toUpperCase()),
+  };
+}
+
+const nonEmpty = (g: AccessGrants) =>
+  [g.tableArns, g.secretArns, g.logGroupArns, g.objectArns, g.metricNamespaces].some(
+    (l) => (l?.length ?? 0) > 0,
+  );
+
+describe("accessPolicy (property)", () => {
+  it("names only the given ARNs, their indexes and their log streams", () => {
+    forAll(300, grants, (g) => {
+      if (!nonEmpty(g)) return;
+      const resources = accessPolicy(g).Statement.flatMap((statement) => statement.Resource);
+      const allowed = new Set([
+        ...(g.tableArns ?? []).flatMap((arn) => [arn, `${arn}/index/*`]),
+        ...(g.secretArns ?? []),
+        ...(g.logGroupArns ?? []).flatMap((arn) => [arn, `${arn}:*`]),
+        ...(g.objectArns ?? []),
+        ...((g.metricNamespaces?.length ?? 0) > 0 ? ["*"] : []),
+      ]);
+      for (const resource of resources) expect(allowed).toContain(resource);
+      for (const arn of [...(g.tableArns ?? []), ...(g.secretArns ?? []), ...(g.logGroupArns ?? [])]) {
+        expect(resources).toContain(arn);
+      }
+    });
+  });
+
+  it("grants each kind of resource only its own actions", () => {
+    const actionsBySid: Record<string, readonly string[]> = {
+      Tables: tableDataActions,
+      Secrets: secretReadActions,
+      Logs: logWriteActions,
+      Objects: objectReadActions,
+      Metrics: metricWriteActions,
+    };
+    forAll(300, grants, (g) => {
+      if (!nonEmpty(g)) return;
+      for (const statement of accessPolicy(g).Statement) {
+        expect(statement.Effect).toBe("Allow");
+        expect(statement.Action).toEqual([
+          ...(actionsBySid[statement.Sid ?? ""] ?? ["unexpected statement"]),
+        ]);
+        expect(statement.Action).not.toContain("*");
+        expect(statement.Action.some((action) => action.endsWith(":*"))).toBe(false);
+      }
+    });
+  });
+
+  it('uses "*" only for PutMetricData, narrowed to the given namespaces', () => {
+    forAll(300, grants, (g) => {
+      if (!nonEmpty(g)) return;
+      for (const statement of accessPolicy(g).Statement) {
+        if (!statement.Resource.includes("*")) continue;
+        expect(statement.Action).toEqual(["cloudwatch:PutMetricData"]);
+        expect(statement.Condition).toEqual({ StringEquals: { "cloudwatch:namespace": g.metricNamespaces } });
+      }
+    });
+  });
+
+  it("leaves out the statement of a kind with no ARNs, and refuses an empty policy", () => {
+    const policy = accessPolicy({ secretArns: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:x"] });
+    expect(policy.Statement.map((statement) => statement.Sid)).toEqual(["Secrets"]);
+    expect(() => accessPolicy({})).toThrow(/at least one grant/);
+  });
+
+  it('refuses "*" and non-ARNs, saying what to pass', () => {
+    expect(() => accessPolicy({ tableArns: ["*"] })).toThrow(/ARNs starting with "arn:"/);
+    expect(() => accessPolicy({ tableArns: ["arn:aws:dynamodb:us-east-1:123456789012:*"] })).toThrow(
+      /specific resources/,
+    );
+    expect(() => accessPolicy({ secretArns: ["github-token"] })).toThrow(/Secrets must be given as ARNs/);
+  });
+});
+
+describe("the tables each role may use", () => {
+  it("gives the worker a subset of the API's tables, and neither the local forge's", () => {
+    for (const table of workerTables) expect(apiTables).toContain(table);
+    expect(apiTables).not.toContain("pullRequests");
+    expect(workerTables).not.toContain("tokens");
+    expect(workerTables).not.toContain("idempotency");
+  });
+});

@@ -1,0 +1,167 @@
+import { tableName, tableNames } from "@aipm/shared";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiTables, workerTables } from "../access-policies.ts";
+import { writeBuildFixtures } from "../build-fixtures.ts";
+import { type MockDeployment, outputValue, startMockDeployment } from "../mock-deployment.ts";
+import { policyViolations } from "../policies.ts";
+
+const secretValues = {
+  githubToken: "ghp_environmentTestToken000000000000",
+  webhookSecret: "environment-test-webhook-secret",
+  apiToken: "environment-test-admin-api-token",
+  adminToken: "ghp_environmentTestAdminToken0000000",
+};
+const fixtures = writeBuildFixtures();
+let deployment: MockDeployment;
+let outputs: {
+  webUrl: string;
+  apiUrl: string;
+  tableNames: Record<string, string>;
+  workerGroupName: string;
+  deployedVersion: string;
+  deployRoleArn: string;
+};
+
+beforeAll(async () => {
+  deployment = await startMockDeployment({ stack: "prod" });
+  const { AipmEnvironment } = await import("./aipm-environment.ts");
+  const environment = new AipmEnvironment("aipm-prod", {
+    environment: "prod",
+    version: "2024.06.1",
+    protection: { pointInTimeRecovery: true, deletionProtection: true, protect: true, retainOnDelete: true },
+    api: { bundleDir: fixtures.apiBundleDir },
+    web: { assetsDir: fixtures.webAssetsDir },
+    workers: { bundlePath: fixtures.workerBundle, minSize: 2, maxSize: 6 },
+    secrets: {
+      githubToken: pulumi.secret(secretValues.githubToken),
+      webhookSecret: pulumi.secret(secretValues.webhookSecret),
+      apiToken: pulumi.secret(secretValues.apiToken),
+    },
+    github: {
+      owner: "acme",
+      repository: "aipm",
+      adminToken: pulumi.secret(secretValues.adminToken),
+      reviewers: ["alice"],
+      defaultBranchOnly: true,
+      manageBranchRuleset: true,
+    },
+    ci: { trustedGithubEnvironment: "prod" },
+  });
+  await deployment.settle();
+  outputs = {
+    webUrl: await outputValue(environment.webUrl),
+    apiUrl: await outputValue(environment.apiUrl),
+    tableNames: await outputValue(environment.tableNames),
+    workerGroupName: await outputValue(environment.workerGroupName),
+    deployedVersion: await outputValue(environment.deployedVersion),
+    deployRoleArn: await outputValue(environment.deployRoleArn),
+  };
+});
+
+describe("AipmEnvironment: outputs", () => {
+  it("exposes the web and API URLs (the API through CloudFront), tables, worker group and version", () => {
+    expect(outputs.webUrl).toBe("https://d111111abcdef8.cloudfront.net");
+    expect(outputs.apiUrl).toBe("https://d111111abcdef8.cloudfront.net/api");
+    expect(outputs.tableNames).toEqual(tableNames("prod"));
+    expect(outputs.workerGroupName).toBe("aipm-prod-workers-group-0000000");
+    expect(outputs.deployedVersion).toBe("2024.06.1");
+  });
+});
+
+describe("AipmEnvironment: wiring", () => {
+  it("points the GitHub webhook at the API's webhook route and publishes the deploy role", () => {
+    expect(deployment.named("aipm-prod-github-webhook").inputs.configuration.url).toBe(
+      `${outputs.apiUrl}/webhooks/github`,
+    );
+    expect(deployment.named("aipm-prod-github-var-AWS_DEPLOY_ROLE_ARN_PROD").inputs.value).toBe(
+      outputs.deployRoleArn,
+    );
+    // AWS_REGION is one repository variable for every environment: only the stack asked to publishes it.
+    expect(() => deployment.named("aipm-prod-github-var-AWS_REGION")).toThrow();
+  });
+
+  it("grants the API and the workers exactly their own tables", () => {
+    const tableResources = (policy: string) =>
+      (JSON.parse(deployment.named(policy).inputs.policy).Statement as { Sid: string; Resource: string[] }[])
+        .find((statement) => statement.Sid === "Tables")
+        ?.Resource.filter((arn) => !arn.endsWith("/index/*"));
+    const arn = (logical: (typeof apiTables)[number]) =>
+      `arn:aws:dynamodb:us-east-1:123456789012:table/${tableName("prod", logical)}`;
+    expect(tableResources("aipm-prod-api-access")).toEqual(apiTables.map(arn));
+    expect(tableResources("aipm-prod-workers-access")).toEqual(workerTables.map(arn));
+  });
+
+  it("runs the workers in the default VPC's subnets across availability zones when no network is given", () => {
+    expect(deployment.named("aipm-prod-workers-group").inputs.vpcZoneIdentifiers).toEqual([
+      "subnet-0aaaa",
+      "subnet-0bbbb",
+      "subnet-0cccc",
+    ]);
+    expect(deployment.named("aipm-prod-workers-sg").inputs.vpcId).toBe("vpc-0123456789abcdef0");
+  });
+
+  it("gives every resource a parent: components under the environment, resources under their component", () => {
+    for (const resource of deployment.resources) {
+      if (resource.name === "aipm-prod") continue;
+      expect(resource.parent, resource.name).toMatch(/aipm:[a-z]+:[A-Za-z]+::aipm-prod(-[a-z]+)?$/);
+    }
+  });
+});
+
+describe("AipmEnvironment: secrets", () => {
+  it("never puts a secret value in a plain-text input", () => {
+    for (const resource of deployment.resources) {
+      for (const value of Object.values(secretValues)) {
+        expect(
+          resource.plainStrings.some((text) => text.includes(value)),
+          `${resource.name} leaks a secret`,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it("sends secret values only to Secrets Manager, the webhook and the GitHub provider", () => {
+    const holders = deployment.resources
+      .filter((resource) => resource.secretPaths.length > 0)
+      .map((r) => r.type);
+    expect(new Set(holders)).toEqual(
+      new Set([
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        "github:index/repositoryWebhook:RepositoryWebhook",
+        "pulumi:providers:github",
+      ]),
+    );
+  });
+});
+
+describe("AipmEnvironment: policies", () => {
+  it("passes every AIPM policy, as prod", () => {
+    const custom = deployment.resources.filter((resource) => resource.custom);
+    expect(policyViolations(custom, "prod")).toEqual([]);
+    const governed = new Set(custom.map((resource) => resource.type));
+    for (const type of [
+      "aws:dynamodb/table:Table",
+      "aws:lambda/function:Function",
+      "aws:ec2/launchTemplate:LaunchTemplate",
+      "aws:iam/rolePolicy:RolePolicy",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "aws:cloudwatch/logGroup:LogGroup",
+    ]) {
+      expect(governed).toContain(type);
+    }
+  });
+});
+
+describe("AipmEnvironment: configuration", () => {
+  it("takes every setting as an argument: no component reads pulumi.Config", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const sources = readdirSync(new URL("..", import.meta.url), { recursive: true, encoding: "utf8" }).filter(
+      (file) => file.endsWith(".ts") && !file.endsWith(".test.ts"),
+    );
+    expect(sources.length).toBeGreaterThan(10);
+    for (const file of sources) {
+      expect(readFileSync(new URL(`../${file}`, import.meta.url), "utf8"), file).not.toMatch(/\bConfig\(/);
+    }
+  });
+});

@@ -1,0 +1,151 @@
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { writeBuildFixtures } from "../build-fixtures.ts";
+import { type MockDeployment, startMockDeployment } from "../mock-deployment.ts";
+
+const tableArns = [
+  "arn:aws:dynamodb:us-east-1:123456789012:table/aipm-dev-tasks",
+  "arn:aws:dynamodb:us-east-1:123456789012:table/aipm-dev-stories",
+];
+const secrets = {
+  githubToken: "arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm-dev-github-token-AbCdEf",
+  webhookSecret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm-dev-webhook-secret-AbCdEf",
+  apiToken: "arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm-dev-api-token-AbCdEf",
+};
+
+/** The variable names packages/api/src/env.ts reads (the keys of its zod schema). */
+function apiEnvKeys(): string[] {
+  const source = readFileSync(new URL("../../../api/src/env.ts", import.meta.url), "utf8");
+  return [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1] ?? "");
+}
+
+let deployment: MockDeployment;
+const fixtures = writeBuildFixtures();
+
+beforeAll(async () => {
+  deployment = await startMockDeployment({ stack: "dev" });
+  const { Api } = await import("./api.ts");
+  new Api("aipm-dev-api", {
+    environment: "dev",
+    version: "1.2.3",
+    commit: "abc1234",
+    bundleDir: fixtures.apiBundleDir,
+    tableArns,
+    secrets,
+    logRetentionDays: 14,
+    alarmActions: ["arn:aws:sns:us-east-1:123456789012:aipm-alarms"],
+  });
+  await deployment.settle();
+});
+
+describe("Api: the function", () => {
+  it("runs the bundle on nodejs22.x arm64 with handler index.handler", async () => {
+    const fn = deployment.named("aipm-dev-api-function");
+    expect(fn.inputs).toMatchObject({
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      memorySize: 1024,
+      timeout: 25,
+    });
+    expect(await fn.inputs.code.path).toBe(fixtures.apiBundleDir);
+    expect(fn.inputs.role).toBe("arn:aws:iam::123456789012:role/aipm-dev-api-role-0000000");
+  });
+
+  it("sets the environment, version and secret ARNs the API reads, never a secret value", () => {
+    const variables = deployment.named("aipm-dev-api-function").inputs.environment.variables as Record<
+      string,
+      string
+    >;
+    expect(variables).toMatchObject({
+      AIPM_ENV: "dev",
+      AIPM_VERSION: "1.2.3",
+      AIPM_COMMIT: "abc1234",
+      AIPM_GITHUB_TOKEN_SECRET_ARN: secrets.githubToken,
+      AIPM_GITHUB_WEBHOOK_SECRET_ARN: secrets.webhookSecret,
+      AIPM_API_TOKEN_SECRET_ARN: secrets.apiToken,
+    });
+    const read = apiEnvKeys();
+    expect(read).toContain("AIPM_API_TOKEN_SECRET_ARN");
+    for (const key of Object.keys(variables).filter((key) => key !== "NODE_OPTIONS"))
+      expect(read).toContain(key);
+    for (const direct of ["AIPM_GITHUB_TOKEN", "AIPM_GITHUB_WEBHOOK_SECRET", "AIPM_API_TOKEN"]) {
+      expect(variables).not.toHaveProperty(direct);
+    }
+  });
+
+  it("logs as JSON to its own log group, kept for the given days", () => {
+    expect(deployment.named("aipm-dev-api-logs").inputs).toMatchObject({
+      name: "/aipm/dev/api",
+      retentionInDays: 14,
+    });
+    expect(deployment.named("aipm-dev-api-function").inputs.loggingConfig).toEqual({
+      logFormat: "JSON",
+      logGroup: "/aipm/dev/api",
+    });
+  });
+
+  it("has a Function URL that requires IAM auth, so only CloudFront can call it", () => {
+    expect(deployment.named("aipm-dev-api-url").inputs).toMatchObject({ authorizationType: "AWS_IAM" });
+  });
+});
+
+describe("Api: least privilege", () => {
+  const statements = () =>
+    JSON.parse(deployment.named("aipm-dev-api-access").inputs.policy).Statement as {
+      Sid: string;
+      Action: string[];
+      Resource: string[];
+    }[];
+
+  it("lets the role trust only Lambda", () => {
+    expect(JSON.parse(deployment.named("aipm-dev-api-role").inputs.assumeRolePolicy).Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com"] }, Action: ["sts:AssumeRole"] },
+    ]);
+  });
+
+  it("grants exactly the given tables (with their indexes), secrets and log group", () => {
+    const bySid = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
+    expect(Object.keys(bySid).sort()).toEqual(["Logs", "Metrics", "Secrets", "Tables"]);
+    expect(bySid.Tables?.Resource).toEqual(tableArns.flatMap((arn) => [arn, `${arn}/index/*`]));
+    expect(bySid.Secrets?.Resource).toEqual(Object.values(secrets));
+    expect(bySid.Secrets?.Action).toEqual(["secretsmanager:GetSecretValue"]);
+    const logGroupArn = "arn:aws:logs:us-east-1:123456789012:log-group:/aipm/dev/api";
+    expect(bySid.Logs?.Resource).toEqual([logGroupArn, `${logGroupArn}:*`]);
+    expect(bySid.Tables?.Action).not.toContain("dynamodb:DeleteTable");
+  });
+});
+
+describe("Api: alarms", () => {
+  it.each([
+    ["errors", "Errors", 5],
+    ["throttles", "Throttles", 1],
+  ])("alarms on %s of the function", (suffix, metricName, threshold) => {
+    const alarm = deployment.named(`aipm-dev-api-${suffix}`);
+    expect(alarm.inputs).toMatchObject({
+      namespace: "AWS/Lambda",
+      metricName,
+      statistic: "Sum",
+      threshold,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      alarmActions: ["arn:aws:sns:us-east-1:123456789012:aipm-alarms"],
+    });
+    expect(alarm.inputs.dimensions).toEqual({ FunctionName: "aipm-dev-api-function-0000000" });
+  });
+});
+
+describe("Api: arguments", () => {
+  it("refuses a missing bundle, naming the build", async () => {
+    const { Api } = await import("./api.ts");
+    expect(
+      () =>
+        new Api("aipm-x-api", {
+          environment: "x",
+          version: "1",
+          bundleDir: "/nonexistent",
+          tableArns,
+          secrets,
+        }),
+    ).toThrow(/build it first \(pnpm --filter @aipm\/api build\)/);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * @module components/api: the Hono API as a Lambda function behind a Function URL that only
+ * CloudFront may call, with its log group, least-privilege role and alarms.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as lambda from "@pulumi/aws/lambda";
+import * as pulumi from "@pulumi/pulumi";
+import { accessPolicy } from "../access-policies.ts";
+import { queueDepthMetric } from "../queue-metric.ts";
+import { serviceTrustPolicy } from "../trust-policies.ts";
+
+export interface ApiArgs {
+  /** The environment (`AIPM_ENV`); the API derives its table names from it. */
+  environment: string;
+  /** The deployed version (`AIPM_VERSION`). */
+  version: string;
+  /** The commit the version was built from (`AIPM_COMMIT`). Default: the version. */
+  commit?: string;
+  /** The esbuild output directory holding `index.mjs` (packages/api/dist/lambda). */
+  bundleDir: string;
+  /** ARNs of the tables the API uses; its role may touch these and no others. */
+  tableArns: pulumi.Input<string>[];
+  /** The secrets the API reads, by ARN. */
+  secrets: {
+    githubToken: pulumi.Input<string>;
+    webhookSecret: pulumi.Input<string>;
+    apiToken: pulumi.Input<string>;
+  };
+  /** Memory in MB; CPU scales with it. Default: 1024. */
+  memoryMb?: number;
+  /** Seconds before a request is cut off; CloudFront waits 30. Default: 25. */
+  timeoutSeconds?: number;
+  /** Days the logs are kept. Default: 30. */
+  logRetentionDays?: number;
+  /** Errors in five minutes that raise the errors alarm. Default: 5. */
+  errorsThreshold?: number;
+  /** Where alarms notify (SNS topic ARNs). Default: none, the alarms are only visible. */
+  alarmActions?: pulumi.Input<string>[];
+}
+
+/**
+ * The API Lambda (nodejs22.x, arm64, handler `index.handler`) and its Function URL with AWS_IAM
+ * auth; {@link WebHosting} grants CloudFront the right to call it.
+ *
+ * @example new Api("aipm-dev-api", { environment: "dev", version, bundleDir: "../../packages/api/dist/lambda", ... })
+ */
+export class Api extends pulumi.ComponentResource {
+  readonly function: lambda.Function;
+  readonly functionUrl: lambda.FunctionUrl;
+  readonly role: iam.Role;
+  readonly logGroup: cloudwatch.LogGroup;
+
+  constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aipm:api:Api", name, {}, opts);
+    if (!existsSync(join(args.bundleDir, "index.mjs"))) {
+      throw new Error(
+        `The API bundle "${join(args.bundleDir, "index.mjs")}" does not exist: build it first (pnpm --filter @aipm/api build) or point aipm:apiBundleDir at dist/lambda.`,
+      );
+    }
+
+    this.logGroup = new cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aipm/${args.environment}/api`, retentionInDays: args.logRetentionDays ?? 30 },
+      { parent: this },
+    );
+    this.role = new iam.Role(
+      `${name}-role`,
+      {
+        description: `AIPM ${args.environment} API Lambda`,
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")),
+      },
+      { parent: this },
+    );
+    const secretArns = [args.secrets.githubToken, args.secrets.webhookSecret, args.secrets.apiToken];
+    new iam.RolePolicy(
+      `${name}-access`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([pulumi.all(args.tableArns), pulumi.all(secretArns), this.logGroup.arn])
+          .apply(([tableArns, secrets, logGroupArn]) =>
+            JSON.stringify(
+              accessPolicy({
+                tableArns,
+                secretArns: secrets,
+                logGroupArns: [logGroupArn],
+                metricNamespaces: [queueDepthMetric.namespace],
+              }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+
+    this.function = new lambda.Function(
+      `${name}-function`,
+      {
+        description: `AIPM ${args.environment} API ${args.version}`,
+        runtime: "nodejs22.x",
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: new pulumi.asset.FileArchive(args.bundleDir),
+        role: this.role.arn,
+        memorySize: args.memoryMb ?? 1024,
+        timeout: args.timeoutSeconds ?? 25,
+        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        environment: {
+          variables: {
+            AIPM_ENV: args.environment,
+            AIPM_VERSION: args.version,
+            AIPM_COMMIT: args.commit ?? args.version,
+            AIPM_GITHUB_TOKEN_SECRET_ARN: args.secrets.githubToken,
+            AIPM_GITHUB_WEBHOOK_SECRET_ARN: args.secrets.webhookSecret,
+            AIPM_API_TOKEN_SECRET_ARN: args.secrets.apiToken,
+            AIPM_LOG_LEVEL: "info",
+            NODE_OPTIONS: "--enable-source-maps",
+          },
+        },
+      },
+      { parent: this },
+    );
+    this.functionUrl = new lambda.FunctionUrl(
+      `${name}-url`,
+      { functionName: this.function.name, authorizationType: "AWS_IAM", invokeMode: "BUFFERED" },
+      { parent: this },
+    );
+
+    const alarm = (metricName: "Errors" | "Throttles", threshold: number, description: string) =>
+      new cloudwatch.MetricAlarm(
+        `${name}-${metricName.toLowerCase()}`,
+        {
+          alarmDescription: description,
+          namespace: "AWS/Lambda",
+          metricName,
+          dimensions: { FunctionName: this.function.name },
+          statistic: "Sum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: args.alarmActions ?? [],
+          okActions: args.alarmActions ?? [],
+        },
+        { parent: this },
+      );
+    alarm("Errors", args.errorsThreshold ?? 5, `AIPM ${args.environment} API: invocations failing`);
+    alarm("Throttles", 1, `AIPM ${args.environment} API: invocations throttled`);
+
+    this.registerOutputs({ functionName: this.function.name, functionUrl: this.functionUrl.functionUrl });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * @module components/secrets: the environment's secrets in Secrets Manager, from Pulumi config
+ * secrets. Code receives their ARNs, never their values.
+ */
+
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface SecretsArgs {
+  /** The GitHub token the API and workers use for repositories and pull requests. */
+  githubToken: pulumi.Input<string>;
+  /** The secret GitHub signs webhook deliveries with (`X-Hub-Signature-256`). */
+  webhookSecret: pulumi.Input<string>;
+  /** The API's admin bearer token (at least 16 characters). */
+  apiToken: pulumi.Input<string>;
+  /**
+   * Days a deleted secret stays recoverable; 0 deletes at once, so a re-created stack can reuse
+   * the name. Default: 30.
+   */
+  recoveryWindowInDays?: number;
+}
+
+/**
+ * Three Secrets Manager secrets, each with its current value.
+ *
+ * @example new Secrets("aipm-dev-secrets", { githubToken: config.requireSecret("githubToken"), ... })
+ */
+export class Secrets extends pulumi.ComponentResource {
+  readonly githubTokenArn: pulumi.Output<string>;
+  readonly webhookSecretArn: pulumi.Output<string>;
+  readonly apiTokenArn: pulumi.Output<string>;
+
+  constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aipm:secrets:Secrets", name, {}, opts);
+    const recoveryWindowInDays = args.recoveryWindowInDays ?? 30;
+    const secret = (suffix: string, description: string, value: pulumi.Input<string>) => {
+      const resource = new secretsmanager.Secret(
+        `${name}-${suffix}`,
+        { description, recoveryWindowInDays },
+        { parent: this },
+      );
+      new secretsmanager.SecretVersion(
+        `${name}-${suffix}`,
+        { secretId: resource.id, secretString: pulumi.secret(value) },
+        { parent: this },
+      );
+      return resource.arn;
+    };
+    this.githubTokenArn = secret(
+      "github-token",
+      "AIPM: GitHub token for repositories and pull requests",
+      args.githubToken,
+    );
+    this.webhookSecretArn = secret(
+      "webhook-secret",
+      "AIPM: GitHub webhook signing secret",
+      args.webhookSecret,
+    );
+    this.apiTokenArn = secret("api-token", "AIPM: the API's admin bearer token", args.apiToken);
+    this.registerOutputs({
+      githubTokenArn: this.githubTokenArn,
+      webhookSecretArn: this.webhookSecretArn,
+      apiTokenArn: this.apiTokenArn,
+    });
+  }
+}

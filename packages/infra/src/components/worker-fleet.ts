@@ -1,0 +1,344 @@
+/**
+ * @module components/worker-fleet: the workers as an Auto Scaling group of Amazon Linux 2023
+ * instances that run the deployed version's worker bundle under systemd and scale on queue depth.
+ */
+import { existsSync } from "node:fs";
+import * as autoscaling from "@pulumi/aws/autoscaling";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
+import * as s3 from "@pulumi/aws/s3";
+import * as ssm from "@pulumi/aws/ssm";
+import * as pulumi from "@pulumi/pulumi";
+import { accessPolicy } from "../access-policies.ts";
+import { queueDepthMetric } from "../queue-metric.ts";
+import { serviceTrustPolicy } from "../trust-policies.ts";
+import { workerUserData } from "../user-data.ts";
+
+/** The public SSM parameter naming the current Amazon Linux 2023 arm64 AMI. */
+export const al2023Arm64Parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
+
+export interface WorkerFleetArgs {
+  /** The environment (`AIPM_ENV`) and name prefix. */
+  environment: string;
+  /** The deployed version; its bundle is uploaded to and fetched from `worker/<version>/worker.mjs`. */
+  version: string;
+  /** The worker bundle built by esbuild (packages/worker/dist/worker.mjs). */
+  bundlePath: string;
+  /** The AWS region of the tables and secret. */
+  region: pulumi.Input<string>;
+  /** Fewest instances. */
+  minSize: number;
+  /** Most instances. */
+  maxSize: number;
+  /** A Graviton (arm64) instance type. Default: `t4g.small`. */
+  instanceType?: string;
+  /** The VPC of the subnets. */
+  vpcId: pulumi.Input<string>;
+  /** Subnets in several availability zones; the group spreads across them. */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Give instances a public address. Needed in subnets without a NAT gateway (the default VPC)
+   * to reach GitHub and AWS. Default: true.
+   */
+  associatePublicIpAddress?: boolean;
+  /** ARNs of the tables the worker uses; its role may touch these and no others. */
+  tableArns: pulumi.Input<string>[];
+  /** The secret holding the GitHub token. */
+  githubTokenSecretArn: pulumi.Input<string>;
+  /** Queued tasks per in-service worker the scaling policy aims at. Default: 2. */
+  targetBacklogPerWorker?: number;
+  /** Tasks each worker runs at once. Default: 1. */
+  concurrency?: number;
+  /** Days the worker logs are kept. Default: 30. */
+  logRetentionDays?: number;
+  /** The Node.js release installed on the instances. Default: `22.12.0`. */
+  nodeVersion?: string;
+  /** An AMI id; default: the latest AL2023 arm64 AMI at deploy time (from SSM). */
+  amiId?: pulumi.Input<string>;
+  /** Root volume size in GiB (worktrees and the repository cache live there). Default: 30. */
+  rootVolumeGb?: number;
+}
+
+const gravitonType = /^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/;
+const workerPort = 8080;
+
+/**
+ * Artifacts bucket with this version's bundle; an instance role limited to the worker's tables,
+ * secret, logs and bundle plus SSM Session Manager (no SSH key); a launch template with IMDSv2
+ * only; an Auto Scaling group that replaces instances when the template changes; and target
+ * tracking on queued tasks per worker.
+ *
+ * @example new WorkerFleet("aipm-dev-workers", { environment: "dev", version, minSize: 1, maxSize: 2, ... })
+ */
+export class WorkerFleet extends pulumi.ComponentResource {
+  readonly group: autoscaling.Group;
+  readonly launchTemplate: ec2.LaunchTemplate;
+  readonly role: iam.Role;
+  readonly artifactsBucket: s3.Bucket;
+
+  constructor(name: string, args: WorkerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aipm:workers:WorkerFleet", name, {}, opts);
+    const instanceType = args.instanceType ?? "t4g.small";
+    if (!gravitonType.test(instanceType)) {
+      throw new Error(
+        `Worker instances boot the arm64 AMI: "${instanceType}" is not a Graviton type; choose one like t4g.small or m7g.large.`,
+      );
+    }
+    if (!Number.isInteger(args.minSize) || args.minSize < 0 || args.maxSize < Math.max(1, args.minSize)) {
+      throw new Error(
+        `Worker group sizes must satisfy 0 <= minSize <= maxSize, maxSize >= 1; got ${args.minSize}/${args.maxSize}.`,
+      );
+    }
+    if (!existsSync(args.bundlePath)) {
+      throw new Error(
+        `The worker bundle "${args.bundlePath}" does not exist: build it first (pnpm --filter @aipm/worker build) or point aipm:workerBundle at it.`,
+      );
+    }
+
+    this.artifactsBucket = new s3.Bucket(`${name}-artifacts`, { forceDestroy: true }, { parent: this });
+    new s3.BucketPublicAccessBlock(
+      `${name}-artifacts`,
+      {
+        bucket: this.artifactsBucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    new s3.BucketOwnershipControls(
+      `${name}-artifacts`,
+      { bucket: this.artifactsBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
+    new s3.BucketServerSideEncryptionConfiguration(
+      `${name}-artifacts`,
+      {
+        bucket: this.artifactsBucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      { parent: this },
+    );
+    const bundleKey = `worker/${args.version}/worker.mjs`;
+    const bundle = new s3.BucketObjectv2(
+      `${name}-bundle`,
+      {
+        bucket: this.artifactsBucket.id,
+        key: bundleKey,
+        source: new pulumi.asset.FileAsset(args.bundlePath),
+        contentType: "text/javascript; charset=utf-8",
+      },
+      { parent: this },
+    );
+
+    const logGroup = new cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aipm/${args.environment}/worker`, retentionInDays: args.logRetentionDays ?? 30 },
+      { parent: this },
+    );
+
+    this.role = new iam.Role(
+      `${name}-role`,
+      {
+        description: `AIPM ${args.environment} worker instances`,
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
+      },
+      { parent: this },
+    );
+    new iam.RolePolicy(
+      `${name}-access`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([
+            pulumi.all(args.tableArns),
+            args.githubTokenSecretArn,
+            logGroup.arn,
+            this.artifactsBucket.arn,
+          ])
+          .apply(([tableArns, secretArn, logGroupArn, bucketArn]) =>
+            JSON.stringify(
+              accessPolicy({
+                tableArns,
+                secretArns: [secretArn],
+                logGroupArns: [logGroupArn],
+                objectArns: [`${bucketArn}/worker/*`],
+                metricNamespaces: [queueDepthMetric.namespace],
+              }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+    new iam.RolePolicyAttachment(
+      `${name}-ssm`,
+      {
+        role: this.role.name,
+        policyArn: this.role.arn.apply(
+          (arn) => `arn:${arn.split(":")[1]}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+        ),
+      },
+      { parent: this },
+    );
+    const profile = new iam.InstanceProfile(`${name}-profile`, { role: this.role.name }, { parent: this });
+
+    const securityGroup = new ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        description: `AIPM ${args.environment} workers: no inbound, any outbound`,
+        vpcId: args.vpcId,
+        egress: [
+          { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
+        ],
+      },
+      { parent: this },
+    );
+
+    const imageId =
+      args.amiId ??
+      ssm.getParameterOutput({ name: al2023Arm64Parameter }, { parent: this }).apply((p) => p.value);
+    const userData = pulumi
+      .all([args.region, this.artifactsBucket.bucket, args.githubTokenSecretArn])
+      .apply(([region, artifactsBucket, githubTokenSecretArn]) =>
+        Buffer.from(
+          workerUserData({
+            environment: args.environment,
+            version: args.version,
+            region,
+            artifactsBucket,
+            bundleKey,
+            githubTokenSecretArn,
+            logGroupName: `/aipm/${args.environment}/worker`,
+            nodeVersion: args.nodeVersion ?? "22.12.0",
+            architecture: "arm64",
+            concurrency: args.concurrency ?? 1,
+            port: workerPort,
+          }),
+        ).toString("base64"),
+      );
+
+    const tags = { "aipm:environment": args.environment, "aipm:version": args.version };
+    this.launchTemplate = new ec2.LaunchTemplate(
+      `${name}-template`,
+      {
+        description: `AIPM ${args.environment} worker ${args.version}`,
+        imageId,
+        instanceType,
+        iamInstanceProfile: { arn: profile.arn },
+        userData,
+        updateDefaultVersion: true,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: "disabled",
+        },
+        networkInterfaces: [
+          {
+            deviceIndex: 0,
+            associatePublicIpAddress: String(args.associatePublicIpAddress ?? true),
+            securityGroups: [securityGroup.id],
+            deleteOnTermination: "true",
+          },
+        ],
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: args.rootVolumeGb ?? 30,
+              volumeType: "gp3",
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        monitoring: { enabled: true },
+        tagSpecifications: [
+          { resourceType: "instance", tags: { ...tags, Name: `aipm-${args.environment}-worker` } },
+          { resourceType: "volume", tags },
+        ],
+      },
+      { parent: this, dependsOn: [bundle] },
+    );
+
+    this.group = new autoscaling.Group(
+      `${name}-group`,
+      {
+        minSize: args.minSize,
+        maxSize: args.maxSize,
+        vpcZoneIdentifiers: args.subnetIds,
+        launchTemplate: {
+          id: this.launchTemplate.id,
+          version: this.launchTemplate.latestVersion.apply((version) => String(version)),
+        },
+        healthCheckType: "EC2",
+        healthCheckGracePeriod: 300,
+        defaultInstanceWarmup: 180,
+        // Launch the replacement before stopping the old instance, so a group of one never drops to zero.
+        instanceRefresh: {
+          strategy: "Rolling",
+          preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "180" },
+        },
+        metricsGranularity: "1Minute",
+        enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupMinSize", "GroupMaxSize"],
+        tags: Object.entries({ ...tags, Name: `aipm-${args.environment}-worker` }).map(([key, value]) => ({
+          key,
+          value,
+          propagateAtLaunch: true,
+        })),
+      },
+      { parent: this },
+    );
+
+    new autoscaling.Policy(
+      `${name}-queue-depth`,
+      {
+        autoscalingGroupName: this.group.name,
+        policyType: "TargetTrackingScaling",
+        estimatedInstanceWarmup: 180,
+        targetTrackingConfiguration: {
+          targetValue: args.targetBacklogPerWorker ?? 2,
+          customizedMetricSpecification: {
+            metrics: [
+              {
+                id: "queued",
+                metricStat: {
+                  metric: {
+                    namespace: queueDepthMetric.namespace,
+                    metricName: queueDepthMetric.metricName,
+                    dimensions: [{ name: queueDepthMetric.environmentDimension, value: args.environment }],
+                  },
+                  stat: "Average",
+                },
+                returnData: false,
+              },
+              {
+                id: "workers",
+                metricStat: {
+                  metric: {
+                    namespace: "AWS/AutoScaling",
+                    metricName: "GroupInServiceInstances",
+                    dimensions: [{ name: "AutoScalingGroupName", value: this.group.name }],
+                  },
+                  stat: "Average",
+                },
+                returnData: false,
+              },
+              {
+                id: "backlog",
+                label: "Queued tasks per in-service worker",
+                expression: "queued / IF(workers > 0, workers, 1)",
+                returnData: true,
+              },
+            ],
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ groupName: this.group.name, artifactsBucket: this.artifactsBucket.bucket });
+  }
+}
