@@ -92,6 +92,24 @@ describe("authentication (401)", () => {
     }
   });
 
+  it("reads the caller's token from X-Aipm-Authorization when CloudFront signed Authorization", async () => {
+    const signedByCloudFront = "AWS4-HMAC-SHA256 Credential=AKIA/20261125/us-east-1/lambda/aws4_request";
+    await expectJson(
+      await api.request("GET", "/api/projects", {
+        token: null,
+        headers: { Authorization: signedByCloudFront, "X-Aipm-Authorization": `Bearer ${ADMIN_TOKEN}` },
+      }),
+      200,
+    );
+    await expectProblem(
+      await api.request("GET", "/api/projects", {
+        token: null,
+        headers: { Authorization: signedByCloudFront },
+      }),
+      401,
+    );
+  });
+
   it("needs no token for health, the OpenAPI document and the docs", async () => {
     for (const path of ["/health", "/api/openapi.json", "/api/docs"]) {
       expect((await api.request("GET", path, { token: null })).status, path).toBe(200);

@@ -26,7 +26,9 @@ export const CONFIGURED_ADMIN_ID = "configured-admin";
  */
 export function auth(options: AuthOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header("Authorization");
+    // Behind CloudFront, origin access control signs the request in `Authorization`; the edge
+    // function moves the caller's bearer token to `X-Aipm-Authorization` first.
+    const header = c.req.header("X-Aipm-Authorization") ?? c.req.header("Authorization");
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match?.[1]) {
       throw ApiError.unauthorized(
