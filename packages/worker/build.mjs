@@ -1,0 +1,32 @@
+// Bundles the worker process into one file that the instances fetch and run with Node.
+import { build } from "esbuild";
+
+/** The local store (dynalite) is for local mode; a worker on an instance never starts one. */
+const noLocalStore = {
+  name: "no-local-store",
+  setup(builder) {
+    builder.onResolve({ filter: /^dynalite$/ }, () => ({ path: "dynalite", namespace: "aipm" }));
+    builder.onLoad({ filter: /^dynalite$/, namespace: "aipm" }, () => ({
+      contents: 'export default function dynalite() { throw new Error("The worker bundle has no local store."); }',
+    }));
+  },
+};
+
+const result = await build({
+  plugins: [noLocalStore],
+  entryPoints: ["src/main.ts"],
+  outfile: "dist/worker.mjs",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  minify: true,
+  sourcemap: "linked",
+  legalComments: "none",
+  metafile: true,
+  // Prefer the ES module builds: the AWS SDK's CommonJS builds cannot be tree-shaken.
+  mainFields: ["module", "main"],
+  banner: { js: "import{createRequire as __aipmRequire}from'module';const require=__aipmRequire(import.meta.url);" },
+});
+const bytes = Object.values(result.metafile.outputs).find((output) => output.entryPoint)?.bytes ?? 0;
+console.log(`dist/worker.mjs: ${(bytes / 1024).toFixed(0)} KiB`);
