@@ -22,10 +22,10 @@ import { dynamoWorkerRegistry } from "./store/workers.ts";
 const SECRET_CACHE_MS = 5 * 60_000;
 
 /** A JSON logger that never prints credentials. */
-export function createLogger(level: ApiEnv["AIPM_LOG_LEVEL"]): Logger {
+export function createLogger(level: ApiEnv["AIPM_LOG_LEVEL"], service = "aipm-api"): Logger {
   const log = pino({
     level,
-    base: { service: "aipm-api" },
+    base: { service },
     redact: {
       paths: ["token", "authorization", "*.token", "*.authorization", "headers.authorization"],
       censor: "[redacted]",

@@ -7,7 +7,7 @@ import { loadWorkerEnv } from "./env.ts";
 import { serveWorkerHttp } from "./http.ts";
 
 const env = loadWorkerEnv(process.env);
-const log = createLogger("info");
+const log = createLogger("info", "aipm-worker");
 const githubToken = secretSource(env.AWS_REGION, env.AIPM_GITHUB_TOKEN, env.AIPM_GITHUB_TOKEN_SECRET_ARN);
 const { worker, metrics } = composeWorker(env, process.env, log, { githubToken });
 const http = await serveWorkerHttp(worker, metrics, env.AIPM_WORKER_PORT);
