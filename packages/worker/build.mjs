@@ -7,7 +7,8 @@ const noLocalStore = {
   setup(builder) {
     builder.onResolve({ filter: /^dynalite$/ }, () => ({ path: "dynalite", namespace: "aipm" }));
     builder.onLoad({ filter: /^dynalite$/, namespace: "aipm" }, () => ({
-      contents: 'export default function dynalite() { throw new Error("The worker bundle has no local store."); }',
+      contents:
+        'export default function dynalite() { throw new Error("The worker bundle has no local store."); }',
     }));
   },
 };
@@ -26,7 +27,9 @@ const result = await build({
   metafile: true,
   // Prefer the ES module builds: the AWS SDK's CommonJS builds cannot be tree-shaken.
   mainFields: ["module", "main"],
-  banner: { js: "import{createRequire as __aipmRequire}from'module';const require=__aipmRequire(import.meta.url);" },
+  banner: {
+    js: "import{createRequire as __aipmRequire}from'module';const require=__aipmRequire(import.meta.url);",
+  },
 });
 const bytes = Object.values(result.metafile.outputs).find((output) => output.entryPoint)?.bytes ?? 0;
 console.log(`dist/worker.mjs: ${(bytes / 1024).toFixed(0)} KiB`);
