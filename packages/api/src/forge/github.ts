@@ -159,6 +159,8 @@ export function githubForge(options: GitHubForgeOptions): Forge {
         // The plugin spaces writes 1 s apart by default, which would add 2-3 s to every pull
         // request (PRODUCT.md §8 allows 50 ms). Rate-limit answers are still waited out and retried.
         write: unspacedWrites as never,
+        // Opening a pull request counts as a "notification" write, which the plugin spaces 3 s apart.
+        notifications: unspacedWrites as never,
       },
       request: { fetch: timedFetch },
       // Failed requests become ForgeErrors, reported once by whoever handles them.

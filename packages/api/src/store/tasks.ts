@@ -278,39 +278,44 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     },
 
     async claimNext(workerId, leaseMs) {
-      const candidates = await query(
-        {
-          IndexName: "byStatus",
-          KeyConditionExpression: "#status = :queued",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":queued": "queued" },
-          Limit: 10,
-        },
-        TableName,
-        10,
-      );
-      for (const candidate of candidates) {
-        // The index may lag: read the item itself before trying to take it.
-        const item = await getItem(String(candidate.pk));
-        if (item?.status !== "queued") continue;
-        const task = fromItem(item);
-        const decision = decideTaskTransition(task, "claim");
-        if (!decision.ok) continue;
-        const at = now();
-        try {
-          return await write(
-            item,
-            {
-              status: decision.to,
-              leaseOwner: workerId,
-              leaseExpiresAt: new Date(at.getTime() + leaseMs).toISOString(),
-              startedAt: at.toISOString(),
-            },
-            [{ type: decision.event, data: { workerId, attempt: task.attempt } }],
-          );
-        } catch (error) {
-          if (!isRace(error)) throw error;
+      // Several workers race for the oldest tasks; one that loses every candidate looks again
+      // rather than sleeping while work waits.
+      for (let round = 0; round < 5; round++) {
+        const candidates = await query(
+          {
+            IndexName: "byStatus",
+            KeyConditionExpression: "#status = :queued",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":queued": "queued" },
+            Limit: 10,
+          },
+          TableName,
+          10,
+        );
+        for (const candidate of candidates) {
+          // The index may lag: read the item itself before trying to take it.
+          const item = await getItem(String(candidate.pk));
+          if (item?.status !== "queued") continue;
+          const task = fromItem(item);
+          const decision = decideTaskTransition(task, "claim");
+          if (!decision.ok) continue;
+          const at = now();
+          try {
+            return await write(
+              item,
+              {
+                status: decision.to,
+                leaseOwner: workerId,
+                leaseExpiresAt: new Date(at.getTime() + leaseMs).toISOString(),
+                startedAt: at.toISOString(),
+              },
+              [{ type: decision.event, data: { workerId, attempt: task.attempt } }],
+            );
+          } catch (error) {
+            if (!isRace(error)) throw error;
+          }
         }
+        if (candidates.length === 0) return null;
       }
       return null;
     },

@@ -1,0 +1,236 @@
+/**
+ * @module setup: what the benchmarks share: the API and its tables on an in-memory local
+ * DynamoDB server (dynalite) in its own process, and the git CLI run as the worker runs it.
+ */
+import { execFile, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import {
+  type AppDeps,
+  apiEnvSchema,
+  createApp,
+  createDeps,
+  createDynamo,
+  type Dynamo,
+  ensureTables,
+  type LocalDynamo,
+} from "@aipm/api";
+import { type CodeGenerationTask, newId, type Project, type StoryDetail } from "@aipm/shared";
+
+export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
+
+export interface BenchApi {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps;
+  dynamo: Dynamo;
+  /** Sends a JSON request as the admin; throws unless the answer has `expected` status. */
+  call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { expected?: number; headers?: Record<string, string> },
+  ): Promise<T>;
+}
+
+let environments = 0;
+
+/** A fresh environment name, so each bench gets its own tables in one dynalite. */
+export function benchEnvironment(): string {
+  return `bench-${process.pid}-${++environments}`;
+}
+
+/**
+ * The API as composed for production (`createDeps`), on fresh tables in `local`; `env` adds
+ * settings (a GitHub token and API URL, say). Requests go to the Hono app in process.
+ */
+export async function createBenchApi(
+  local: LocalDynamo,
+  env: Record<string, string> = {},
+  extra: (deps: AppDeps) => Partial<AppDeps> = () => ({}),
+): Promise<BenchApi> {
+  const parsed = apiEnvSchema.parse({
+    AIPM_ENV: benchEnvironment(),
+    AIPM_DYNAMODB_ENDPOINT: local.endpoint,
+    AIPM_API_TOKEN: BENCH_ADMIN_TOKEN,
+    AIPM_LOG_LEVEL: "silent",
+    ...env,
+  });
+  const dynamo = createDynamo({ endpoint: local.endpoint, region: parsed.AWS_REGION }, parsed.AIPM_ENV);
+  await ensureTables(dynamo);
+  const base = createDeps(parsed, dynamo);
+  const deps = { ...base, ...extra(base) };
+  const app = createApp(deps);
+  return {
+    app,
+    deps,
+    dynamo,
+    async call(method, path, body, options = {}) {
+      const response = await app.request(path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${BENCH_ADMIN_TOKEN}`,
+          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+          ...options.headers,
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      const expected = options.expected ?? (method === "POST" ? 201 : 200);
+      if (response.status !== expected) {
+        throw new Error(`${method} ${path} answered ${response.status}, expected ${expected}: ${text}`);
+      }
+      return (text ? JSON.parse(text) : undefined) as never;
+    },
+  };
+}
+
+/** A project on `owner/name` (provider github unless given) with `stories` stories, each with one acceptance test. */
+export async function seedProject(
+  api: BenchApi,
+  stories: number,
+  repository: Record<string, string> = { provider: "github", owner: "acme", name: "shop" },
+): Promise<{ project: Project; stories: StoryDetail[] }> {
+  const project = await api.call<Project>("POST", "/api/projects", { name: "Bench", repository });
+  const created: StoryDetail[] = [];
+  for (let i = 0; i < stories; i++) {
+    const story = await api.call<StoryDetail>("POST", `/api/projects/${project.id}/stories`, {
+      title: `Pay by card ${i + 1}`,
+      asA: "shopper",
+      iWant: "to pay by card",
+      soThat: "I get my order",
+    });
+    await api.call("POST", `/api/stories/${story.id}/acceptance-tests`, {
+      title: "Card accepted",
+      given: ["a cart with one item"],
+      when: ["I pay with a valid card"],
+      then: ["I see a receipt"],
+    });
+    created.push(story);
+  }
+  return { project, stories: created };
+}
+
+/**
+ * Runs `git <args>` with the worker's isolation (no user or system config, no prompts) and
+ * resolves to its trimmed stdout. The fresh-clone baseline uses it, so both sides pay the same.
+ */
+export function git(
+  args: readonly string[],
+  options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "git",
+      ["-c", "protocol.file.allow=always", "-c", "safe.directory=*", ...args],
+      {
+        cwd: options.cwd,
+        maxBuffer: 256 * 1024 * 1024,
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOME: process.env.HOME ?? "/tmp",
+          GIT_CONFIG_GLOBAL: "/dev/null",
+          GIT_CONFIG_NOSYSTEM: "1",
+          GIT_TERMINAL_PROMPT: "0",
+          GIT_AUTHOR_NAME: "Bench",
+          GIT_AUTHOR_EMAIL: "bench@example.com",
+          GIT_COMMITTER_NAME: "Bench",
+          GIT_COMMITTER_EMAIL: "bench@example.com",
+          ...options.env,
+        },
+      },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`git ${args.join(" ")} failed: ${String(stderr).trim() || error.message}`));
+        else resolve(String(stdout).trim());
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/**
+ * A bare repository at `path` whose `main` holds `files`, written with `git fast-import` (one
+ * process, no working tree), so even 10,000 files take well under a second.
+ */
+export async function createBareRepository(path: string, files: Iterable<[string, string]>): Promise<string> {
+  await git(["init", "--quiet", "--bare", "--initial-branch=main", path]);
+  const parts: string[] = [];
+  const message = "Initial commit\n";
+  parts.push(
+    "commit refs/heads/main\n",
+    "committer Bench <bench@example.com> 1700000000 +0000\n",
+    `data ${Buffer.byteLength(message)}\n${message}`,
+  );
+  for (const [file, content] of files) {
+    parts.push(`M 100644 inline ${file}\ndata ${Buffer.byteLength(content)}\n${content}\n`);
+  }
+  parts.push("done\n");
+  await git(["fast-import", "--quiet", "--done"], { cwd: path, input: parts.join("") });
+  return git(["rev-parse", "refs/heads/main"], { cwd: path });
+}
+
+/** A queued task as `POST /api/stories/:id/code-generations` writes it. */
+export function queuedTask(fields: {
+  projectId: string;
+  storyId: string;
+  branch: string;
+  agent?: CodeGenerationTask["agent"];
+  createdAt?: string;
+}): CodeGenerationTask {
+  const now = fields.createdAt ?? new Date().toISOString();
+  return {
+    id: newId("task"),
+    projectId: fields.projectId,
+    storyId: fields.storyId,
+    status: "queued",
+    cancelRequested: false,
+    attempt: 1,
+    maxAttempts: 3,
+    agent: fields.agent ?? "scaffold",
+    branch: fields.branch,
+    pullRequest: { number: 1, url: "http://127.0.0.1/pull/1" },
+    retryOf: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+    commit: null,
+  };
+}
+
+/**
+ * Starts dynalite in a child process (see local-dynamo-process.ts), with this process's loader
+ * (tsx) so it runs the same TypeScript. The child exits when its stdin closes, so it never
+ * outlives the bench.
+ */
+export function startLocalDynamoProcess(): Promise<LocalDynamo> {
+  const script = fileURLToPath(new URL("./local-dynamo-process.ts", import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, NODE_NO_WARNINGS: "1" },
+  });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const early = (code: number | null) =>
+      reject(new Error(`The local DynamoDB process exited with ${code} before it listened.`));
+    child.once("error", reject);
+    child.once("exit", early);
+    child.stdout.on("data", function listening(chunk: Buffer) {
+      output += chunk.toString("utf8");
+      if (!output.includes("\n")) return;
+      child.stdout.off("data", listening);
+      child.off("exit", early);
+      resolve({
+        endpoint: output.split("\n")[0]?.trim() ?? "",
+        close: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once("exit", () => done());
+            child.stdin.end();
+          }),
+      });
+    });
+  });
+}
