@@ -1,0 +1,126 @@
+/**
+ * @module build: bundles the web app with esbuild into dist/: content-hashed JS and CSS under
+ * dist/assets/ (cached forever by the server and CloudFront) and an index.html that loads them
+ * (always revalidated). `node build.mjs` builds; `--dev` skips minification.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sharedSrc = join(here, "..", "shared", "src") + sep;
+
+/**
+ * @aipm/shared is pure (it has no I/O and its modules have no side effects), but esbuild cannot
+ * know that, so importing one helper from its index would pull in every zod schema (~95 KB gzip).
+ * Saying so lets esbuild drop the modules the app does not use.
+ */
+const sharedIsPure = {
+  name: "aipm-shared-is-pure",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === "resolving") return undefined;
+      const fromShared = args.importer.startsWith(sharedSrc);
+      if (args.path !== "@aipm/shared" && !fromShared) return undefined;
+      const result = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: "resolving",
+      });
+      if (result.errors.length > 0 || !result.path.startsWith(sharedSrc)) return result;
+      return { ...result, sideEffects: false };
+    });
+  },
+};
+
+const page = ({ script, style }) => `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="color-scheme" content="light dark" />
+    <title>AIPM</title>
+    <link rel="icon" href="data:," />
+    <link rel="stylesheet" href="/${style}" />
+    <script type="module" src="/${script}"></script>
+  </head>
+  <body>
+    <div id="app"></div>
+    <noscript>AIPM needs JavaScript.</noscript>
+  </body>
+</html>
+`;
+
+/**
+ * Builds the app into `outdir` and returns the files index.html loads, with their sizes.
+ *
+ * @example const { files } = await buildWeb(); // [{ path: "assets/main-3KQ2.js", bytes, gzipBytes }, ...]
+ */
+export async function buildWeb({ outdir = join(here, "dist"), minify = true } = {}) {
+  // Built aside and swapped in, so a server reading dist/ never sees it half written.
+  const building = `${outdir}.building-${process.pid}`;
+  await rm(building, { recursive: true, force: true });
+  await mkdir(building, { recursive: true });
+  const result = await esbuild.build({
+    absWorkingDir: here,
+    entryPoints: { main: "src/main.tsx" },
+    outdir: join(building, "assets"),
+    entryNames: "[name]-[hash]",
+    assetNames: "[name]-[hash]",
+    bundle: true,
+    format: "esm",
+    target: ["es2022", "chrome111", "firefox115", "safari16"],
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    minify,
+    sourcemap: "linked",
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+    define: { "process.env.NODE_ENV": '"production"' },
+    plugins: [sharedIsPure],
+  });
+  const zod = Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs).filter(
+      ([input, used]) => input.includes("/zod/") && used.bytesInOutput > 0,
+    ),
+  );
+  if (zod.length > 0) {
+    throw new Error(
+      "The web bundle pulled in zod through @aipm/shared. Import only types and pure helpers (no schemas) from @aipm/shared in packages/web/src.",
+    );
+  }
+  const outputs = Object.entries(result.metafile.outputs);
+  const entry = outputs.find(([, output]) => output.entryPoint === "src/main.tsx");
+  if (!entry?.[1].cssBundle) throw new Error("esbuild produced no JS entry with a CSS bundle.");
+  const toUrl = (path) => relative(building, join(here, path)).split(sep).join("/");
+  const script = toUrl(entry[0]);
+  const style = toUrl(entry[1].cssBundle);
+  await writeFile(join(building, "index.html"), page({ script, style }));
+  const previous = `${outdir}.previous-${process.pid}`;
+  await rename(outdir, previous).catch((error) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+  await rename(building, outdir);
+  await rm(previous, { recursive: true, force: true });
+  const files = await Promise.all(
+    ["index.html", script, style].map(async (path) => {
+      const bytes = await readFile(join(outdir, path));
+      return { path, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+    }),
+  );
+  return { outdir, files };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const started = performance.now();
+  const { files } = await buildWeb({ minify: !process.argv.includes("--dev") });
+  const total = files.reduce((sum, file) => sum + file.gzipBytes, 0);
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+  for (const file of files)
+    console.log(`  ${file.path.padEnd(32)} ${kb(file.bytes)} (${kb(file.gzipBytes)} gzip)`);
+  console.log(`web built in ${Math.round(performance.now() - started)} ms; first load ${kb(total)} gzip`);
+}

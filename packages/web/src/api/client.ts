@@ -1,0 +1,207 @@
+/**
+ * @module api/client: every call the app makes to the AIPM API, with the bearer token attached and
+ * failures turned into {@link ApiError}s whose message a person can read.
+ */
+import type {
+  AcceptanceTest,
+  CodeGeneration,
+  Health,
+  InvestAnalysis,
+  Project,
+  ProjectCreate,
+  ProjectUpdate,
+  Queue,
+  Story,
+  StoryCreate,
+  StoryUpdate,
+  Task,
+  TaskEvent,
+  TaskStatus,
+} from "../domain.ts";
+import { describeProblem, type Problem } from "../problem.ts";
+
+/** A failed API call: `status` 0 means the API could not be reached at all. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly problem: Problem | null = null,
+  ) {
+    super(message);
+  }
+
+  /** True for a 409: the thing changed since it was read, or the change would break a rule. */
+  get isConflict(): boolean {
+    return this.status === 409;
+  }
+}
+
+export interface ApiClientOptions {
+  /** Where the API lives; "" (the default) means the page's own origin. */
+  baseUrl?: string;
+  /** The current API token, read on every call. */
+  token: () => string | null;
+  fetch?: typeof fetch;
+  /** Told when the API answers 401, so the app can ask for a token again. */
+  onUnauthorized?: (error: ApiError) => void;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface EventsPage {
+  events: TaskEvent[];
+  taskStatus: TaskStatus;
+  nextAfter: number;
+}
+
+const id = encodeURIComponent;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter(
+    (entry): entry is [string, string | number] => entry[1] !== undefined,
+  );
+  return entries.length === 0 ? "" : `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}`;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A client for the API.
+ *
+ * @example
+ * const api = createApiClient({ token: () => sessionStorage.getItem("aipm.token") });
+ * const projects = await api.listProjects();
+ */
+export function createApiClient(options: ApiClientOptions) {
+  const baseUrl = options.baseUrl ?? "";
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  /** Sends a request; resolves with the raw response when its status is one of `accept`. */
+  async function send(
+    method: string,
+    path: string,
+    request: RequestOptions & { accept?: string } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      Accept: request.accept ?? "application/json",
+      ...request.headers,
+    };
+    const token = options.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (request.body !== undefined) headers["Content-Type"] = "application/json";
+    try {
+      return await fetchImpl(`${baseUrl}${path}`, {
+        method,
+        headers,
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      throw new ApiError(
+        0,
+        "The AIPM API cannot be reached. Check your connection and that AIPM is running.",
+      );
+    }
+  }
+
+  async function fail(response: Response): Promise<never> {
+    const body = await readBody(response);
+    const problem = typeof body === "object" && body !== null ? (body as Problem) : null;
+    const error = new ApiError(response.status, describeProblem(body, response.status), problem);
+    if (response.status === 401) options.onUnauthorized?.(error);
+    throw error;
+  }
+
+  async function request<T>(method: string, path: string, request: RequestOptions = {}): Promise<T> {
+    const response = await send(method, path, request);
+    if (!response.ok) return fail(response);
+    return (await readBody(response)) as T;
+  }
+
+  return {
+    request,
+
+    /** Opens the live event stream of a task (`text/event-stream`); the caller reads the body. */
+    async openEventStream(taskId: string, after: number, signal: AbortSignal): Promise<Response> {
+      const response = await send("GET", `/api/tasks/${id(taskId)}/events${query({ after })}`, {
+        accept: "text/event-stream",
+        signal,
+      });
+      if (!response.ok) return fail(response);
+      return response;
+    },
+
+    /** `GET /health` answers 503 with the same document when a check fails; both are answers here. */
+    async health(): Promise<Health> {
+      const response = await send("GET", "/health");
+      if (!response.ok && response.status !== 503) return fail(response);
+      return (await readBody(response)) as Health;
+    },
+
+    listProjects: () => request<{ projects: Project[] }>("GET", "/api/projects").then((r) => r.projects),
+    createProject: (body: ProjectCreate) => request<Project>("POST", "/api/projects", { body }),
+    updateProject: (projectId: string, body: ProjectUpdate) =>
+      request<Project>("PATCH", `/api/projects/${id(projectId)}`, { body }),
+
+    listStories: (projectId: string) =>
+      request<{ stories: Story[] }>("GET", `/api/projects/${id(projectId)}/stories`).then((r) => r.stories),
+    getStory: (storyId: string) => request<Story>("GET", `/api/stories/${id(storyId)}`),
+    createStory: (projectId: string, body: StoryCreate) =>
+      request<Story>("POST", `/api/projects/${id(projectId)}/stories`, { body }),
+    updateStory: (storyId: string, body: StoryUpdate) =>
+      request<Story>("PATCH", `/api/stories/${id(storyId)}`, { body }),
+    deleteStory: (storyId: string, cascade = false) =>
+      request<null>("DELETE", `/api/stories/${id(storyId)}${cascade ? "?cascade=true" : ""}`),
+    invest: (storyId: string) => request<InvestAnalysis>("GET", `/api/stories/${id(storyId)}/invest`),
+
+    createAcceptanceTest: (
+      storyId: string,
+      body: Pick<AcceptanceTest, "title" | "given" | "when" | "then"> &
+        Partial<Pick<AcceptanceTest, "status">>,
+    ) => request<AcceptanceTest>("POST", `/api/stories/${id(storyId)}/acceptance-tests`, { body }),
+    updateAcceptanceTest: (
+      testId: string,
+      body: Partial<Pick<AcceptanceTest, "title" | "given" | "when" | "then" | "status" | "version">>,
+    ) => request<AcceptanceTest>("PATCH", `/api/acceptance-tests/${id(testId)}`, { body }),
+    deleteAcceptanceTest: (testId: string) => request<null>("DELETE", `/api/acceptance-tests/${id(testId)}`),
+
+    addDependency: (storyId: string, dependsOnId: string) =>
+      request<unknown>("POST", `/api/stories/${id(storyId)}/dependencies`, { body: { dependsOnId } }),
+    removeDependency: (storyId: string, dependsOnId: string) =>
+      request<null>("DELETE", `/api/stories/${id(storyId)}/dependencies/${id(dependsOnId)}`),
+
+    generateCode: (storyId: string, body: { agent?: string }, idempotencyKey: string) =>
+      request<CodeGeneration>("POST", `/api/stories/${id(storyId)}/code-generations`, {
+        body,
+        headers: { "Idempotency-Key": idempotencyKey },
+      }),
+    listTasks: (filter: { projectId?: string; storyId?: string; status?: TaskStatus; limit?: number }) =>
+      request<{ tasks: Task[] }>("GET", `/api/tasks${query(filter)}`).then((r) => r.tasks),
+    getTask: (taskId: string) => request<Task>("GET", `/api/tasks/${id(taskId)}`),
+    cancelTask: (taskId: string) => request<Task>("POST", `/api/tasks/${id(taskId)}/cancel`),
+    retryTask: (taskId: string) => request<Task>("POST", `/api/tasks/${id(taskId)}/retry`),
+    taskEvents: (taskId: string, after: number, signal?: AbortSignal) =>
+      request<EventsPage>(
+        "GET",
+        `/api/tasks/${id(taskId)}/events${query({ after })}`,
+        signal ? { signal } : {},
+      ),
+    queue: () => request<Queue>("GET", "/api/queue"),
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;

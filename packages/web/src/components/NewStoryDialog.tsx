@@ -1,0 +1,108 @@
+/**
+ * @module components/NewStoryDialog: write a new story; it opens in the details when created.
+ */
+import { useState } from "preact/hooks";
+import { parseList } from "../logic/steps.ts";
+import { errorMessage } from "../state/notices.ts";
+import { createStory, selectedStory, stories } from "../state/stories.ts";
+import { Dialog } from "./Dialog.tsx";
+
+export function NewStoryDialog({ projectId, onClose }: { projectId: string; onClose: () => void }) {
+  const [fields, setFields] = useState({
+    title: "",
+    asA: "",
+    iWant: "",
+    soThat: "",
+    components: "",
+    assignee: "",
+    parentId: selectedStory.value?.id ?? "",
+  });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const field = (name: keyof typeof fields) => ({
+    value: fields[name],
+    onInput: (event: Event) =>
+      setFields({ ...fields, [name]: (event.currentTarget as HTMLInputElement).value }),
+  });
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await createStory(projectId, {
+        title: fields.title,
+        asA: fields.asA,
+        iWant: fields.iWant,
+        soThat: fields.soThat,
+        components: parseList(fields.components),
+        assignee: fields.assignee.trim(),
+        parentId: fields.parentId || null,
+      });
+      onClose();
+    } catch (failure) {
+      setError(errorMessage(failure));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title="New story" onClose={onClose} wide>
+      <form class="form" onSubmit={submit}>
+        <label>
+          Title
+          <input required maxLength={200} {...field("title")} />
+        </label>
+        <label>
+          As a
+          <input {...field("asA")} placeholder="shopper" />
+        </label>
+        <label>
+          I want
+          <textarea rows={2} {...field("iWant")} />
+        </label>
+        <label>
+          So that
+          <textarea rows={2} {...field("soThat")} />
+        </label>
+        <div class="row">
+          <label>
+            Components (comma-separated)
+            <input {...field("components")} />
+          </label>
+          <label>
+            Assignee
+            <input {...field("assignee")} />
+          </label>
+        </div>
+        <label>
+          Parent story
+          <select
+            value={fields.parentId}
+            onChange={(event) => setFields({ ...fields, parentId: event.currentTarget.value })}
+          >
+            <option value="">None (top level)</option>
+            {stories.value.map((story) => (
+              <option key={story.id} value={story.id}>
+                {story.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="primary" disabled={busy}>
+            Create story
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * @module components/ProjectDialog: create a project bound to a repository, or edit one.
+ */
+import { useState } from "preact/hooks";
+import type { Project } from "../domain.ts";
+import { errorMessage } from "../state/notices.ts";
+import { createProject, updateProject } from "../state/projects.ts";
+import { Dialog } from "./Dialog.tsx";
+
+export function ProjectDialog({ project, onClose }: { project: Project | null; onClose: () => void }) {
+  const [name, setName] = useState(project?.name ?? "");
+  const [description, setDescription] = useState(project?.description ?? "");
+  const [provider, setProvider] = useState<"local" | "github">(project?.repository.provider ?? "local");
+  const [owner, setOwner] = useState(project?.repository.owner ?? "");
+  const [repo, setRepo] = useState(project?.repository.name ?? "");
+  const [branch, setBranch] = useState(project?.repository.defaultBranch ?? "main");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      if (project) await updateProject(project, { name, description, defaultBranch: branch });
+      else
+        await createProject({
+          name,
+          description,
+          repository: { provider, owner, name: repo, defaultBranch: branch },
+        });
+      onClose();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={project ? `Edit project ${project.name}` : "New project"} onClose={onClose}>
+      <form onSubmit={submit} class="form">
+        <label>
+          Name
+          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label>
+          Description
+          <textarea rows={3} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        </label>
+        <fieldset>
+          <legend>Repository</legend>
+          <label>
+            Provider
+            <select
+              value={provider}
+              disabled={Boolean(project)}
+              onChange={(e) => setProvider(e.currentTarget.value as "local" | "github")}
+            >
+              <option value="local">Local git forge (created if missing)</option>
+              <option value="github">GitHub</option>
+            </select>
+          </label>
+          <div class="row">
+            <label>
+              Owner
+              <input
+                required
+                value={owner}
+                disabled={Boolean(project)}
+                onInput={(e) => setOwner(e.currentTarget.value)}
+              />
+            </label>
+            <label>
+              Repository name
+              <input
+                required
+                value={repo}
+                disabled={Boolean(project)}
+                onInput={(e) => setRepo(e.currentTarget.value)}
+              />
+            </label>
+          </div>
+          <label>
+            Default branch
+            <input required value={branch} onInput={(e) => setBranch(e.currentTarget.value)} />
+          </label>
+          {project && <p class="hint">Clone URL: {project.repository.cloneUrl}</p>}
+        </fieldset>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="primary" disabled={busy}>
+            {project ? "Save project" : "Create project"}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { describeEvent, formatDuration, timeAgo } from "./format.ts";
+
+describe("format", () => {
+  const now = Date.parse("2026-01-01T01:00:00Z");
+  it("says how long ago", () => {
+    expect(timeAgo("2026-01-01T01:00:00Z", now)).toBe("just now");
+    expect(timeAgo("2026-01-01T00:59:18Z", now)).toBe("42 s ago");
+    expect(timeAgo("2026-01-01T00:55:00Z", now)).toBe("5 min ago");
+    expect(timeAgo("not a date", now)).toBe("never");
+    expect(formatDuration(3 * 3600)).toBe("3 h");
+    expect(formatDuration(2 * 86_400 + 5)).toBe("2 d");
+  });
+
+  it("describes events for the log", () => {
+    expect(describeEvent({ type: "agent.output", data: { stream: "stdout", text: "hello\n" } })).toBe(
+      "hello\n",
+    );
+    expect(
+      describeEvent({ type: "pull_request.opened", data: { number: 3, branch: "aipm/x", created: true } }),
+    ).toBe("pull request #3 opened on aipm/x");
+    expect(
+      describeEvent({
+        type: "agent.exited",
+        data: { reason: "cancelled", signal: "SIGTERM", durationMs: 1500 },
+      }),
+    ).toBe("agent exited (cancelled) with code SIGTERM after 1.5 s");
+    expect(
+      describeEvent({ type: "task.failed", data: { error: { code: "agent_failed", message: "exit 1" } } }),
+    ).toBe("failed: exit 1");
+    expect(describeEvent({ type: "task.succeeded", data: { commit: "0123456789abcdef" } })).toBe(
+      "succeeded with commit 0123456789",
+    );
+    expect(describeEvent({ type: "task.lease_expired", data: { attempt: 2 } })).toBe(
+      'lease_expired {"attempt":2}',
+    );
+  });
+});
