@@ -3,8 +3,8 @@
  * dist/assets/ (cached forever by the server and CloudFront) and an index.html that loads them
  * (always revalidated). `node build.mjs` builds; `--dev` skips minification.
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
@@ -53,6 +53,25 @@ const page = ({ script, style }) => `<!doctype html>
   </body>
 </html>
 `;
+
+const isRunning = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+};
+
+/** Removes the old builds swapped out, and the half-made builds of processes that are gone. */
+async function sweepLeftovers(outdir) {
+  const prefix = basename(outdir);
+  for (const name of await readdir(dirname(outdir))) {
+    const building = new RegExp(`^${prefix}\\.building-(\\d+)$`).exec(name);
+    const leftover = name.startsWith(`${prefix}.previous-`) || (building && !isRunning(Number(building[1])));
+    if (leftover) await rm(join(dirname(outdir), name), { recursive: true, force: true, maxRetries: 3 });
+  }
+}
 
 /**
  * Builds the app into `outdir` and returns the files index.html loads, with their sizes.
@@ -105,7 +124,7 @@ export async function buildWeb({ outdir = join(here, "dist"), minify = true } = 
     if (error.code !== "ENOENT") throw error;
   });
   await rename(building, outdir);
-  await rm(previous, { recursive: true, force: true });
+  await sweepLeftovers(outdir);
   const files = await Promise.all(
     ["index.html", script, style].map(async (path) => {
       const bytes = await readFile(join(outdir, path));
