@@ -112,6 +112,23 @@ function sortRecordItems(items: readonly Item[]): Omit<StoryRecord, "story"> & {
   return { story, acceptanceTests, dependencies, childCount };
 }
 
+/**
+ * The parts of an update that sets each given field and `updatedAt`; the caller adds
+ * `ADD #version :one` and its condition.
+ */
+function versionedSet(changes: Record<string, unknown>, now: string) {
+  const names: Record<string, string> = { "#version": "version", "#updatedAt": "updatedAt" };
+  const values: Record<string, unknown> = { ":now": now, ":one": 1 };
+  const sets = ["#updatedAt = :now"];
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  return { names, values, sets };
+}
+
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
@@ -231,15 +248,8 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
 
     async updateStory(current, changes, now, structureVersion) {
       const { story } = current;
-      const names: Record<string, string> = { "#version": "version", "#updatedAt": "updatedAt" };
-      const values: Record<string, unknown> = { ":now": now, ":one": 1, ":expected": story.version };
-      const sets = ["#updatedAt = :now"];
-      for (const [field, value] of Object.entries(changes)) {
-        if (value === undefined) continue;
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
-      }
+      const { names, values, sets } = versionedSet(changes, now);
+      values[":expected"] = story.version;
       const update = {
         TableName,
         Key: { pk: story.projectId, sk: storyKey(story.id) },
@@ -379,15 +389,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
     },
 
     async updateAcceptanceTest(projectId, test, changes, now, expectedVersion) {
-      const names: Record<string, string> = { "#version": "version", "#updatedAt": "updatedAt" };
-      const values: Record<string, unknown> = { ":now": now, ":one": 1 };
-      const sets = ["#updatedAt = :now"];
-      for (const [field, value] of Object.entries(changes)) {
-        if (value === undefined) continue;
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
-      }
+      const { names, values, sets } = versionedSet(changes, now);
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {
         values[":expected"] = expectedVersion;
