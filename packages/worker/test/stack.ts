@@ -47,6 +47,9 @@ export interface CodeGeneration {
 
 export interface Stack {
   url: string;
+  /** The local DynamoDB server and the environment whose tables this stack uses, for worker processes. */
+  dynamoEndpoint: string;
+  environment: string;
   /** The task store the API and the workers share, for what no route does (a ghost worker's claim). */
   tasks: TaskStore;
   project: Project;
@@ -251,6 +254,8 @@ export async function startStack(): Promise<Stack> {
     let workerCount = 0;
     const stack: Stack = {
       url,
+      dynamoEndpoint: local.endpoint,
+      environment,
       tasks: deps.tasks,
       project,
       request,
