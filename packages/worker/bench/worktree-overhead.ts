@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeListener } from "@aipm/api";
-import { commitAndPush, prepareWorktree, type RepositoryAccess, removeWorktree } from "../src/index.ts";
+import { commitAndPush, prepareWorktree, type RepositoryAccess, releaseWorktree } from "../src/index.ts";
 import { ms, printTable, summarize, verdict } from "./report.ts";
 import {
   BENCH_ADMIN_TOKEN,
@@ -87,7 +87,7 @@ export async function worktreeOverheadBench(): Promise<void> {
     const workerTask = async (i: number) => {
       const phases = { prepare: 0, commitAndPush: 0, remove: 0 };
       const [worktree, prepareMs] = await timed(() =>
-        prepareWorktree({ cacheDir, access, branch: `aipm/warm-${i}`, taskId: `task-${i}` }),
+        prepareWorktree({ cacheDir, access, branch: `aipm/warm-${i}` }),
       );
       phases.prepare = prepareMs;
       await writeFile(join(worktree.dir, "CHANGE.md"), `Task ${i}\n`);
@@ -96,7 +96,7 @@ export async function worktreeOverheadBench(): Promise<void> {
       );
       phases.commitAndPush = commitMs;
       if (!committed.commit) throw new Error(`Task ${i} committed nothing.`);
-      [, phases.remove] = await timed(() => removeWorktree(worktree));
+      [, phases.remove] = await timed(() => releaseWorktree(worktree));
       return phases;
     };
 
@@ -157,7 +157,7 @@ export async function worktreeOverheadBench(): Promise<void> {
           warm.map((task) => task.commitAndPush),
         ),
         part(
-          "  of which removeWorktree",
+          "  of which releaseWorktree",
           warm.map((task) => task.remove),
         ),
         [
@@ -195,7 +195,7 @@ export async function worktreeOverheadBench(): Promise<void> {
         ["first task, cold mirror (clone --mirror + worktree, ...)", "1", ms(coldMs), "", "", "", "", ""],
       ],
       [
-        `Measured: the worker's own prepareWorktree, commitAndPush and removeWorktree (a one-file change in`,
+        `Measured: the worker's own prepareWorktree, commitAndPush and releaseWorktree (a one-file change in`,
         `between, standing in for the agent) on a bare repository of ${FILES.toLocaleString("en-US")} files in 100 folders,`,
         "served over HTTP by the API's nodeListener (git http-backend, pushes authorised with the admin",
         "token), on loopback. Each task has its own branch; the mirror stays warm from task to task. The",

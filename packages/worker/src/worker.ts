@@ -11,7 +11,7 @@ import { agentGroupRecord } from "./agent/leftovers.ts";
 import { runAgent } from "./agent/run-agent.ts";
 import { runScaffoldAgent } from "./agents/scaffold.ts";
 import { GitError, git } from "./git/git.ts";
-import { commitAndPush, prepareWorktree, type RepositoryAccess, removeWorktree } from "./git/workspace.ts";
+import { commitAndPush, prepareWorktree, type RepositoryAccess, releaseWorktree } from "./git/workspace.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { createOutputBuffer } from "./output-buffer.ts";
 
@@ -139,7 +139,6 @@ export function createWorker(options: WorkerOptions): Worker {
       cacheDir: options.cacheDir,
       access,
       branch: task.branch,
-      taskId: task.id,
     });
     try {
       const output = createOutputBuffer((events) =>
@@ -296,7 +295,7 @@ export function createWorker(options: WorkerOptions): Worker {
       );
       return { action: "succeed", commit: committed.commit, events };
     } finally {
-      await removeWorktree(worktree);
+      await releaseWorktree(worktree);
     }
   }
 

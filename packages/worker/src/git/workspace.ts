@@ -1,10 +1,12 @@
 /**
- * @module workspace: a cached bare mirror per repository and one git worktree per task, so a
- * task never pays for a full clone and never works in another task's files.
+ * @module workspace: a cached bare mirror per repository and a pool of git worktrees per mirror.
+ * A task takes an idle worktree, which is forced to the task's commit and wiped of every file git
+ * does not track, so it pays for checking out what changed rather than the whole tree, and never
+ * sees another task's files. Only the worker's git runs there between tasks.
  */
-import { createHash } from "node:crypto";
-import { mkdir, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { git } from "./git.ts";
 
 /** How the worker reaches a repository; the credentials never reach the agent. */
@@ -46,30 +48,136 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+function mirrorKey(cloneUrl: string): string {
+  return createHash("sha256").update(cloneUrl).digest("hex").slice(0, 24);
+}
+
 /** The mirror folder of a repository: named by a hash of its URL, so any URL is a safe name. */
 export function mirrorPath(cacheDir: string, cloneUrl: string): string {
-  const key = createHash("sha256").update(cloneUrl).digest("hex").slice(0, 24);
-  return join(cacheDir, "mirrors", `${key}.git`);
+  return join(cacheDir, "mirrors", `${mirrorKey(cloneUrl)}.git`);
 }
 
 /**
- * Brings the repository's mirror up to date (cloning it the first time) and adds a detached
- * worktree at the branch's head for `taskId`.
+ * The mirror's whole configuration, written before every fetch. An agent can reach the mirror
+ * through its worktree's `.git` file; a `url.*.insteadOf` or `http.proxy` it added there would
+ * send the worker's credentials elsewhere. Fetch and push name the URL, so no remote is needed.
+ */
+const MIRROR_CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n";
+
+/** This process, told apart from an earlier one that had the same pid (pid 1 in every container). */
+const processMark = `${process.pid} ${randomBytes(8).toString("hex")}`;
+const heldLocks = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Takes a slot's lock file; false when a live process holds it. A dead holder's lock is removed. */
+async function takeLock(lock: string): Promise<boolean | "stale"> {
+  try {
+    const handle = await open(lock, "wx", 0o600);
+    await handle.writeFile(processMark);
+    await handle.close();
+    heldLocks.add(lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  const holder = await readFile(lock, "utf8").catch(() => "");
+  const pid = Number(holder.split(" ")[0]);
+  const ours = holder === processMark;
+  if (ours || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid))) return false;
+  return "stale";
+}
+
+async function releaseLock(lock: string): Promise<void> {
+  heldLocks.delete(lock);
+  await rm(lock, { force: true });
+}
+
+/** True when `dir`'s `.git` file still points at its entry in `mirror`, as `git worktree add` wrote it. */
+async function linkedToMirror(dir: string, mirror: string): Promise<boolean> {
+  const pointer = await readFile(join(dir, ".git"), "utf8").catch(() => "");
+  const match = /^gitdir: (.+)\n?$/.exec(pointer);
+  if (!match?.[1]) return false;
+  const [actual, expected] = await Promise.all([
+    realpath(match[1]).catch(() => ""),
+    realpath(join(mirror, "worktrees", basename(dir))).catch(() => "-"),
+  ]);
+  return actual === expected;
+}
+
+async function deleteSlot(mirror: string, dir: string): Promise<void> {
+  await git(["worktree", "remove", "--force", "--force", dir], { cwd: mirror }).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+  await git(["worktree", "prune"], { cwd: mirror }).catch(() => {});
+}
+
+/** Forces an idle slot to `sha` with nothing else in it; false when the slot cannot be trusted. */
+async function resetSlot(mirror: string, dir: string, sha: string): Promise<boolean> {
+  if (!(await linkedToMirror(dir, mirror))) return false;
+  try {
+    await git(["checkout", "--quiet", "--force", "--detach", sha], { cwd: dir });
+    await git(["clean", "-ffdxq"], { cwd: dir });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A worktree of `mirror` at `sha` for this process alone: an idle slot reset to `sha` when one can
+ * be trusted, a new one otherwise. Slots whose holder died are deleted, not reused: an agent the
+ * dead worker started may still be writing there.
+ */
+async function takeSlot(slotsDir: string, mirror: string, sha: string): Promise<string> {
+  await mkdir(slotsDir, { recursive: true });
+  const slots = (await readdir(slotsDir)).filter((name) => !name.endsWith(".lock"));
+  for (const name of slots) {
+    const dir = join(slotsDir, name);
+    const lock = `${dir}.lock`;
+    const taken = await takeLock(lock);
+    if (taken === false) continue;
+    if (taken === true && (await resetSlot(mirror, dir, sha))) return dir;
+    await deleteSlot(mirror, dir);
+    await releaseLock(lock);
+  }
+  const dir = join(slotsDir, `w-${randomBytes(6).toString("hex")}`);
+  if ((await takeLock(`${dir}.lock`)) !== true) throw new Error(`Worktree slot ${dir} is taken.`);
+  try {
+    await git(["worktree", "add", "--detach", "--quiet", dir, sha], { cwd: mirror });
+  } catch (error) {
+    await releaseLock(`${dir}.lock`);
+    throw error;
+  }
+  return dir;
+}
+
+/**
+ * Brings the repository's mirror up to date (cloning it the first time) and gives the task a
+ * worktree of its own, detached at the branch's head. Give it back with `releaseWorktree`.
  *
- * @example const tree = await prepareWorktree({ cacheDir, access, branch: task.branch, taskId: task.id });
+ * @example const tree = await prepareWorktree({ cacheDir, access, branch: task.branch });
  */
 export async function prepareWorktree(options: {
   cacheDir: string;
   access: RepositoryAccess;
   branch: string;
-  taskId: string;
 }): Promise<Worktree> {
   const mirror = mirrorPath(options.cacheDir, options.access.cloneUrl);
-  const dir = join(options.cacheDir, "worktrees", options.taskId);
+  const slotsDir = join(options.cacheDir, "worktrees", mirrorKey(options.access.cloneUrl));
   const config = authConfig(options.access);
-  const baseSha = await serialised(mirror, async () => {
+  return serialised(mirror, async () => {
     if (await exists(join(mirror, "HEAD"))) {
-      await git(["fetch", "--prune", "--quiet", options.access.cloneUrl, "+refs/heads/*:refs/heads/*"], {
+      await writeFile(join(mirror, "config"), MIRROR_CONFIG);
+      // Only the task's branch: the advertisement is the same, but nothing else is negotiated.
+      const ref = `refs/heads/${options.branch}`;
+      await git(["fetch", "--quiet", "--update-head-ok", options.access.cloneUrl, `+${ref}:${ref}`], {
         cwd: mirror,
         config,
       });
@@ -77,17 +185,14 @@ export async function prepareWorktree(options: {
       await mkdir(join(options.cacheDir, "mirrors"), { recursive: true });
       await rm(mirror, { recursive: true, force: true });
       await git(["clone", "--mirror", "--quiet", options.access.cloneUrl, mirror], { config });
+      await writeFile(join(mirror, "config"), MIRROR_CONFIG);
     }
-    const sha = await git(["rev-parse", "--verify", `refs/heads/${options.branch}^{commit}`], {
+    const baseSha = await git(["rev-parse", "--verify", `refs/heads/${options.branch}^{commit}`], {
       cwd: mirror,
     });
-    await rm(dir, { recursive: true, force: true });
-    await git(["worktree", "prune"], { cwd: mirror });
-    await mkdir(join(options.cacheDir, "worktrees"), { recursive: true });
-    await git(["worktree", "add", "--detach", "--quiet", dir, sha], { cwd: mirror });
-    return sha;
+    const dir = await takeSlot(slotsDir, mirror, baseSha);
+    return { dir, mirror, branch: options.branch, baseSha };
   });
-  return { dir, mirror, branch: options.branch, baseSha };
 }
 
 export interface CommitResult {
@@ -99,8 +204,10 @@ export interface CommitResult {
 }
 
 /**
- * Stages everything the agent changed except protected paths, commits as the worker and pushes
- * to the branch without force: if the branch moved meanwhile, the push is rejected.
+ * Commits everything the agent left in the worktree, except protected paths, as one commit on top
+ * of the commit the task started from, and pushes it to the branch without force: if the branch
+ * moved meanwhile, the push is rejected. Commits the agent made itself are folded in; HEAD and the
+ * worktree's refs, which the agent could have moved, are not used.
  */
 export async function commitAndPush(options: {
   worktree: Worktree;
@@ -111,15 +218,27 @@ export async function commitAndPush(options: {
 }): Promise<CommitResult> {
   const { worktree } = options;
   const cwd = worktree.dir;
+  if (!(await linkedToMirror(cwd, worktree.mirror)))
+    throw new Error("The worktree's .git file was changed during the task; nothing was committed.");
   await git(["add", "--all"], { cwd });
-  const staged = async () =>
-    (await git(["diff", "--cached", "--name-only", "-z"], { cwd })).split("\0").filter(Boolean);
-  const before = await staged();
-  if (options.protectedGlobs.length > 0 && before.length > 0) {
-    await git(["reset", "--quiet", "--", ...options.protectedGlobs.map((glob) => `:(glob)${glob}`)], { cwd });
+  const changed = async (tree: string, pathspecs: readonly string[] = []) =>
+    (
+      await git(
+        ["diff-tree", "-r", "--no-renames", "--name-only", "-z", worktree.baseSha, tree, "--", ...pathspecs],
+        { cwd },
+      )
+    )
+      .split("\0")
+      .filter(Boolean);
+  let tree = await git(["write-tree"], { cwd });
+  const globs = options.protectedGlobs.map((glob) => `:(glob)${glob}`);
+  const protectedPaths = globs.length > 0 ? await changed(tree, globs) : [];
+  if (protectedPaths.length > 0) {
+    // Back to the task's starting point, not HEAD: an agent's own commit may hold the change.
+    await git(["reset", "--quiet", worktree.baseSha, "--", ...globs], { cwd });
+    tree = await git(["write-tree"], { cwd });
   }
-  const files = await staged();
-  const protectedPaths = before.filter((file) => !files.includes(file));
+  const files = await changed(tree);
   if (files.length === 0) return { commit: null, protectedPaths, files };
   const identity = {
     GIT_AUTHOR_NAME: options.author.name,
@@ -127,8 +246,11 @@ export async function commitAndPush(options: {
     GIT_COMMITTER_NAME: options.author.name,
     GIT_COMMITTER_EMAIL: options.author.email,
   };
-  await git(["commit", "--quiet", "--no-verify", "-m", options.message], { cwd, env: identity });
-  const commit = await git(["rev-parse", "HEAD"], { cwd });
+  const commit = await git(["commit-tree", tree, "-p", worktree.baseSha, "-F", "-"], {
+    cwd,
+    env: identity,
+    input: `${options.message.trimEnd()}\n`,
+  });
   await git(["push", "--quiet", options.access.cloneUrl, `${commit}:refs/heads/${worktree.branch}`], {
     cwd,
     config: authConfig(options.access),
@@ -136,9 +258,10 @@ export async function commitAndPush(options: {
   return { commit, protectedPaths, files };
 }
 
-/** Removes a task's worktree; the mirror stays for the next task. */
-export async function removeWorktree(worktree: Worktree): Promise<void> {
-  await git(["worktree", "remove", "--force", worktree.dir], { cwd: worktree.mirror }).catch(() => {});
-  await rm(worktree.dir, { recursive: true, force: true });
-  await git(["worktree", "prune"], { cwd: worktree.mirror }).catch(() => {});
+/**
+ * Gives a task's worktree back to the pool. Its files stay until the next task takes it and
+ * resets it; a worktree that cannot be trusted any more is deleted then.
+ */
+export async function releaseWorktree(worktree: Worktree): Promise<void> {
+  await releaseLock(`${worktree.dir}.lock`);
 }
