@@ -1,17 +1,33 @@
 /**
- * @module fake-github: an in-memory GitHub REST API for tests: the endpoints the GitHub forge
- * calls, with GitHub's status codes, error messages and response fields, and injectable failures.
+ * @module fake-github: a fake GitHub for tests: the REST endpoints the GitHub forge calls, with
+ * GitHub's status codes, error messages and response fields, injectable failures and a call log.
+ * A repository lives in memory (`addRepository`, made-up ids) or is a real bare git repository
+ * (`addGitRepository`, git's ids), which the same server also serves over git's smart HTTP at
+ * `<webUrl>/<owner>/<name>.git`, as github.com does: what the API writes can be fetched, and what
+ * is pushed shows in the API.
  */
-import { createHash } from "node:crypto";
+import { spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { isValidBranchName } from "@aipm/shared";
+import { gitEnvironment } from "../src/forge/git-command.ts";
+import { gitHttpHandler, parseBasicAuthorization, parseGitRequestPath } from "../src/forge/git-http.ts";
 
 export interface FakeCall {
   method: string;
-  /** Relative to the API base, decoded, with the query string: `/repos/acme/shop/pulls?head=acme:b&state=open`. */
+  /**
+   * Relative to the API base, decoded, with the query string: `/repos/acme/shop/pulls?head=acme:b&state=open`.
+   * A git request, outside the API, has its whole path: `/acme/shop.git/info/refs?service=git-upload-pack`.
+   */
   path: string;
   body?: unknown;
   authorization?: string;
+  /** The status the fake answered, once it has answered. */
+  status?: number;
 }
 
 export interface FakeCommit {
@@ -40,8 +56,35 @@ export function gitBlobSha(content: string): string {
 
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
 
-/** One repository: branches point at commits, commits at trees (flat maps of path to content). */
-export class FakeRepository {
+type Awaitable<T> = T | Promise<T>;
+
+/** What the REST endpoints need of a repository, whether it is kept in memory or by git. */
+export interface FakeRepositoryStore {
+  readonly owner: string;
+  readonly name: string;
+  readonly defaultBranch: string;
+  readonly pulls: FakePull[];
+  /** The commit `branch` points at, or undefined when there is no such branch. */
+  branchHead(branch: string): Awaitable<string | undefined>;
+  /** Points `branch` at `sha` if it points at `expected` now (null: it must not exist); false when it does not. */
+  setBranch(branch: string, sha: string, expected: string | null): Awaitable<boolean>;
+  commit(sha: string): Awaitable<FakeCommit | undefined>;
+  hasTree(sha: string): Awaitable<boolean>;
+  /** The content of file `path` in tree `tree`, or undefined when it holds no such file. */
+  fileIn(tree: string, path: string): Awaitable<string | undefined>;
+  /** The tree holding `base`'s files (none when undefined) with `files` written over them. */
+  writeTree(files: ReadonlyMap<string, string>, base?: string): Awaitable<string>;
+  writeCommit(
+    tree: string,
+    parents: string[],
+    message: string,
+    author: FakeCommit["author"],
+  ): Awaitable<string>;
+  isAncestor(ancestor: string, of: string): Awaitable<boolean>;
+}
+
+/** One repository in memory: branches point at commits, commits at trees (flat maps of path to content). */
+export class FakeRepository implements FakeRepositoryStore {
   readonly branches = new Map<string, string>();
   readonly commits = new Map<string, FakeCommit>();
   readonly trees = new Map<string, ReadonlyMap<string, string>>();
@@ -58,8 +101,31 @@ export class FakeRepository {
     this.branches.set(defaultBranch, this.writeCommit(tree, [], "Initial commit", undefined));
   }
 
-  writeTree(files: ReadonlyMap<string, string>): string {
-    const entries = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
+  branchHead(branch: string): string | undefined {
+    return this.branches.get(branch);
+  }
+
+  setBranch(branch: string, sha: string, expected: string | null): boolean {
+    if ((this.branches.get(branch) ?? null) !== expected) return false;
+    this.branches.set(branch, sha);
+    return true;
+  }
+
+  commit(sha: string): FakeCommit | undefined {
+    return this.commits.get(sha);
+  }
+
+  hasTree(sha: string): boolean {
+    return this.trees.has(sha);
+  }
+
+  fileIn(tree: string, path: string): string | undefined {
+    return this.trees.get(tree)?.get(path);
+  }
+
+  writeTree(files: ReadonlyMap<string, string>, base?: string): string {
+    const merged = new Map([...((base && this.trees.get(base)) || []), ...files]);
+    const entries = [...merged].sort(([a], [b]) => (a < b ? -1 : 1));
     const sha = sha1(
       `tree\n${entries.map(([path, content]) => `${path}\0${gitBlobSha(content)}\n`).join("")}`,
     );
@@ -116,15 +182,188 @@ export class FakeRepository {
   }
 }
 
+/** Who GitHub names as the committer of commits made through its API. */
+const GITHUB_COMMITTER = { name: "GitHub", email: "noreply@github.com" };
+const NO_COMMIT = "0".repeat(40);
+const isObjectId = (sha: string) => /^[0-9a-f]{40}$/.test(sha);
+
+/** Runs git (no shell, no user configuration); resolves its exit status and raw output. */
+function runGitRaw(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { env: gitEnvironment(options.env), stdio: "pipe" });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", reject);
+    child.on("close", (status) =>
+      resolve({
+        status,
+        stdout: Buffer.concat(stdout),
+        stderr: Buffer.concat(stderr).toString("utf8").trim(),
+      }),
+    );
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/**
+ * One repository as a bare git repository, written with git plumbing (`hash-object`,
+ * `update-index`, `write-tree`, `commit-tree`, `update-ref`): its ids are git's own.
+ */
+export class GitRepository implements FakeRepositoryStore {
+  readonly pulls: FakePull[] = [];
+
+  private constructor(
+    readonly owner: string,
+    readonly name: string,
+    readonly defaultBranch: string,
+    /** The bare repository's folder. */
+    readonly gitDir: string,
+  ) {}
+
+  /** Creates the bare repository at `gitDir` with one commit holding `files` on `defaultBranch`. */
+  static async create(
+    gitDir: string,
+    owner: string,
+    name: string,
+    defaultBranch: string,
+    files: Record<string, string>,
+  ): Promise<GitRepository> {
+    await mkdir(dirname(gitDir), { recursive: true });
+    const init = await runGitRaw(["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`, gitDir]);
+    if (init.status !== 0) throw new Error(`git init ${gitDir} failed: ${init.stderr}`);
+    const repo = new GitRepository(owner, name, defaultBranch, gitDir);
+    const tree = await repo.writeTree(new Map(Object.entries(files)));
+    await repo.setBranch(defaultBranch, await repo.writeCommit(tree, [], "Initial commit", undefined), null);
+    return repo;
+  }
+
+  /** Runs git on the repository; resolves its output without the final newline, rejects when git fails. */
+  git(...args: string[]): Promise<string> {
+    return this.exec(args);
+  }
+
+  /** git on this repository: its exit status and raw output. */
+  private run(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+    return runGitRaw([`--git-dir=${this.gitDir}`, ...args], options);
+  }
+
+  private async exec(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+    const { status, stdout, stderr } = await this.run(args, options);
+    if (status !== 0) throw new Error(`git ${args.join(" ")} exited with ${status}: ${stderr}`);
+    return stdout.toString("utf8").replace(/\n$/, "");
+  }
+
+  /** git's output, or undefined when it fails (as it does for what does not exist). */
+  private async probe(...args: string[]): Promise<string | undefined> {
+    const { status, stdout } = await this.run(args);
+    return status === 0 ? stdout.toString("utf8").replace(/\n$/, "") : undefined;
+  }
+
+  branchHead(branch: string): Promise<string | undefined> {
+    return this.probe("show-ref", "--verify", "--hash", `refs/heads/${branch}`);
+  }
+
+  async setBranch(branch: string, sha: string, expected: string | null): Promise<boolean> {
+    // update-ref compares under the ref's lock, so a concurrent push and an API write cannot both win.
+    const { status } = await this.run(["update-ref", `refs/heads/${branch}`, sha, expected ?? NO_COMMIT]);
+    return status === 0;
+  }
+
+  async commit(sha: string): Promise<FakeCommit | undefined> {
+    const raw = isObjectId(sha) ? await this.probe("cat-file", "commit", sha) : undefined;
+    if (raw === undefined) return undefined;
+    const split = raw.indexOf("\n\n");
+    const head = split === -1 ? raw : raw.slice(0, split);
+    const header = (key: string) =>
+      head
+        .split("\n")
+        .filter((line) => line.startsWith(`${key} `))
+        .map((line) => line.slice(key.length + 1));
+    const author = /^(.*) <(.*)> \d+ [+-]\d{4}$/.exec(header("author")[0] ?? "");
+    return {
+      sha,
+      tree: header("tree")[0] ?? "",
+      parents: header("parent"),
+      message: split === -1 ? "" : raw.slice(split + 2),
+      author: author ? { name: author[1] ?? "", email: author[2] ?? "" } : undefined,
+    };
+  }
+
+  async hasTree(sha: string): Promise<boolean> {
+    return isObjectId(sha) && (await this.probe("cat-file", "-t", sha)) === "tree";
+  }
+
+  async fileIn(tree: string, path: string): Promise<string | undefined> {
+    // Fails for a path that is missing or not a file.
+    const { status, stdout } = await this.run(["cat-file", "blob", `${tree}:${path}`]);
+    return status === 0 ? stdout.toString("utf8") : undefined;
+  }
+
+  async writeTree(files: ReadonlyMap<string, string>, base?: string): Promise<string> {
+    // A throwaway index: read the base tree, put the files in, write the tree.
+    const env = { GIT_INDEX_FILE: join(this.gitDir, `fake-index-${randomUUID()}`) };
+    try {
+      await this.exec(["read-tree", ...(base ? [base] : ["--empty"])], { env });
+      const entries = await Promise.all(
+        [...files].map(async ([path, content]) => {
+          const blob = await this.exec(["hash-object", "-w", "--stdin"], { input: content });
+          return `100644 ${blob}\t${path}\0`;
+        }),
+      );
+      await this.exec(["update-index", "-z", "--index-info"], { input: entries.join(""), env });
+      return await this.exec(["write-tree"], { env });
+    } finally {
+      await rm(env.GIT_INDEX_FILE, { force: true });
+    }
+  }
+
+  writeCommit(
+    tree: string,
+    parents: string[],
+    message: string,
+    author: FakeCommit["author"],
+  ): Promise<string> {
+    const { name, email } = author ?? GITHUB_COMMITTER;
+    return this.exec(["commit-tree", tree, ...parents.flatMap((parent) => ["-p", parent]), "-F", "-"], {
+      input: message,
+      env: {
+        GIT_AUTHOR_NAME: name,
+        GIT_AUTHOR_EMAIL: email,
+        GIT_COMMITTER_NAME: GITHUB_COMMITTER.name,
+        GIT_COMMITTER_EMAIL: GITHUB_COMMITTER.email,
+      },
+    });
+  }
+
+  async isAncestor(ancestor: string, of: string): Promise<boolean> {
+    const { status } = await this.run(["merge-base", "--is-ancestor", ancestor, of]);
+    return status === 0;
+  }
+}
+
 export interface FakeGithubState {
-  /** When set, only this token is accepted; any other gets 401 "Bad credentials". */
+  /**
+   * When set, only this token is accepted: the API wants `token <t>` (else 401 "Bad credentials"),
+   * git wants Basic credentials with it as the password (else 401, as GitHub asks for them).
+   */
   token: string | undefined;
-  repos: Map<string, FakeRepository>;
-  /** Adds `owner/name` with one commit holding `files` (default a README) on its default branch. */
+  repos: Map<string, FakeRepositoryStore>;
+  /** Adds `owner/name` in memory, with one commit holding `files` (default a README) on its default branch. */
   addRepository(
     fullName: string,
     options?: { defaultBranch?: string; files?: Record<string, string> },
   ): FakeRepository;
+  /** Adds `owner/name` as a bare git repository, served over HTTP too; otherwise as `addRepository`. */
+  addGitRepository(
+    fullName: string,
+    options?: { defaultBranch?: string; files?: Record<string, string> },
+  ): Promise<GitRepository>;
 }
 
 export interface FailureOptions {
@@ -133,9 +372,18 @@ export interface FailureOptions {
   afterHandling?: boolean;
 }
 
+export interface FakeGithubOptions {
+  /** Mount the API under this prefix (e.g. `/api/v3`) to stand in for GitHub Enterprise Server. Default none. */
+  prefix?: string;
+  /** Where `addGitRepository` puts `<owner>/<name>.git`. Default a temporary folder, removed by `close()`. */
+  reposDir?: string;
+}
+
 export interface FakeGithub {
   /** The API base: `http://127.0.0.1:PORT` plus the prefix. */
   url: string;
+  /** The web base, `http://127.0.0.1:PORT`: pull request links, and clone URLs `<webUrl>/<owner>/<name>.git`. */
+  webUrl: string;
   calls: FakeCall[];
   state: FakeGithubState;
   /** The next request matching `method` and `pathPattern` (the path without query; a string matches exactly) fails once. */
@@ -174,25 +422,37 @@ function validationFailed(message: string): never {
 }
 
 type Handler = (request: {
-  repo: FakeRepository;
+  repo: FakeRepositoryStore;
   params: string[];
   query: URLSearchParams;
   body: Record<string, unknown>;
-}) => Reply;
+}) => Awaitable<Reply>;
 
 /**
- * Starts the fake on 127.0.0.1 at a free port. Mount it under `prefix` (e.g. `/api/v3`) to
- * stand in for GitHub Enterprise Server.
+ * Starts the fake on 127.0.0.1 at a free port.
  *
  * @example
  * const github = await startFakeGithub();
  * github.state.addRepository("acme/shop");
  * github.failNext("POST", "/repos/acme/shop/pulls", 502);
  */
-export async function startFakeGithub(options: { prefix?: string } = {}): Promise<FakeGithub> {
+export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<FakeGithub> {
   const prefix = (options.prefix ?? "").replace(/\/+$/, "");
   const calls: FakeCall[] = [];
   const failures: { method: string; pattern: string | RegExp; reply: Reply; after: boolean }[] = [];
+  /** Set up by the first git repository: its folder, and `git http-backend` serving it. */
+  let git:
+    | Promise<{ reposDir: string; serve: (req: IncomingMessage, res: ServerResponse) => void }>
+    | undefined;
+  const ownsReposDir = options.reposDir === undefined;
+  const gitServer = () => {
+    git ??= (async () => {
+      const reposDir = options.reposDir ?? (await mkdtemp(join(tmpdir(), "fake-github-")));
+      // Credentials are checked before a request gets here, for fetches as for pushes.
+      return { reposDir, serve: gitHttpHandler({ reposDir, authorizePush: async () => true }) };
+    })();
+    return git;
+  };
   const state: FakeGithubState = {
     token: undefined,
     repos: new Map(),
@@ -207,12 +467,25 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
       this.repos.set(fullName.toLowerCase(), repo);
       return repo;
     },
+    async addGitRepository(fullName, repoOptions = {}) {
+      const [owner = "", name = ""] = fullName.split("/");
+      const { reposDir } = await gitServer();
+      const repo = await GitRepository.create(
+        join(reposDir, owner, `${name}.git`),
+        owner,
+        name,
+        repoOptions.defaultBranch ?? "main",
+        repoOptions.files ?? { "README.md": `# ${name}\n` },
+      );
+      this.repos.set(fullName.toLowerCase(), repo);
+      return repo;
+    },
   };
   /** `http://127.0.0.1:PORT`, the web base; `base` adds the prefix, the API base. */
   let origin = "";
   let base = "";
 
-  const refObject = (repo: FakeRepository, branch: string, sha: string) => ({
+  const refObject = (repo: FakeRepositoryStore, branch: string, sha: string) => ({
     ref: `refs/heads/${branch}`,
     node_id: `REF_${sha.slice(0, 8)}`,
     url: `${base}/repos/${repo.owner}/${repo.name}/git/refs/heads/${branch}`,
@@ -225,8 +498,8 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     message: commit.message,
     author: commit.author,
   });
-  const pullObject = (repo: FakeRepository, pull: FakePull) => {
-    const headSha = repo.branches.get(pull.head) ?? "";
+  const pullObject = async (repo: FakeRepositoryStore, pull: FakePull) => {
+    const [headSha, baseSha] = await Promise.all([repo.branchHead(pull.head), repo.branchHead(pull.base)]);
     return {
       id: 1000 + pull.number,
       number: pull.number,
@@ -237,12 +510,15 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
       merged_at: pull.merged ? new Date().toISOString() : null,
       html_url: `${origin}/${repo.owner}/${repo.name}/pull/${pull.number}`,
       url: `${base}/repos/${repo.owner}/${repo.name}/pulls/${pull.number}`,
-      head: { ref: pull.head, sha: headSha, label: `${repo.owner}:${pull.head}` },
-      base: { ref: pull.base, sha: repo.branches.get(pull.base) ?? "", label: `${repo.owner}:${pull.base}` },
+      head: { ref: pull.head, sha: headSha ?? "", label: `${repo.owner}:${pull.head}` },
+      base: { ref: pull.base, sha: baseSha ?? "", label: `${repo.owner}:${pull.base}` },
     };
   };
-  const requireBranch = (repo: FakeRepository, branch: string) =>
-    repo.branches.get(branch) ?? fail(404, "Not Found");
+  const requireBranch = async (repo: FakeRepositoryStore, branch: string) =>
+    (await repo.branchHead(branch)) ?? fail(404, "Not Found");
+  const requireCommit = async (repo: FakeRepositoryStore, sha: string) => {
+    if (!(await repo.commit(sha))) fail(422, "Object does not exist");
+  };
 
   const routes: [string, RegExp, Handler][] = [
     [
@@ -263,52 +539,53 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     [
       "GET",
       /^\/git\/ref\/heads\/(.+)$/,
-      ({ repo, params: [branch = ""] }) => ({
+      async ({ repo, params: [branch = ""] }) => ({
         status: 200,
-        body: refObject(repo, branch, requireBranch(repo, branch)),
+        body: refObject(repo, branch, await requireBranch(repo, branch)),
       }),
     ],
     [
       "POST",
       /^\/git\/refs$/,
-      ({ repo, body }) => {
+      async ({ repo, body }) => {
         const ref = String(body.ref ?? "");
         const sha = String(body.sha ?? "");
         if (!ref.startsWith("refs/heads/")) fail(422, "Reference name must start with 'refs/heads/'");
-        if (!repo.commits.has(sha)) fail(422, "Object does not exist");
         const branch = ref.slice("refs/heads/".length);
-        if (repo.branches.has(branch)) fail(422, "Reference already exists");
-        repo.branches.set(branch, sha);
+        if (!isValidBranchName(branch)) fail(422, "Reference name is not valid");
+        await requireCommit(repo, sha);
+        if (!(await repo.setBranch(branch, sha, null))) fail(422, "Reference already exists");
         return { status: 201, body: refObject(repo, branch, sha) };
       },
     ],
     [
       "PATCH",
       /^\/git\/refs\/heads\/(.+)$/,
-      ({ repo, params: [branch = ""], body }) => {
-        const current = requireBranch(repo, branch);
+      async ({ repo, params: [branch = ""], body }) => {
+        const current = await requireBranch(repo, branch);
         const sha = String(body.sha ?? "");
-        if (!repo.commits.has(sha)) fail(422, "Object does not exist");
-        if (body.force !== true && !repo.isAncestor(current, sha)) fail(422, "Update is not a fast forward");
-        repo.branches.set(branch, sha);
+        await requireCommit(repo, sha);
+        if (body.force !== true && !(await repo.isAncestor(current, sha)))
+          fail(422, "Update is not a fast forward");
+        if (!(await repo.setBranch(branch, sha, current))) fail(422, "Reference update failed");
         return { status: 200, body: refObject(repo, branch, sha) };
       },
     ],
     [
       "GET",
       /^\/git\/commits\/([0-9a-f]{40})$/,
-      ({ repo, params: [sha = ""] }) => ({
+      async ({ repo, params: [sha = ""] }) => ({
         status: 200,
-        body: commitObject(repo.commits.get(sha) ?? fail(404, "Not Found")),
+        body: commitObject((await repo.commit(sha)) ?? fail(404, "Not Found")),
       }),
     ],
     [
       "POST",
       /^\/git\/trees$/,
-      ({ repo, body }) => {
-        const baseTree = body.base_tree === undefined ? new Map() : repo.trees.get(String(body.base_tree));
-        if (!baseTree) fail(422, "Invalid tree info");
-        const files = new Map(baseTree);
+      async ({ repo, body }) => {
+        const baseTree = body.base_tree === undefined ? undefined : String(body.base_tree);
+        if (baseTree !== undefined && !(await repo.hasTree(baseTree))) fail(422, "Invalid tree info");
+        const files = new Map<string, string>();
         for (const entry of (body.tree ?? []) as {
           path: string;
           mode: string;
@@ -320,7 +597,7 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
           }
           files.set(entry.path, entry.content);
         }
-        const sha = repo.writeTree(files);
+        const sha = await repo.writeTree(files, baseTree);
         const tree = [...files].map(([path, content]) => ({
           path,
           mode: "100644",
@@ -333,23 +610,28 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     [
       "POST",
       /^\/git\/commits$/,
-      ({ repo, body }) => {
+      async ({ repo, body }) => {
         const tree = String(body.tree ?? "");
         const parents = ((body.parents ?? []) as string[]).map(String);
-        if (!repo.trees.has(tree) || parents.some((sha) => !repo.commits.has(sha)))
-          fail(422, "Tree SHA does not exist");
+        const found = await Promise.all([
+          repo.hasTree(tree),
+          ...parents.map(async (sha) => !!(await repo.commit(sha))),
+        ]);
+        if (found.includes(false)) fail(422, "Tree SHA does not exist");
         const author = body.author as FakeCommit["author"];
-        const sha = repo.writeCommit(tree, parents, String(body.message ?? ""), author);
-        return { status: 201, body: commitObject(repo.commits.get(sha) as FakeCommit) };
+        const sha = await repo.writeCommit(tree, parents, String(body.message ?? ""), author);
+        return { status: 201, body: commitObject((await repo.commit(sha)) as FakeCommit) };
       },
     ],
     [
       "GET",
       /^\/contents\/(.+)$/,
-      ({ repo, params: [path = ""], query }) => {
-        const files =
-          repo.filesAt(query.get("ref") ?? repo.defaultBranch) ?? fail(404, "No commit found for the ref");
-        const content = files.get(path) ?? fail(404, "Not Found");
+      async ({ repo, params: [path = ""], query }) => {
+        const ref = query.get("ref") ?? repo.defaultBranch;
+        const commit =
+          (await repo.commit((await repo.branchHead(ref)) ?? ref)) ??
+          fail(404, "No commit found for the ref");
+        const content = (await repo.fileIn(commit.tree, path)) ?? fail(404, "Not Found");
         return {
           status: 200,
           body: {
@@ -367,36 +649,35 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     [
       "PUT",
       /^\/contents\/(.+)$/,
-      ({ repo, params: [path = ""], body }) => {
+      async ({ repo, params: [path = ""], body }) => {
         const branch = String(body.branch ?? repo.defaultBranch);
-        const head = repo.branches.get(branch) ?? fail(404, `Branch ${branch} not found`);
-        const files = new Map(repo.filesAt(head));
-        const existing = files.get(path);
+        const head = (await repo.branchHead(branch)) ?? fail(404, `Branch ${branch} not found`);
+        const headTree = (await repo.commit(head))?.tree ?? "";
+        const existing = await repo.fileIn(headTree, path);
         if (existing !== undefined && body.sha === undefined)
           fail(422, 'Invalid request.\n\n"sha" wasn\'t supplied.');
         if (existing !== undefined && body.sha !== gitBlobSha(existing))
           fail(409, `${path} does not match ${body.sha}`);
         const content = Buffer.from(String(body.content ?? ""), "base64").toString("utf8");
-        files.set(path, content);
-        const sha = repo.writeCommit(
-          repo.writeTree(files),
+        const sha = await repo.writeCommit(
+          await repo.writeTree(new Map([[path, content]]), headTree),
           [head],
           String(body.message ?? ""),
           body.author as FakeCommit["author"],
         );
-        repo.branches.set(branch, sha);
-        const blob = gitBlobSha(content);
+        // A push since `head` was read wins; GitHub answers 409 then.
+        if (!(await repo.setBranch(branch, sha, head))) fail(409, `${branch} moved: expected ${head}`);
         return {
           status: existing === undefined ? 201 : 200,
           body: {
             content: {
               name: path.split("/").pop(),
               path,
-              sha: blob,
+              sha: gitBlobSha(content),
               size: Buffer.byteLength(content),
               type: "file",
             },
-            commit: commitObject(repo.commits.get(sha) as FakeCommit),
+            commit: commitObject((await repo.commit(sha)) as FakeCommit),
           },
         };
       },
@@ -404,35 +685,34 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     [
       "GET",
       /^\/pulls$/,
-      ({ repo, query }) => {
+      async ({ repo, query }) => {
         const head = query.get("head");
         const state = query.get("state") ?? "open";
         const matches = repo.pulls.filter(
           (pull) =>
             (state === "all" || pull.state === state) && (!head || `${repo.owner}:${pull.head}` === head),
         );
-        return { status: 200, body: matches.map((pull) => pullObject(repo, pull)) };
+        return { status: 200, body: await Promise.all(matches.map((pull) => pullObject(repo, pull))) };
       },
     ],
     [
       "POST",
       /^\/pulls$/,
-      ({ repo, body }) => {
+      async ({ repo, body }) => {
         const head = String(body.head ?? "");
         const baseBranch = String(body.base ?? "");
-        const headSha = repo.branches.get(head);
-        const baseSha = repo.branches.get(baseBranch);
+        const [headSha, baseSha] = await Promise.all([repo.branchHead(head), repo.branchHead(baseBranch)]);
         if (!headSha || !baseSha) {
           fail(422, "Validation Failed", {
             errors: [{ resource: "PullRequest", field: headSha ? "base" : "head", code: "invalid" }],
           });
         }
+        const merged = await repo.isAncestor(headSha, baseSha);
+        // No await from here to the push: two requests at once cannot both open one.
         if (repo.pulls.some((pull) => pull.head === head && pull.state === "open")) {
           validationFailed(`A pull request already exists for ${repo.owner}:${head}.`);
         }
-        if (repo.isAncestor(headSha, baseSha)) {
-          validationFailed(`No commits between ${baseBranch} and ${head}`);
-        }
+        if (merged) validationFailed(`No commits between ${baseBranch} and ${head}`);
         const pull: FakePull = {
           number: repo.pulls.length + 1,
           title: String(body.title ?? ""),
@@ -443,21 +723,21 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
           merged: false,
         };
         repo.pulls.push(pull);
-        return { status: 201, body: pullObject(repo, pull) };
+        return { status: 201, body: await pullObject(repo, pull) };
       },
     ],
     [
       "GET",
       /^\/pulls\/(\d+)$/,
-      ({ repo, params: [number = ""] }) => {
+      async ({ repo, params: [number = ""] }) => {
         const pull =
           repo.pulls.find((candidate) => candidate.number === Number(number)) ?? fail(404, "Not Found");
-        return { status: 200, body: pullObject(repo, pull) };
+        return { status: 200, body: await pullObject(repo, pull) };
       },
     ],
   ];
 
-  function route(method: string, path: string, query: URLSearchParams, body: unknown): Reply {
+  async function route(method: string, path: string, query: URLSearchParams, body: unknown): Promise<Reply> {
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!match) fail(404, "Not Found");
     const [, owner = "", name = "", rest = ""] = match;
@@ -476,9 +756,39 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     return fail(404, "Not Found");
   }
 
+  /** Git's smart HTTP for `/<owner>/<name>.git/...`, as github.com serves it: credentials first. */
+  async function serveGit(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const password = parseBasicAuthorization(req.headers.authorization)?.password;
+    if (state.token !== undefined && password !== state.token) {
+      res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Basic realm="GitHub"' });
+      res.end("Invalid username or token. Password authentication is not supported for Git operations.\n");
+      return;
+    }
+    if (!git) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("Repository not found.\n");
+      return;
+    }
+    const { serve } = await git;
+    // The handler serves the local forge's paths, which start with /git.
+    req.url = `/git${req.url ?? ""}`;
+    serve(req, res);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake");
     const method = req.method ?? "GET";
+    if (parseGitRequestPath(`/git${req.url ?? ""}`)) {
+      const call: FakeCall = {
+        method,
+        path: `${url.pathname}${url.search}`,
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      };
+      calls.push(call);
+      res.once("finish", () => {
+        call.status = res.statusCode;
+      });
+      return serveGit(req, res);
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -491,11 +801,15 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     const fullPath = decodeURIComponent(url.pathname);
     const path = fullPath.startsWith(`${prefix}/`) ? fullPath.slice(prefix.length) : undefined;
     const search = decodeURIComponent(url.search);
-    calls.push({
+    const call: FakeCall = {
       method,
       path: `${path ?? fullPath}${search}`,
       ...(body !== undefined ? { body } : {}),
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    };
+    calls.push(call);
+    res.once("finish", () => {
+      call.status = res.statusCode;
     });
     if (path === undefined)
       return send(res, { status: 404, body: { message: "Not Found", documentation_url: DOCS } });
@@ -514,7 +828,7 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     }
     let reply: Reply;
     try {
-      reply = route(method, path, url.searchParams, body);
+      reply = await route(method, path, url.searchParams, body);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       reply = { status: error.status, body: error.body };
@@ -535,6 +849,10 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       res
         .writeHead(500, { "content-type": "application/json" })
         .end(JSON.stringify({ message: String(error) }));
@@ -546,6 +864,7 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
 
   return {
     url: base,
+    webUrl: origin,
     calls,
     state,
     failNext(method, pattern, status, body, failureOptions = {}) {
@@ -560,10 +879,12 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
         after: failureOptions.afterHandling ?? false,
       });
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    async close() {
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      if (git && ownsReposDir) await rm((await git).reposDir, { recursive: true, force: true });
+    },
   };
 }

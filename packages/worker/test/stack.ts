@@ -1,7 +1,8 @@
 /**
  * @module stack: the whole local system for the worker's integration tests. A local DynamoDB
  * server (dynalite) with fresh tables, the API with the local git forge served over HTTP on a
- * free port, and workers that fetch and push through that HTTP remote, as in `aipm start`.
+ * free port, and workers that fetch and push through that HTTP remote, as in `aipm start`; or,
+ * with `github`, the API and workers on a (fake) GitHub instead, as in AWS.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -45,6 +46,24 @@ export interface CodeGeneration {
   pullRequest: { number: number; url: string; branch: string };
 }
 
+/** A GitHub the stack's project lives on: the API and composed workers are configured for it. */
+export interface StackGithub {
+  /** `AIPM_GITHUB_API_URL`. */
+  apiUrl: string;
+  /** `AIPM_GITHUB_WEB_URL`: clone URLs are `<webUrl>/<owner>/<name>.git`. */
+  webUrl: string;
+  /** `AIPM_GITHUB_TOKEN`, for the API's calls and the workers' fetches and pushes. */
+  token: string;
+  /** The project's repository, which must exist there. */
+  owner: string;
+  name: string;
+}
+
+export interface StackOptions {
+  /** Put the project on this GitHub rather than on the API's local forge. */
+  github?: StackGithub;
+}
+
 export interface Stack {
   url: string;
   /** The local DynamoDB server and the environment whose tables this stack uses, for worker processes. */
@@ -81,7 +100,7 @@ export interface Stack {
   ): Promise<CodeGenerationTask>;
   /** Every event of the task, read page by page through the API. */
   events(taskId: string): Promise<TaskEvent[]>;
-  /** A fresh clone of the project's repository, through its `cloneUrl`; it may push, as the admin. */
+  /** A fresh clone of the project's repository, through its `cloneUrl`, with the workers' credentials. */
   clone(): Promise<{ dir: string; git(...args: string[]): Promise<string> }>;
   /** Stops every worker and cancels every unfinished task. */
   settle(): Promise<void>;
@@ -165,7 +184,8 @@ export function expectGaplessSeqs(events: readonly TaskEvent[]): void {
  *
  * @example const stack = await startStack(); onTestFinished(() => stack.stop());
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const { github } = options;
   const tmp = await mkdtemp(join(tmpdir(), "aipm-worker-it-"));
   const cleanups: (() => Promise<unknown>)[] = [() => rm(tmp, { recursive: true, force: true })];
   const stop = async () => {
@@ -198,6 +218,13 @@ export async function startStack(): Promise<Stack> {
       AIPM_PUBLIC_URL: url,
       AIPM_LOG_LEVEL: "silent",
       AIPM_ALLOW_COMMAND_AGENTS: "true",
+      ...(github
+        ? {
+            AIPM_GITHUB_API_URL: github.apiUrl,
+            AIPM_GITHUB_WEB_URL: github.webUrl,
+            AIPM_GITHUB_TOKEN: github.token,
+          }
+        : {}),
     });
     const workers: Worker[] = [];
     const stopWorkers = () => Promise.all(workers.splice(0).map((worker) => worker.stop()));
@@ -243,12 +270,16 @@ export async function startStack(): Promise<Stack> {
     const project = await expectStatus<Project>(201, "POST", "/api/projects", {
       body: {
         name: "Shop",
-        repository: { provider: "local", owner: "acme", name: `shop-${stacks}` },
+        repository: github
+          ? { provider: "github", owner: github.owner, name: github.name }
+          : { provider: "local", owner: "acme", name: `shop-${stacks}` },
       },
     });
+    // What the workers authenticate with: GitHub's token, or an AIPM token for the local forge.
+    const [user, password] = github ? ["x-access-token", github.token] : ["aipm-worker", ADMIN_TOKEN];
     const access = {
       cloneUrl: project.repository.cloneUrl,
-      authorization: `Basic ${Buffer.from(`aipm-worker:${ADMIN_TOKEN}`).toString("base64")}`,
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
     };
 
     let workerCount = 0;
@@ -333,6 +364,7 @@ export async function startStack(): Promise<Stack> {
           AIPM_HEARTBEAT_MS: String(fastTimings.heartbeatMs),
           AIPM_POLL_MS: String(fastTimings.pollMs),
           AIPM_SHUTDOWN_GRACE_S: "1",
+          ...(github ? { AIPM_GITHUB_TOKEN: github.token, AIPM_GITHUB_WEB_URL: github.webUrl } : {}),
           ...env,
         });
         const composed = composeWorker(workerEnv, { PATH: process.env.PATH }, logger(id), { dynamo });
@@ -373,8 +405,8 @@ export async function startStack(): Promise<Stack> {
 
       async clone() {
         const dir = await mkdtemp(join(tmp, "clone-"));
-        await git(tmp, "clone", "--quiet", project.repository.cloneUrl, dir);
-        await git(dir, "config", "http.extraHeader", `Authorization: ${access.authorization}`);
+        const header = `http.extraHeader=Authorization: ${access.authorization}`;
+        await git(tmp, "clone", "--quiet", "--config", header, project.repository.cloneUrl, dir);
         await git(dir, "config", "user.name", "Test");
         await git(dir, "config", "user.email", "test@aipm.local");
         return { dir, git: (...args: string[]) => git(dir, ...args) };
