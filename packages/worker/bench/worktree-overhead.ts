@@ -139,7 +139,7 @@ export async function worktreeOverheadBench(): Promise<void> {
       ["way", "tasks", "p50", "p95", "min", "max", "target", "result"],
       [
         [
-          "worker: warm mirror + worktree, commit, push, remove",
+          "worker: warm mirror + pooled worktree, commit, push, release",
           String(w.count),
           ms(w.p50),
           ms(w.p95),
@@ -149,7 +149,7 @@ export async function worktreeOverheadBench(): Promise<void> {
           verdict(w.p50 <= 1_500),
         ],
         part(
-          "  of which prepareWorktree (fetch + worktree add)",
+          "  of which prepareWorktree (fetch + reset a pooled worktree)",
           warm.map((task) => task.prepare),
         ),
         part(
