@@ -407,6 +407,26 @@ describe("failures", () => {
     expect(error.code).toBe("failed");
     expect(error.message).toMatch(/rate limit stopped AIPM.*wait a few minutes/);
   });
+
+  it("waits for the primary rate limit's reset, then retries", async () => {
+    const { repo, base } = newRepository();
+    const logged: string[] = [];
+    const forge = forgeOn(github, {
+      throttle: { enabled: true },
+      log: { info: (message) => logged.push(message), error: () => {} },
+    });
+    github.failNext(
+      "GET",
+      base,
+      403,
+      { message: "API rate limit exceeded for installation ID 1." },
+      {
+        headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000)) },
+      },
+    );
+    expect(await callsOf(() => forge.ensureRepository(repo))).toEqual([`GET ${base}`, `GET ${base}`]);
+    expect(logged).toEqual(["GitHub rate limit hit"]);
+  });
 });
 
 describe("ensureRepository", () => {

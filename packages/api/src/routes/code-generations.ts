@@ -69,12 +69,15 @@ export function codeGenerationRoutes(deps: AppDeps) {
       }
       const record = await loadStory(deps, principal, c.req.valid("param").storyId);
       const { story } = record;
-      const project = await deps.projects.get(story.projectId);
+      // Three independent reads, at once: each is a round trip the user waits for.
+      const [project, storyTasks, contents] = await Promise.all([
+        deps.projects.get(story.projectId),
+        deps.tasks.list({ projectId: story.projectId, storyId: story.id, limit: 1000 }),
+        deps.stories.readProject(story.projectId),
+      ]);
       if (!project) throw ApiError.notFound(`Project ${story.projectId} does not exist.`);
 
-      const active = (await deps.tasks.list({ projectId: project.id, storyId: story.id, limit: 1000 })).find(
-        (task) => task.status === "queued" || task.status === "running",
-      );
+      const active = storyTasks.find((task) => task.status === "queued" || task.status === "running");
       if (active) {
         throw ApiError.conflict(
           `Story ${story.id} already has ${active.status} task ${active.id}. Cancel it or wait for it to finish.`,
@@ -90,7 +93,6 @@ export function codeGenerationRoutes(deps: AppDeps) {
           { type: "forge-unavailable" },
         );
       }
-      const contents = await deps.stories.readProject(project.id);
       const byId = new Map(contents.stories.map((candidate) => [candidate.id, candidate]));
       const taskId = newId("task");
       const branch = storyBranchName(story);
@@ -128,7 +130,7 @@ export function codeGenerationRoutes(deps: AppDeps) {
         maxAttempts: input.maxAttempts,
         now: deps.now().toISOString(),
       });
-      await deps.tasks.create(task, [
+      const queued = deps.tasks.create(task, [
         {
           type: "pull_request.opened",
           data: {
@@ -141,7 +143,8 @@ export function codeGenerationRoutes(deps: AppDeps) {
         },
         { type: "task.queued", data: { agent: task.agent, attempt: 1 } },
       ]);
-      await moveStoryWithPullRequest(deps, record);
+      // The story's move does not depend on the task's write; both finish before the answer.
+      await Promise.all([queued, moveStoryWithPullRequest(deps, record)]);
       deps.wakeWorkers();
       deps.log.info("code generation queued", {
         taskId,
