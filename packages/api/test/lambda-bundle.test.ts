@@ -1,15 +1,18 @@
 /**
  * @module lambda-bundle: the built Lambda bundle, loaded in a fresh Node process as the Lambda
- * runtime loads it, answers Function URL events (payload format 2.0) against a local DynamoDB.
+ * runtime loads it, answers Function URL events (payload format 2.0) and runs housekeeping on
+ * EventBridge Scheduled Events, against a local DynamoDB.
  */
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamo, ensureTables } from "../src/store/dynamo.ts";
+import { newId, newQueuedTask } from "@aipm/shared";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createDynamo, type Dynamo, ensureTables } from "../src/store/dynamo.ts";
 import { type LocalDynamo, startLocalDynamo } from "../src/store/local-dynamo.ts";
+import { dynamoTaskStore } from "../src/store/tasks.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);
@@ -38,7 +41,9 @@ interface FunctionUrlResult {
 
 /** The bundle running in its own Node process, invoked one event at a time. */
 interface LambdaProcess {
-  invoke(event: unknown): Promise<FunctionUrlResult>;
+  invoke<Result = FunctionUrlResult>(event: unknown): Promise<Result>;
+  /** Every line the bundle itself has written to stdout (its logs), in order. */
+  readonly output: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -55,8 +60,10 @@ async function startLambda(env: Record<string, string>): Promise<LambdaProcess> 
     stderr += String(chunk);
   });
   const waiting: { resolve: (value: unknown) => void; reject: (error: Error) => void }[] = [];
+  const output: string[] = [];
   createInterface({ input: child.stdout }).on("line", (line) => {
     if (line.startsWith(REPLY)) waiting.shift()?.resolve(JSON.parse(line.slice(REPLY.length)));
+    else output.push(line);
   });
   child.on("exit", (code) => {
     for (const waiter of waiting.splice(0))
@@ -65,11 +72,12 @@ async function startLambda(env: Record<string, string>): Promise<LambdaProcess> 
   const next = () => new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   await next();
   return {
-    invoke(event) {
+    invoke<Result>(event: unknown) {
       const result = next();
       child.stdin.write(`${JSON.stringify(event)}\n`);
-      return result as Promise<FunctionUrlResult>;
+      return result as Promise<Result>;
     },
+    output,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -127,15 +135,57 @@ function functionUrlEvent(
   };
 }
 
+/** An EventBridge Scheduled Event, as the housekeeping rule (`rate(1 minute)`) sends it. */
+function scheduledEvent() {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: "123456789012",
+    time: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    region: "us-east-1",
+    resources: ["arn:aws:events:us-east-1:123456789012:rule/aipm-dev-api-housekeeping-0000000"],
+    detail: {},
+  };
+}
+
 const json = (result: FunctionUrlResult) => JSON.parse(result.body) as Record<string, unknown>;
 
+const parseLine = (line: string): Record<string, unknown> | undefined => {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * What the bundle returns for `event`, the lines it wrote before returning, and a wait for a log
+ * record: pino writes asynchronously, so its records may follow the reply.
+ */
+async function invokeAndCapture<Result>(event: unknown) {
+  const before = lambda.output.length;
+  const result = await lambda.invoke<Result>(event);
+  return {
+    result,
+    lines: lambda.output.slice(before),
+    logged: (record: Record<string, unknown>) =>
+      vi.waitFor(() => expect(lambda.output.slice(before).map(parseLine)).toContainEqual(record), {
+        timeout: 5_000,
+      }),
+  };
+}
+
 let local: LocalDynamo;
+let dynamo: Dynamo;
 let lambda: LambdaProcess;
 
 beforeAll(async () => {
   await promisify(execFile)(process.execPath, ["build.mjs"], { cwd: PACKAGE_DIR });
   local = await startLocalDynamo();
-  await ensureTables(createDynamo({ endpoint: local.endpoint, region: "us-east-1" }, ENVIRONMENT));
+  dynamo = createDynamo({ endpoint: local.endpoint, region: "us-east-1" }, ENVIRONMENT);
+  await ensureTables(dynamo);
   lambda = await startLambda({
     AIPM_ENV: ENVIRONMENT,
     AIPM_DYNAMODB_ENDPOINT: local.endpoint,
@@ -233,5 +283,86 @@ describe("the Lambda bundle", () => {
     expect(refused.statusCode).toBe(400);
     expect(refused.headers["content-type"]).toBe("application/problem+json");
     expect(json(refused)).toMatchObject({ status: 400, errors: [{ path: "cascade" }] });
+  });
+});
+
+describe("the Lambda bundle on other events", () => {
+  it("runs housekeeping on an EventBridge Scheduled Event: requeues an expired lease, then writes one EMF line to stdout", async () => {
+    // A worker claimed the task ten minutes ago with a one-minute lease, then died.
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
+    const tasks = dynamoTaskStore(dynamo, () => tenMinutesAgo);
+    const task = newQueuedTask({
+      id: newId("task"),
+      projectId: newId("project"),
+      storyId: newId("story"),
+      agent: "scaffold",
+      branch: "aipm/pay-by-card",
+      pullRequest: { number: 7, url: "https://github.com/acme/shop/pull/7" },
+      maxAttempts: 3,
+      now: tenMinutesAgo.toISOString(),
+    });
+    await tasks.create(task, [{ type: "task.queued" }]);
+    expect(await tasks.claimNext("worker-that-died", 60_000)).toMatchObject({
+      id: task.id,
+      status: "running",
+    });
+
+    const { result, lines, logged } = await invokeAndCapture(scheduledEvent());
+
+    expect(result).toEqual({ changed: [{ taskId: task.id, to: "queued" }], queueDepth: 1, runningTasks: 0 });
+    expect(await dynamoTaskStore(dynamo).get(task.id)).toMatchObject({
+      status: "queued",
+      attempt: 2,
+      leaseOwner: null,
+    });
+    const emf = lines.filter((line) => parseLine(line)?._aws !== undefined);
+    expect(emf, lines.join("\n")).toHaveLength(1);
+    const document = JSON.parse(emf[0] ?? "") as { _aws: { Timestamp: number } };
+    expect(document).toEqual({
+      _aws: {
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [
+          {
+            Namespace: "AIPM",
+            Dimensions: [["Environment"]],
+            Metrics: [
+              { Name: "QueueDepth", Unit: "Count" },
+              { Name: "RunningTasks", Unit: "Count" },
+            ],
+          },
+        ],
+      },
+      Environment: ENVIRONMENT,
+      QueueDepth: 1,
+      RunningTasks: 0,
+    });
+    expect(Math.abs(document._aws.Timestamp - Date.now())).toBeLessThan(60_000);
+    await logged(
+      expect.objectContaining({ msg: "lease expired; task taken back", taskId: task.id, to: "queued" }),
+    );
+  });
+
+  it.each([
+    ["an SQS message", { Records: [{ eventSource: "aws:sqs", body: "{}" }] }],
+    [
+      "an EventBridge event that is not scheduled",
+      { source: "aws.ec2", "detail-type": "EC2 Instance State-change Notification" },
+    ],
+    [
+      "an API Gateway REST (payload 1.0) request",
+      { version: "1.0", httpMethod: "GET", path: "/health", requestContext: {} },
+    ],
+    ["a string", "ping"],
+    ["null", null],
+  ])("logs an error naming the accepted events for %s, returns null and keeps serving", async (_, event) => {
+    const { result, logged } = await invokeAndCapture(event);
+    expect(result).toBeNull();
+    await logged(
+      expect.objectContaining({
+        level: 50,
+        msg: expect.stringMatching(/unrecognised Lambda event.*Function URL.*Scheduled Event/),
+      }),
+    );
+    expect((await lambda.invoke(functionUrlEvent("GET", "/health"))).statusCode).toBe(200);
   });
 });

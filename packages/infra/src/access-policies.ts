@@ -40,7 +40,6 @@ export const logWriteActions = [
   "logs:PutLogEvents",
 ] as const;
 export const objectReadActions = ["s3:GetObject"] as const;
-export const metricWriteActions = ["cloudwatch:PutMetricData"] as const;
 
 /** The tables the API Lambda uses; `pullRequests` belongs to the local forge, which AWS does not run. */
 export const apiTables: readonly TableLogicalName[] = [
@@ -71,8 +70,6 @@ export interface AccessGrants {
   logGroupArns?: readonly string[];
   /** S3 objects read: object ARNs or key patterns, e.g. `arn:aws:s3:::bucket/worker/*`. */
   objectArns?: readonly string[];
-  /** CloudWatch metric namespaces published to. PutMetricData has no resource-level scoping. */
-  metricNamespaces?: readonly string[];
 }
 
 function requireArns(kind: string, arns: readonly string[]): void {
@@ -100,7 +97,6 @@ export function accessPolicy(grants: AccessGrants): PolicyDocument {
   const secrets = unique(grants.secretArns ?? []);
   const logGroups = unique(grants.logGroupArns ?? []);
   const objects = unique(grants.objectArns ?? []);
-  const namespaces = unique(grants.metricNamespaces ?? []);
   requireArns("Tables", tables);
   requireArns("Secrets", secrets);
   requireArns("Log groups", logGroups);
@@ -128,19 +124,9 @@ export function accessPolicy(grants: AccessGrants): PolicyDocument {
   if (objects.length > 0) {
     statements.push({ Sid: "Objects", Effect: "Allow", Action: [...objectReadActions], Resource: objects });
   }
-  if (namespaces.length > 0) {
-    statements.push({
-      Sid: "Metrics",
-      Effect: "Allow",
-      Action: [...metricWriteActions],
-      // PutMetricData accepts only "*"; the namespace condition is the narrowing AWS offers.
-      Resource: ["*"],
-      Condition: { StringEquals: { "cloudwatch:namespace": namespaces } },
-    });
-  }
   if (statements.length === 0) {
     throw new Error(
-      "An access policy needs at least one grant: pass tableArns, secretArns, logGroupArns, objectArns or metricNamespaces.",
+      "An access policy needs at least one grant: pass tableArns, secretArns, logGroupArns or objectArns.",
     );
   }
   return { Version: "2012-10-17", Statement: statements };

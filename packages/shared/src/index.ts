@@ -8,6 +8,7 @@ export * from "./ids.ts";
 export * from "./invest.ts";
 export * from "./invest-rules.ts";
 export * from "./project.ts";
+export * from "./queue-metric.ts";
 export * from "./story.ts";
 export * from "./story-status.ts";
 export * from "./story-tree.ts";

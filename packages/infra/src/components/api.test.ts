@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBuildFixtures } from "../build-fixtures.ts";
-import { type MockDeployment, startMockDeployment } from "../mock-deployment.ts";
+import { type MockDeployment, outputValue, startMockDeployment } from "../mock-deployment.ts";
+import type { Api as ApiComponent } from "./api.ts";
 
 const tableArns = [
   "arn:aws:dynamodb:us-east-1:123456789012:table/aipm-dev-tasks",
@@ -20,12 +21,13 @@ function apiEnvKeys(): string[] {
 }
 
 let deployment: MockDeployment;
+let api: ApiComponent;
 const fixtures = writeBuildFixtures();
 
 beforeAll(async () => {
   deployment = await startMockDeployment({ stack: "dev" });
   const { Api } = await import("./api.ts");
-  new Api("aipm-dev-api", {
+  api = new Api("aipm-dev-api", {
     environment: "dev",
     version: "1.2.3",
     commit: "abc1234",
@@ -106,13 +108,50 @@ describe("Api: least privilege", () => {
 
   it("grants exactly the given tables (with their indexes), secrets and log group", () => {
     const bySid = Object.fromEntries(statements().map((statement) => [statement.Sid, statement]));
-    expect(Object.keys(bySid).sort()).toEqual(["Logs", "Metrics", "Secrets", "Tables"]);
+    expect(Object.keys(bySid).sort()).toEqual(["Logs", "Secrets", "Tables"]);
     expect(bySid.Tables?.Resource).toEqual(tableArns.flatMap((arn) => [arn, `${arn}/index/*`]));
     expect(bySid.Secrets?.Resource).toEqual(Object.values(secrets));
     expect(bySid.Secrets?.Action).toEqual(["secretsmanager:GetSecretValue"]);
     const logGroupArn = "arn:aws:logs:us-east-1:123456789012:log-group:/aipm/dev/api";
     expect(bySid.Logs?.Resource).toEqual([logGroupArn, `${logGroupArn}:*`]);
     expect(bySid.Tables?.Action).not.toContain("dynamodb:DeleteTable");
+  });
+
+  it("grants no cloudwatch:PutMetricData: the queue metrics go out as EMF log lines", () => {
+    expect(statements().flatMap((statement) => statement.Action)).not.toContain("cloudwatch:PutMetricData");
+    expect(statements().flatMap((statement) => statement.Resource)).not.toContain("*");
+  });
+});
+
+describe("Api: housekeeping schedule", () => {
+  const functionArn = "arn:aws:lambda:us-east-1:123456789012:function:aipm-dev-api-function-0000000";
+
+  it("has an EventBridge rule firing once a minute", () => {
+    const rules = deployment.ofType("aws:cloudwatch/eventRule:EventRule");
+    expect(rules.map((rule) => rule.name)).toEqual(["aipm-dev-api-housekeeping"]);
+    expect(rules[0]?.inputs).toMatchObject({ scheduleExpression: "rate(1 minute)" });
+    expect(rules[0]?.inputs).not.toHaveProperty("eventPattern");
+  });
+
+  it("targets the API function with the rule's own Scheduled Event", () => {
+    const targets = deployment.ofType("aws:cloudwatch/eventTarget:EventTarget");
+    expect(targets.map((target) => target.name)).toEqual(["aipm-dev-api-housekeeping-target"]);
+    expect(targets[0]?.inputs).toMatchObject({ rule: "aipm-dev-api-housekeeping-0000000", arn: functionArn });
+    // A custom input would replace the Scheduled Event the handler recognises.
+    for (const key of ["input", "inputPath", "inputTransformer"])
+      expect(targets[0]?.inputs).not.toHaveProperty(key);
+  });
+
+  it("lets only EventBridge, and only from that rule, invoke the function", async () => {
+    const permissions = deployment.ofType("aws:lambda/permission:Permission");
+    expect(permissions.map((permission) => permission.name)).toEqual(["aipm-dev-api-housekeeping-invoke"]);
+    expect(permissions[0]?.inputs).toEqual({
+      function: "aipm-dev-api-function-0000000",
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      sourceArn: await outputValue(api.housekeepingSchedule.arn),
+    });
+    expect(permissions[0]?.inputs.sourceArn).toMatch(/housekeeping/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * @module components/api: the Hono API as a Lambda function behind a Function URL that only
- * CloudFront may call, with its log group, least-privilege role and alarms.
+ * CloudFront may call, with its log group, least-privilege role, alarms, and the schedule that
+ * runs its housekeeping (lease reconciler, queue metrics) once a minute.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +10,6 @@ import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPolicy } from "../access-policies.ts";
-import { queueDepthMetric } from "../queue-metric.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 
 export interface ApiArgs {
@@ -43,7 +43,9 @@ export interface ApiArgs {
 
 /**
  * The API Lambda (nodejs22.x, arm64, handler `index.handler`) and its Function URL with AWS_IAM
- * auth; {@link WebHosting} grants CloudFront the right to call it.
+ * auth; {@link WebHosting} grants CloudFront the right to call it. An EventBridge rule invokes the
+ * function once a minute with a Scheduled Event: it takes back expired leases and publishes
+ * `AIPM/QueueDepth` (see queue-metric.ts), so neither depends on a worker being alive.
  *
  * @example new Api("aipm-dev-api", { environment: "dev", version, bundleDir: "../../packages/api/dist/lambda", ... })
  */
@@ -52,6 +54,8 @@ export class Api extends pulumi.ComponentResource {
   readonly functionUrl: lambda.FunctionUrl;
   readonly role: iam.Role;
   readonly logGroup: cloudwatch.LogGroup;
+  /** The once-a-minute rule that invokes the function for housekeeping. */
+  readonly housekeepingSchedule: cloudwatch.EventRule;
 
   constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aipm:api:Api", name, {}, opts);
@@ -86,8 +90,8 @@ export class Api extends pulumi.ComponentResource {
               accessPolicy({
                 tableArns,
                 secretArns: secrets,
+                // The queue metrics go out as Embedded Metric Format log lines: no PutMetricData.
                 logGroupArns: [logGroupArn],
-                metricNamespaces: [queueDepthMetric.namespace],
               }),
             ),
           ),
@@ -125,6 +129,30 @@ export class Api extends pulumi.ComponentResource {
     this.functionUrl = new lambda.FunctionUrl(
       `${name}-url`,
       { functionName: this.function.name, authorizationType: "AWS_IAM", invokeMode: "BUFFERED" },
+      { parent: this },
+    );
+
+    this.housekeepingSchedule = new cloudwatch.EventRule(
+      `${name}-housekeeping`,
+      {
+        description: `AIPM ${args.environment} API housekeeping: requeue expired leases, publish the queue depth`,
+        scheduleExpression: "rate(1 minute)",
+      },
+      { parent: this },
+    );
+    new cloudwatch.EventTarget(
+      `${name}-housekeeping-target`,
+      { rule: this.housekeepingSchedule.name, arn: this.function.arn },
+      { parent: this },
+    );
+    new lambda.Permission(
+      `${name}-housekeeping-invoke`,
+      {
+        function: this.function.name,
+        action: "lambda:InvokeFunction",
+        principal: "events.amazonaws.com",
+        sourceArn: this.housekeepingSchedule.arn,
+      },
       { parent: this },
     );
 

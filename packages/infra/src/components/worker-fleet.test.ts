@@ -130,9 +130,9 @@ describe("WorkerFleet: the instance role", () => {
     );
   };
 
-  it("is limited to its tables, its secret, its logs, its bundle and its metric", () => {
+  it("is limited to its tables, its secret, its logs and its bundle: it publishes no metric", () => {
     const bySid = statements();
-    expect(Object.keys(bySid).sort()).toEqual(["Logs", "Metrics", "Objects", "Secrets", "Tables"]);
+    expect(Object.keys(bySid).sort()).toEqual(["Logs", "Objects", "Secrets", "Tables"]);
     expect(bySid.Tables?.Resource).toEqual(tableArns.flatMap((arn) => [arn, `${arn}/index/*`]));
     expect(bySid.Secrets?.Resource).toEqual([githubTokenSecretArn]);
     expect(bySid.Logs?.Resource).toEqual([
@@ -140,7 +140,6 @@ describe("WorkerFleet: the instance role", () => {
       "arn:aws:logs:us-east-1:123456789012:log-group:/aipm/prod/worker:*",
     ]);
     expect(bySid.Objects?.Resource).toEqual(["arn:aws:s3:::aipm-prod-workers-artifacts-0000000/worker/*"]);
-    expect(bySid.Metrics?.Condition).toEqual({ StringEquals: { "cloudwatch:namespace": ["AIPM"] } });
   });
 
   it("adds SSM Session Manager for access, and trusts only EC2", () => {

@@ -165,7 +165,6 @@ export class WorkerFleet extends pulumi.ComponentResource {
                 secretArns: [secretArn],
                 logGroupArns: [logGroupArn],
                 objectArns: [`${bucketArn}/worker/*`],
-                metricNamespaces: [queueDepthMetric.namespace],
               }),
             ),
           ),
