@@ -4,12 +4,19 @@
  * (its own commits, a redirected `.git`, a rewritten mirror config) neither escapes nor sticks.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { access as exists, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { commitAndPush, mirrorPath, prepareWorktree, releaseWorktree, type Worktree } from "./workspace.ts";
+import {
+  commitAndPush,
+  maintainMirror,
+  mirrorPath,
+  prepareWorktree,
+  releaseWorktree,
+  type Worktree,
+} from "./workspace.ts";
 
 const run = promisify(execFile);
 const AUTHOR = { name: "AIPM worker", email: "worker@aipm.local" };
@@ -210,5 +217,47 @@ describe("commitAndPush", () => {
     await push(other);
     await writeFile(join(tree.dir, "second.txt"), "second\n");
     await expect(push(tree)).rejects.toThrow(/git push .* failed/);
+  });
+});
+
+describe("maintainMirror", () => {
+  const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 60 * 60 * 1000);
+  const branches = async () =>
+    (
+      await sh(mirrorPath(cacheDir, access.cloneUrl), "for-each-ref", "--format=%(refname)", "refs/heads/")
+    ).split("\n");
+
+  it("drops the mirror's branches that the remote deleted and keeps the others", async () => {
+    const tree = await prepare();
+    await sh(remote, "update-ref", "-d", "refs/heads/aipm/other");
+    const result = await maintainMirror({ mirror: tree.mirror, slotsDir: dirname(tree.dir), access });
+    expect(result.branchesDropped).toBe(1);
+    expect(await branches()).toEqual(["refs/heads/aipm/task", "refs/heads/main"]);
+  });
+
+  it("deletes worktrees idle for longer than the limit, never one in use or used lately", async () => {
+    const [old, busy, recent] = await Promise.all([prepare(), prepare(), prepare()]);
+    await Promise.all([releaseWorktree(old), releaseWorktree(recent)]);
+    await utimes(old.dir, daysAgo(4), daysAgo(4));
+    await utimes(busy.dir, daysAgo(4), daysAgo(4));
+
+    const result = await maintainMirror({ mirror: old.mirror, slotsDir: dirname(old.dir), access });
+    expect(result.worktreesDeleted).toBe(1);
+    await expect(exists(old.dir)).rejects.toThrow();
+    await exists(busy.dir);
+    await exists(recent.dir);
+    expect(await sh(old.mirror, "worktree", "list", "--porcelain")).not.toContain(old.dir);
+  });
+
+  it("runs on the first task after the interval", async () => {
+    const first = await prepare();
+    await releaseWorktree(first);
+    await sh(remote, "update-ref", "-d", "refs/heads/aipm/other");
+    await prepare();
+    expect(await branches()).toContain("refs/heads/aipm/other");
+
+    await utimes(join(first.mirror, "aipm-maintained"), daysAgo(1), daysAgo(1));
+    await prepare();
+    expect(await branches()).not.toContain("refs/heads/aipm/other");
   });
 });

@@ -5,7 +5,7 @@
  * sees another task's files. Only the worker's git runs there between tasks.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, realpath, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { git } from "./git.ts";
 
@@ -158,6 +158,71 @@ async function takeSlot(slotsDir: string, mirror: string, sha: string): Promise<
   return dir;
 }
 
+/** How often a mirror is tidied (on the first task after the interval), and how long a worktree may sit idle. */
+export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+export const IDLE_WORKTREE_MAX_AGE_MS = 3 * 24 * 60 * 60 * 1000;
+const MAINTAINED_MARK = "aipm-maintained";
+
+async function modifiedAt(path: string): Promise<number> {
+  return stat(path).then(
+    (stats) => stats.mtimeMs,
+    () => 0,
+  );
+}
+
+/**
+ * Keeps a long-lived worker's disk in check: drops the mirror's branches that the remote no
+ * longer has (a task fetches only its own branch, so nothing else prunes them), deletes worktrees
+ * idle for longer than `idleMaxAgeMs` (a worker that once ran many tasks at once keeps that many),
+ * and lets git pack the mirror when it needs to. Call it with the mirror's lock held.
+ */
+export async function maintainMirror(options: {
+  mirror: string;
+  slotsDir: string;
+  access: RepositoryAccess;
+  idleMaxAgeMs?: number;
+}): Promise<{ branchesDropped: number; worktreesDeleted: number }> {
+  const { mirror, slotsDir } = options;
+  const remote = new Set(
+    (
+      await git(["ls-remote", "--heads", options.access.cloneUrl], {
+        cwd: mirror,
+        config: authConfig(options.access),
+      })
+    )
+      .split("\n")
+      .map((line) => line.split("\t")[1])
+      .filter(Boolean),
+  );
+  const local = (await git(["for-each-ref", "--format=%(refname)", "refs/heads/"], { cwd: mirror }))
+    .split("\n")
+    .filter(Boolean);
+  const gone = local.filter((ref) => !remote.has(ref));
+  if (gone.length > 0) {
+    await git(["update-ref", "--stdin"], {
+      cwd: mirror,
+      input: gone.map((ref) => `delete ${ref}\n`).join(""),
+    });
+  }
+
+  let worktreesDeleted = 0;
+  const cutoff = Date.now() - (options.idleMaxAgeMs ?? IDLE_WORKTREE_MAX_AGE_MS);
+  const slots = await readdir(slotsDir).catch(() => [] as string[]);
+  for (const name of slots.filter((entry) => !entry.endsWith(".lock"))) {
+    const dir = join(slotsDir, name);
+    if ((await modifiedAt(dir)) > cutoff) continue;
+    const lock = `${dir}.lock`;
+    if ((await takeLock(lock)) === false) continue;
+    await deleteSlot(mirror, dir);
+    await releaseLock(lock);
+    worktreesDeleted++;
+  }
+  // In the foreground: a detached gc would outlive the task that started it.
+  await git(["gc", "--auto", "--quiet"], { cwd: mirror, config: ["gc.autoDetach=false"] }).catch(() => {});
+  await writeFile(join(mirror, MAINTAINED_MARK), "");
+  return { branchesDropped: gone.length, worktreesDeleted };
+}
+
 /**
  * Brings the repository's mirror up to date (cloning it the first time) and gives the task a
  * worktree of its own, detached at the branch's head. Give it back with `releaseWorktree`.
@@ -186,6 +251,11 @@ export async function prepareWorktree(options: {
       await rm(mirror, { recursive: true, force: true });
       await git(["clone", "--mirror", "--quiet", options.access.cloneUrl, mirror], { config });
       await writeFile(join(mirror, "config"), MIRROR_CONFIG);
+      await writeFile(join(mirror, MAINTAINED_MARK), "");
+    }
+    const maintained = join(mirror, MAINTAINED_MARK);
+    if (Date.now() - (await modifiedAt(maintained)) > MAINTENANCE_INTERVAL_MS) {
+      await maintainMirror({ mirror, slotsDir, access: options.access });
     }
     const baseSha = await git(["rev-parse", "--verify", `refs/heads/${options.branch}^{commit}`], {
       cwd: mirror,
@@ -263,5 +333,8 @@ export async function commitAndPush(options: {
  * resets it; a worktree that cannot be trusted any more is deleted then.
  */
 export async function releaseWorktree(worktree: Worktree): Promise<void> {
+  // Its last use, for maintainMirror's idle age.
+  const now = new Date();
+  await utimes(worktree.dir, now, now).catch(() => {});
   await releaseLock(`${worktree.dir}.lock`);
 }
