@@ -66,7 +66,6 @@ const MIRROR_CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\
 
 /** This process, told apart from an earlier one that had the same pid (pid 1 in every container). */
 const processMark = `${process.pid} ${randomBytes(8).toString("hex")}`;
-const heldLocks = new Set<string>();
 
 function isAlive(pid: number): boolean {
   try {
@@ -77,13 +76,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Takes a slot's lock file; false when a live process holds it. A dead holder's lock is removed. */
+/** Takes a slot's lock file: false when a live process (this one included) holds it, "stale" when its holder is gone. */
 async function takeLock(lock: string): Promise<boolean | "stale"> {
   try {
     const handle = await open(lock, "wx", 0o600);
     await handle.writeFile(processMark);
     await handle.close();
-    heldLocks.add(lock);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -96,7 +94,6 @@ async function takeLock(lock: string): Promise<boolean | "stale"> {
 }
 
 async function releaseLock(lock: string): Promise<void> {
-  heldLocks.delete(lock);
   await rm(lock, { force: true });
 }
 
