@@ -23,19 +23,35 @@ export interface IdempotencyStore {
   abandon(key: string): Promise<void>;
 }
 
+/**
+ * How long a request may hold its key before a repeat may take it over: longer than any request
+ * runs (the Lambda stops at 25 s; GitHub's rate-limit waits are the longest part), so only a
+ * request whose process died leaves its key to a repeat, instead of answering 409 for a day.
+ */
+export const IN_PROGRESS_SECONDS = 300;
+
 export function dynamoIdempotencyStore(dynamo: Dynamo, now: () => number = Date.now): IdempotencyStore {
   const TableName = dynamo.tables.idempotency;
   return {
     async begin(key, fingerprint, ttlSeconds) {
-      const expiresAt = Math.floor(now() / 1000) + ttlSeconds;
+      const nowSeconds = Math.floor(now() / 1000);
       try {
         await dynamo.doc.send(
           new PutCommand({
             TableName,
-            Item: { pk: key, state: "in_progress", fingerprint, expiresAt },
-            // An entry whose TTL passed may still be there until DynamoDB sweeps it.
-            ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :now",
-            ExpressionAttributeValues: { ":now": Math.floor(now() / 1000) },
+            Item: {
+              pk: key,
+              state: "in_progress",
+              fingerprint,
+              expiresAt: nowSeconds + ttlSeconds,
+              claimExpiresAt: nowSeconds + IN_PROGRESS_SECONDS,
+            },
+            // An entry whose TTL passed may still be there until DynamoDB sweeps it; one left
+            // in progress past its claim belonged to a request that will not finish.
+            ConditionExpression:
+              "attribute_not_exists(pk) OR expiresAt < :now OR (#state = :inProgress AND claimExpiresAt < :now)",
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: { ":now": nowSeconds, ":inProgress": "in_progress" },
           }),
         );
         return null;
