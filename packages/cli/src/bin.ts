@@ -9,24 +9,27 @@ process.on("warning", (warning) => {
     process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 
-import { checkQueueCommand } from "./commands/check-queue.ts";
-import { deployCommand } from "./commands/deploy.ts";
-import { devTestCommand } from "./commands/dev-test.ts";
-import { healthCheckCommand } from "./commands/health-check.ts";
-import { restartWorkersCommand } from "./commands/restart-workers.ts";
-import { rollbackCommand } from "./commands/rollback.ts";
+import type { Command } from "./commands.ts";
 import { runCli } from "./main.ts";
-import { startCommand } from "./start.ts";
 
-const commands = [
-  startCommand,
-  deployCommand,
-  rollbackCommand,
-  healthCheckCommand,
-  checkQueueCommand,
-  restartWorkersCommand,
-  devTestCommand,
-];
+/**
+ * Each command's module, loaded only when asked for: `start` brings in the API, the worker and
+ * the local store, which `aipm health-check --help` should not wait for.
+ */
+const loaders: Record<string, () => Promise<Command>> = {
+  start: async () => (await import("./start.ts")).startCommand,
+  deploy: async () => (await import("./commands/deploy.ts")).deployCommand,
+  rollback: async () => (await import("./commands/rollback.ts")).rollbackCommand,
+  "health-check": async () => (await import("./commands/health-check.ts")).healthCheckCommand,
+  "check-queue": async () => (await import("./commands/check-queue.ts")).checkQueueCommand,
+  "restart-workers": async () => (await import("./commands/restart-workers.ts")).restartWorkersCommand,
+  "dev-test": async () => (await import("./commands/dev-test.ts")).devTestCommand,
+};
+
+const verb = process.argv[2];
+const load = verb === undefined ? undefined : loaders[verb];
+// A known verb needs its own command only; help and unknown verbs list them all.
+const commands = load ? [await load()] : await Promise.all(Object.values(loaders).map((loader) => loader()));
 
 const code = await runCli(process.argv.slice(2), commands, {
   out: (text) => process.stdout.write(text),
