@@ -197,6 +197,39 @@ describe("POST /api/stories/:storyId/code-generations", () => {
     expect(moved.status).toBe("In Progress");
   });
 
+  it("writes the story's parents, top-level first, and the stories it depends on into TASK.md", async () => {
+    const { project, story } = await storyWithTests();
+    const epic = await createStory(api, project.id, { title: "Checkout", iWant: "to buy what I chose" });
+    const feature = await createStory(api, project.id, {
+      title: "Payments",
+      iWant: "to pay online",
+      parentId: epic.id,
+    });
+    const moved = await api.request("PATCH", `/api/stories/${story.id}`, {
+      body: { parentId: feature.id, version: story.version },
+    });
+    expect(moved.status).toBe(200);
+    const vault = await createStory(api, project.id, { title: "Card vault" });
+    for (const target of [vault, epic]) {
+      const added = await api.request("POST", `/api/stories/${story.id}/dependencies`, {
+        body: { dependsOnId: target.id },
+      });
+      expect(added.status).toBe(201);
+    }
+
+    const { pullRequest } = await expectJson<CodeGeneration>(await generate(story.id), 202);
+    const taskMarkdown = await gitIn(
+      forge.repositoryPath(project.repository),
+      "show",
+      `${pullRequest.branch}:TASK.md`,
+    );
+    expect(taskMarkdown).toContain(
+      "1. Checkout — I want to buy what I chose\n2. Payments — I want to pay online",
+    );
+    expect(taskMarkdown).toContain(`- Card vault (\`${vault.id}\`, Draft)`);
+    expect(taskMarkdown).toContain(`- Checkout (\`${epic.id}\`, Draft)`);
+  });
+
   it("honours the agent and maxAttempts of the body", async () => {
     const { story } = await storyWithTests();
     const { task } = await expectJson<CodeGeneration>(

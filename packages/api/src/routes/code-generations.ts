@@ -7,8 +7,8 @@ import {
   codeGenerationCreateSchema,
   newId,
   newQueuedTask,
-  parentChain,
   renderTaskMarkdown,
+  type Story,
   storyBranchName,
   storyIdSchema,
   storyStatusForPullRequest,
@@ -18,6 +18,7 @@ import { type AppDeps, presentProject } from "../deps.ts";
 import { ApiError, parseOptionalBody } from "../errors.ts";
 import { requireRole } from "../middleware/auth/index.ts";
 import { idempotency } from "../middleware/idempotency/index.ts";
+import type { StoryStore } from "../store/stories.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, conflict, jsonBody, jsonResponse, notFound, TaskSchema } from "./schemas.ts";
 import { loadStory } from "./stories.ts";
@@ -69,11 +70,16 @@ export function codeGenerationRoutes(deps: AppDeps) {
       }
       const record = await loadStory(deps, principal, c.req.valid("param").storyId);
       const { story } = record;
-      // Three independent reads, at once: each is a round trip the user waits for.
-      const [project, storyTasks, contents] = await Promise.all([
+      // Independent reads, at once: each is a round trip the user waits for. Only the stories
+      // TASK.md names are read, not the whole project (which may hold thousands).
+      const [project, storyTasks, parents, dependsOn] = await Promise.all([
         deps.projects.get(story.projectId),
         deps.tasks.list({ projectId: story.projectId, storyId: story.id, limit: 1000 }),
-        deps.stories.readProject(story.projectId),
+        ancestors(deps.stories, story),
+        deps.stories.getStories(
+          story.projectId,
+          record.dependencies.map((dependency) => dependency.dependsOnId),
+        ),
       ]);
       if (!project) throw ApiError.notFound(`Project ${story.projectId} does not exist.`);
 
@@ -93,18 +99,14 @@ export function codeGenerationRoutes(deps: AppDeps) {
           { type: "forge-unavailable" },
         );
       }
-      const byId = new Map(contents.stories.map((candidate) => [candidate.id, candidate]));
       const taskId = newId("task");
       const branch = storyBranchName(story);
       const taskMarkdown = renderTaskMarkdown({
         project: presentProject(project, deps),
         story,
         acceptanceTests: [...record.acceptanceTests].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
-        parentChain: parentChain(contents.stories, story.id),
-        dependsOn: record.dependencies.flatMap((dependency) => {
-          const target = byId.get(dependency.dependsOnId);
-          return target ? [target] : [];
-        }),
+        parentChain: parents,
+        dependsOn,
         task: { id: taskId, branch },
       });
       const started = performance.now();
@@ -156,6 +158,24 @@ export function codeGenerationRoutes(deps: AppDeps) {
     },
   );
   return router;
+}
+
+/**
+ * The story's parents, the top-level one first, as `parentChain` of @aipm/shared orders them:
+ * one read per level, so a deep tree costs a few round trips rather than the whole project.
+ */
+async function ancestors(stories: StoryStore, story: Story): Promise<Story[]> {
+  const chain: Story[] = [];
+  const seen = new Set([story.id]);
+  let parentId = story.parentId;
+  while (parentId && !seen.has(parentId)) {
+    seen.add(parentId);
+    const [parent] = await stories.getStories(story.projectId, [parentId]);
+    if (!parent) break;
+    chain.unshift(parent);
+    parentId = parent.parentId;
+  }
+  return chain;
 }
 
 /** Moves the story to In Progress when its pull request opens, if the story rules allow it. */

@@ -9,6 +9,8 @@
 import type { AcceptanceTest, Dependency, Story } from "@aipm/shared";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -41,6 +43,8 @@ export interface StoryStore {
   readProject(projectId: string): Promise<ProjectContents>;
   /** A story with its tests and dependencies: one Query of the `byStory` index. */
   getStory(storyId: string): Promise<StoryRecord | null>;
+  /** The stories of a project with these ids, in that order, without their tests: BatchGetItem. */
+  getStories(projectId: string, storyIds: readonly string[]): Promise<Story[]>;
   createStory(story: Story): Promise<void>;
   /**
    * Applies changes to the version the client read. A parent change must pass `structureVersion`
@@ -197,6 +201,31 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
       });
       const record = sortRecordItems(items);
       return record.story ? { ...record, story: record.story } : null;
+    },
+
+    async getStories(projectId, storyIds) {
+      const ids = [...new Set(storyIds)];
+      const found = new Map<string, Story>();
+      // BatchGetItem takes 100 keys at a time, and may hand some back to be asked for again.
+      for (let start = 0; start < ids.length; start += 100) {
+        let keys: Record<string, unknown>[] | undefined = ids
+          .slice(start, start + 100)
+          .map((id) => ({ pk: projectId, sk: storyKey(id) }));
+        for (let round = 0; keys && keys.length > 0; round++) {
+          if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+          const answer: BatchGetCommandOutput = await dynamo.doc.send(
+            new BatchGetCommand({ RequestItems: { [dynamo.tables.stories]: { Keys: keys } } }),
+          );
+          for (const item of answer.Responses?.[dynamo.tables.stories] ?? []) {
+            if (item.kind === "story") found.set(String(item.id), storyFrom(item));
+          }
+          keys = answer.UnprocessedKeys?.[dynamo.tables.stories]?.Keys;
+        }
+      }
+      return storyIds.flatMap((id) => {
+        const story = found.get(id);
+        return story ? [story] : [];
+      });
     },
 
     async readStructureVersion(projectId) {
