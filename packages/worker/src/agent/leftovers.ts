@@ -5,6 +5,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isAlive } from "../process-alive.ts";
 
 export interface AgentGroupRecord {
   /** Records a running agent's process group. */
@@ -12,15 +13,6 @@ export interface AgentGroupRecord {
   remove(taskId: string): Promise<void>;
   /** SIGKILLs the recorded groups whose worker process is gone and forgets them; returns how many. */
   killLeftovers(): Promise<number>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { git } from "./git.ts";
 import {
   commitAndPush,
   maintainMirror,
@@ -27,22 +28,17 @@ let remote: string;
 let cacheDir: string;
 let access: { cloneUrl: string };
 
-async function sh(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, {
+/** Git as the tests' developer: the worker's own runner (no user config, no hooks) with an identity. */
+const sh = (cwd: string, ...args: string[]) =>
+  git(args, {
     cwd,
     env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
       GIT_AUTHOR_NAME: "Dev",
       GIT_AUTHOR_EMAIL: "dev@example.com",
       GIT_COMMITTER_NAME: "Dev",
       GIT_COMMITTER_EMAIL: "dev@example.com",
     },
   });
-  return stdout.trim();
-}
 
 /** Files at `commit` in the remote. */
 async function filesAt(commit: string): Promise<string[]> {

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, realpath, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { isAlive } from "../process-alive.ts";
 import { git } from "./git.ts";
 
 /** How the worker reaches a repository; the credentials never reach the agent. */
@@ -66,15 +67,6 @@ const MIRROR_CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\
 
 /** This process, told apart from an earlier one that had the same pid (pid 1 in every container). */
 const processMark = `${process.pid} ${randomBytes(8).toString("hex")}`;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Takes a slot's lock file: false when a live process (this one included) holds it, "stale" when its holder is gone. */
 async function takeLock(lock: string): Promise<boolean | "stale"> {
