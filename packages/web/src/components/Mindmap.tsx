@@ -257,7 +257,8 @@ function MapNode({
       aria-selected={story ? selected : undefined}
       aria-expanded={hasChildren ? !folded : undefined}
       aria-label={story ? `${story.title}, ${story.status}` : `Project ${projectName}`}
-      tabIndex={tabStop ? 0 : -1}
+      // Lower case: Preact sets tabIndex on SVG as an attribute of that exact name, which SVG ignores.
+      tabindex={tabStop ? 0 : -1}
       onClick={onClick}
       onKeyDown={onKeyDown}
     >
