@@ -105,7 +105,7 @@ describe("editing a project", () => {
     await again.waitFor({ state: "detached" });
   });
 
-  it("refuses an edit of a project someone else changed meanwhile, says why and keeps their change", async () => {
+  it("refuses an edit of a project someone else changed meanwhile, says why, and shows their change to edit again", async () => {
     const theirs = await storedProject();
     await page.getByRole("button", { name: "Edit project" }).click();
     const dialog = page.getByRole("dialog", { name: `Edit project ${theirs.name}` });
@@ -123,13 +123,18 @@ describe("editing a project", () => {
       description: "Changed by a colleague.",
       version: theirs.version + 1,
     });
-    await dialog.getByRole("button", { name: "Cancel" }).click();
-    await dialog.waitFor({ state: "detached" });
-    // The refusal reloaded the projects, so the form opens on the colleague's version now.
-    await page.getByRole("button", { name: "Edit project" }).click();
+    // The form now shows what is saved, so a second Save cannot overwrite the colleague's edit.
+    expect(await alert.textContent()).toContain("The form now shows the saved project");
+    expect(await dialog.getByLabel("Name", { exact: true }).inputValue()).toBe(theirs.name);
     expect(await dialog.getByLabel("Description").inputValue()).toBe("Changed by a colleague.");
-    await page.keyboard.press("Escape");
+    await dialog.getByLabel("Name", { exact: true }).fill("Mine, made again");
+    await dialog.getByRole("button", { name: "Save project" }).click();
     await dialog.waitFor({ state: "detached" });
+    expect(await storedProject()).toMatchObject({
+      name: "Mine, made again",
+      description: "Changed by a colleague.",
+      version: theirs.version + 2,
+    });
   });
 });
 

@@ -2,9 +2,10 @@
  * @module components/ProjectDialog: create a project bound to a repository, or edit one.
  */
 import { useState } from "preact/hooks";
+import { ApiError } from "../api/client.ts";
 import type { Project } from "../domain.ts";
 import { errorMessage } from "../state/notices.ts";
-import { createProject, updateProject } from "../state/projects.ts";
+import { createProject, projects, updateProject } from "../state/projects.ts";
 import { Dialog } from "./Dialog.tsx";
 
 export function ProjectDialog({ project, onClose }: { project: Project | null; onClose: () => void }) {
@@ -16,13 +17,15 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
   const [branch, setBranch] = useState(project?.repository.defaultBranch ?? "main");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The version the form shows: a save is checked against it, not against whatever is newest.
+  const [base, setBase] = useState(project);
 
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      if (project) await updateProject(project, { name, description, defaultBranch: branch });
+      if (base) await updateProject(base, { name, description, defaultBranch: branch });
       else
         await createProject({
           name,
@@ -31,7 +34,15 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
         });
       onClose();
     } catch (failure) {
-      setError(errorMessage(failure));
+      const fresh = projects.value?.find((candidate) => candidate.id === base?.id);
+      if (failure instanceof ApiError && failure.isConflict && fresh) {
+        // Show what is saved now, so that a second Save cannot quietly overwrite it.
+        setName(fresh.name);
+        setDescription(fresh.description);
+        setBranch(fresh.repository.defaultBranch);
+        setBase(fresh);
+        setError(`${errorMessage(failure)} The form now shows the saved project: make your change again.`);
+      } else setError(errorMessage(failure));
     } finally {
       setBusy(false);
     }
