@@ -74,6 +74,10 @@ describe("dependencies", () => {
     await expectJson(await depend(b, c), 201);
     const problem = await expectProblem(await depend(c, a), 409);
     expect(problem.type).toBe("https://aipm.dev/problems/cycle");
+    // Named by title, along the whole cycle, each story depending on the next.
+    expect(problem.detail).toBe(
+      '"A" already depends, directly or through others, on "C", so this dependency would close a cycle: "C" → "A" → "B" → "C". Remove one of those dependencies first.',
+    );
 
     expect((await api.request("DELETE", `/api/stories/${b.id}/dependencies/${c.id}`)).status).toBe(204);
     await expectJson(await depend(c, a), 201);

@@ -1,7 +1,13 @@
 /**
  * @module routes/dependencies: "story A depends on story B", without cycles; and INVEST analysis.
  */
-import { analyzeInvest, type Dependency, storyIdSchema, wouldCreateDependencyCycle } from "@aipm/shared";
+import {
+  analyzeInvest,
+  type Dependency,
+  findDependencyCycle,
+  storyIdSchema,
+  wouldCreateDependencyCycle,
+} from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -56,8 +62,19 @@ export function dependencyRoutes(deps: AppDeps) {
         ]);
       }
       if (wouldCreateDependencyCycle(contents.dependencies, storyId, dependsOnId)) {
+        // The stories are named by title, as people know them; the existing graph has no cycle,
+        // so the one found goes through the new dependency.
+        const titles = new Map(contents.stories.map((story) => [story.id, story.title]));
+        const named = (id: string) => `"${titles.get(id) ?? id}"`;
+        const cycle = findDependencyCycle([...contents.dependencies, { storyId, dependsOnId }]) ?? [
+          storyId,
+          dependsOnId,
+        ];
+        // Told from the story being edited: it, then what it would depend on, and so on back.
+        const from = Math.max(0, cycle.indexOf(storyId));
+        const path = [...cycle.slice(from), ...cycle.slice(0, from), storyId].map(named).join(" → ");
         throw ApiError.conflict(
-          `Story ${dependsOnId} already depends, directly or through others, on story ${storyId}; this dependency would create a cycle.`,
+          `${named(dependsOnId)} already depends, directly or through others, on ${named(storyId)}, so this dependency would close a cycle: ${path}. Remove one of those dependencies first.`,
           "cycle",
         );
       }
