@@ -52,24 +52,29 @@ export function dependencyRoutes(deps: AppDeps) {
       const existing = record.dependencies.find((dependency) => dependency.dependsOnId === dependsOnId);
       if (existing) return c.json(existing, 200);
       if (dependsOnId === storyId) throw ApiError.conflict("A story cannot depend on itself.", "cycle");
-      const [contents, structureVersion] = await Promise.all([
-        deps.stories.readProject(projectId),
+      // The dependencies and the one story named, not the whole project: a project may hold
+      // thousands of stories, and a cycle check needs only the edges.
+      const [dependencies, [target], structureVersion] = await Promise.all([
+        deps.stories.readDependencies(projectId),
+        deps.stories.getStories(projectId, [dependsOnId]),
         deps.stories.readStructureVersion(projectId),
       ]);
-      if (!contents.stories.some((story) => story.id === dependsOnId)) {
+      if (!target) {
         throw ApiError.badRequest(`Story ${dependsOnId} is not a story of this story's project.`, [
           { path: "dependsOnId", message: "must be a story of the same project" },
         ]);
       }
-      if (wouldCreateDependencyCycle(contents.dependencies, storyId, dependsOnId)) {
+      if (wouldCreateDependencyCycle(dependencies, storyId, dependsOnId)) {
         // The stories are named by title, as people know them; the existing graph has no cycle,
         // so the one found goes through the new dependency.
-        const titles = new Map(contents.stories.map((story) => [story.id, story.title]));
-        const named = (id: string) => `"${titles.get(id) ?? id}"`;
-        const cycle = findDependencyCycle([...contents.dependencies, { storyId, dependsOnId }]) ?? [
+        const cycle = findDependencyCycle([...dependencies, { storyId, dependsOnId }]) ?? [
           storyId,
           dependsOnId,
         ];
+        const titles = new Map(
+          (await deps.stories.getStories(projectId, cycle)).map((story) => [story.id, story.title]),
+        );
+        const named = (id: string) => `"${titles.get(id) ?? id}"`;
         // Told from the story being edited: it, then what it would depend on, and so on back.
         const from = Math.max(0, cycle.indexOf(storyId));
         const path = [...cycle.slice(from), ...cycle.slice(0, from), storyId].map(named).join(" → ");

@@ -43,6 +43,8 @@ export interface StoryStore {
   readProject(projectId: string): Promise<ProjectContents>;
   /** A story with its tests and dependencies: one Query of the `byStory` index. */
   getStory(storyId: string): Promise<StoryRecord | null>;
+  /** Every dependency of a project: one paged Query of its `DEP#` items, not its stories. */
+  readDependencies(projectId: string): Promise<Dependency[]>;
   /** The stories of a project with these ids, in that order, without their tests: BatchGetItem. */
   getStories(projectId: string, storyIds: readonly string[]): Promise<Story[]>;
   createStory(story: Story): Promise<void>;
@@ -191,6 +193,14 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         else if (item.kind === "dependency") contents.dependencies.push(strip(item) as Dependency);
       }
       return contents;
+    },
+
+    async readDependencies(projectId) {
+      const items = await query({
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :dep)",
+        ExpressionAttributeValues: { ":pk": projectId, ":dep": "DEP#" },
+      });
+      return items.filter((item) => item.kind === "dependency").map((item) => strip(item) as Dependency);
     },
 
     async getStory(storyId) {
