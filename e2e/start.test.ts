@@ -270,9 +270,11 @@ describe("pnpm start", () => {
     const running = await startAipm(env);
     expect((await fetch(`${running.url}/health`)).status).toBe(200);
     // Ctrl-C signals every process of the terminal's foreground group: pnpm, tsx and node alike.
-    await interrupt(running);
+    // A clean stop is a success: no "ELIFECYCLE Command failed" from pnpm after "Stopped.".
+    expect(await interrupt(running)).toBe(0);
     expect(running.output()).toContain("SIGINT: stopping");
     expect(running.output()).toContain("Stopped.");
+    expect(running.output()).not.toContain("ELIFECYCLE");
     await expect(fetch(`${running.url}/health`)).rejects.toThrow();
   });
 
