@@ -239,6 +239,11 @@ describe("the mindmap", () => {
     await page.getByRole("link", { name: "Mindmap" }).click();
     await page.locator('svg.mindmap[data-drawn="true"]').waitFor();
     expect(await map().getAttribute("data-stories")).toBe("6");
+    // The whole map is on screen: its frame ends above the window's bottom edge.
+    const frame = await map().boundingBox();
+    const viewport = page.viewportSize();
+    if (!frame || !viewport) throw new Error("The mindmap or the window has no size.");
+    expect(frame.y + frame.height).toBeLessThanOrEqual(viewport.height);
     const fitted = await transform();
     const zoomLabel = page.getByRole("toolbar", { name: "Mindmap zoom" }).locator(".hint");
     expect(await zoomLabel.textContent()).toContain(`${Math.round(fitted.scale * 100)} %`);
