@@ -8,7 +8,6 @@ import {
   newId,
   newQueuedTask,
   renderTaskMarkdown,
-  type Story,
   storyBranchName,
   storyIdSchema,
   storyStatusForPullRequest,
@@ -18,10 +17,9 @@ import { type AppDeps, presentProject } from "../deps.ts";
 import { ApiError, parseOptionalBody } from "../errors.ts";
 import { requireRole } from "../middleware/auth/index.ts";
 import { idempotency } from "../middleware/idempotency/index.ts";
-import type { StoryStore } from "../store/stories.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, conflict, jsonBody, jsonResponse, notFound, TaskSchema } from "./schemas.ts";
-import { loadStory } from "./stories.ts";
+import { lineage, loadStory } from "./stories.ts";
 
 const CodeGenerationResponseSchema = z
   .object({
@@ -75,7 +73,7 @@ export function codeGenerationRoutes(deps: AppDeps) {
       const [project, storyTasks, parents, dependsOn] = await Promise.all([
         deps.projects.get(story.projectId),
         deps.tasks.list({ projectId: story.projectId, storyId: story.id, limit: 1000 }),
-        ancestors(deps.stories, story),
+        lineage(deps.stories, story.projectId, story.parentId).then((line) => line.reverse()),
         deps.stories.getStories(
           story.projectId,
           record.dependencies.map((dependency) => dependency.dependsOnId),
@@ -158,24 +156,6 @@ export function codeGenerationRoutes(deps: AppDeps) {
     },
   );
   return router;
-}
-
-/**
- * The story's parents, the top-level one first, as `parentChain` of @aipm/shared orders them:
- * one read per level, so a deep tree costs a few round trips rather than the whole project.
- */
-async function ancestors(stories: StoryStore, story: Story): Promise<Story[]> {
-  const chain: Story[] = [];
-  const seen = new Set([story.id]);
-  let parentId = story.parentId;
-  while (parentId && !seen.has(parentId)) {
-    seen.add(parentId);
-    const [parent] = await stories.getStories(story.projectId, [parentId]);
-    if (!parent) break;
-    chain.unshift(parent);
-    parentId = parent.parentId;
-  }
-  return chain;
 }
 
 /** Moves the story to In Progress when its pull request opens, if the story rules allow it. */

@@ -10,7 +10,6 @@ import {
   type Story,
   type StoryDetail,
   storyIdSchema,
-  wouldCreateParentCycle,
 } from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
@@ -18,7 +17,7 @@ import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { groupBy } from "../group-by.ts";
 import { requireProject } from "../middleware/auth/index.ts";
-import type { ProjectContents, StoryRecord } from "../store/stories.ts";
+import type { ProjectContents, StoryRecord, StoryStore } from "../store/stories.ts";
 import { createRouter } from "./router.ts";
 import {
   commonProblems,
@@ -62,6 +61,29 @@ export async function loadStory(deps: AppDeps, principal: Principal, storyId: st
   if (!record) throw ApiError.notFound(`Story ${storyId} does not exist.`);
   requireProject(principal, record.story.projectId);
   return record;
+}
+
+/**
+ * The story `fromId` and the stories above it, nearest first, read one level at a time: a few
+ * round trips rather than the whole project. It stops at a story it has already seen.
+ *
+ * @example (await lineage(deps.stories, projectId, story.parentId)).reverse() // the parents, top-level first
+ */
+export async function lineage(
+  stories: StoryStore,
+  projectId: string,
+  fromId: string | null,
+): Promise<Story[]> {
+  const chain: Story[] = [];
+  const seen = new Set<string>();
+  for (let id = fromId; id && !seen.has(id); ) {
+    seen.add(id);
+    const [story] = await stories.getStories(projectId, [id]);
+    if (!story) break;
+    chain.push(story);
+    id = story.parentId;
+  }
+  return chain;
 }
 
 const presentRecord = (record: StoryRecord) =>
@@ -195,25 +217,38 @@ export function storyRoutes(deps: AppDeps) {
           "stale-version",
         );
       }
+      const { projectId } = story;
       const reparent = changes.parentId !== undefined && changes.parentId !== story.parentId;
       const startsOrFinishes = changes.status === "In Progress" || changes.status === "Done";
-      const needsProject =
-        reparent ||
-        (changes.status === "Done" && record.childCount > 0) ||
-        (startsOrFinishes && record.dependencies.length > 0);
-      const [contents, structureVersion] = needsProject
-        ? await Promise.all([
-            deps.stories.readProject(story.projectId),
-            deps.stories.readStructureVersion(story.projectId),
-          ])
-        : [null, undefined];
-      if (reparent && changes.parentId && contents) {
-        if (!contents.stories.some((candidate) => candidate.id === changes.parentId)) {
+      const needsChildren = changes.status === "Done" && record.childCount > 0;
+      const needsDependencies = startsOrFinishes && record.dependencies.length > 0;
+      // Only what the checks need: the new parent's line up to the root, the stories depended on,
+      // and the whole project only to find a finishing story's children.
+      const [newParentLine, children, dependencyStories, structureVersion] = await Promise.all([
+        reparent && changes.parentId ? lineage(deps.stories, projectId, changes.parentId) : null,
+        needsChildren
+          ? deps.stories
+              .readProject(projectId)
+              .then((contents) => contents.stories.filter((candidate) => candidate.parentId === storyId))
+          : [],
+        needsDependencies
+          ? deps.stories.getStories(
+              projectId,
+              record.dependencies.map((dependency) => dependency.dependsOnId),
+            )
+          : [],
+        reparent || needsChildren || needsDependencies
+          ? deps.stories.readStructureVersion(projectId)
+          : undefined,
+      ]);
+      if (newParentLine && changes.parentId) {
+        if (newParentLine[0]?.id !== changes.parentId) {
           throw ApiError.badRequest(`The parent story ${changes.parentId} is not a story of this project.`, [
             { path: "parentId", message: "must be a story of the same project" },
           ]);
         }
-        if (wouldCreateParentCycle(contents.stories, storyId, changes.parentId)) {
+        // A cycle: the story is the new parent, or one of the new parent's ancestors.
+        if (newParentLine.some((candidate) => candidate.id === storyId)) {
           throw ApiError.conflict(
             `Story ${changes.parentId} is ${changes.parentId === storyId ? "this story itself" : "inside this story's subtree"}; making it the parent would create a cycle.`,
             "cycle",
@@ -225,11 +260,8 @@ export function storyRoutes(deps: AppDeps) {
           story: { ...story, ...changes, status: story.status },
           to: changes.status,
           acceptanceTests: record.acceptanceTests,
-          children: contents?.stories.filter((candidate) => candidate.parentId === storyId) ?? [],
-          dependencies:
-            contents?.stories.filter((candidate) =>
-              record.dependencies.some((dependency) => dependency.dependsOnId === candidate.id),
-            ) ?? [],
+          children,
+          dependencies: dependencyStories,
         });
         if (!check.ok) throw new ApiError(422, check.problems.join(" "), { type: "story-status-rule" });
       }
