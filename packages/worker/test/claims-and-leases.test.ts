@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CodeGenerationTask, TaskEvent } from "@aipm/shared";
 import { describe, expect, it } from "vitest";
-import { expectGaplessSeqs, expectNoDoubleClaim, useStack } from "./stack.ts";
+import { expectGaplessSeqs, expectNoDoubleClaim, expectTakenOver, useStack } from "./stack.ts";
 
 const stack = useStack();
 
@@ -27,18 +27,7 @@ describe("expired leases", { timeout: 60_000 }, () => {
     expect(done).toMatchObject({ attempt: 2, leaseOwner: null, error: null });
     expect(done.commit).toMatch(/^[0-9a-f]{40}$/);
     const events = await stack.events(task.id);
-    expectGaplessSeqs(events);
-    expectNoDoubleClaim(events);
-    const lifecycle = events.filter((event) => event.type.startsWith("task."));
-    expect(lifecycle.map((event) => [event.type, event.data.workerId ?? event.data.leaseOwner])).toEqual([
-      ["task.queued", undefined],
-      ["task.claimed", "ghost-1"],
-      ["task.lease_expired", "ghost-1"],
-      ["task.claimed", "survivor"],
-      ["task.succeeded", undefined],
-    ]);
-    expect(lifecycle[2]?.data).toMatchObject({ from: "running", to: "queued", attempt: 2 });
-    expect(lifecycle[3]?.data).toMatchObject({ attempt: 2 });
+    expectTakenOver(events, "ghost-1", "survivor");
   });
 
   it("fails the task with lease_expired when its last attempt's lease expires", async () => {

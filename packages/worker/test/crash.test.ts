@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CodeGenerationTask } from "@aipm/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { expectGaplessSeqs, expectNoDoubleClaim, useStack, waitUntil } from "./stack.ts";
+import { expectTakenOver, useStack, waitUntil } from "./stack.ts";
 import {
   killAllWorkerProcesses,
   killProcessGroupsMatching,
@@ -114,18 +114,7 @@ describe("a worker killed with SIGKILL while its agent runs", { timeout: 240_000
     expect(await readFile(join(orphanWorktree, "crash.txt"), "utf8")).toBe(`${orphanWorktree}\n`);
 
     const events = await stack.events(task.id);
-    expectGaplessSeqs(events);
-    expectNoDoubleClaim(events);
-    const lifecycle = events.filter((event) => event.type.startsWith("task."));
-    expect(lifecycle.map((event) => [event.type, event.data.workerId ?? event.data.leaseOwner])).toEqual([
-      ["task.queued", undefined],
-      ["task.claimed", "crash-a"],
-      ["task.lease_expired", "crash-a"],
-      ["task.claimed", "crash-b"],
-      ["task.succeeded", undefined],
-    ]);
-    expect(lifecycle[2]?.data).toMatchObject({ from: "running", to: "queued", attempt: 2 });
-    expect(lifecycle[3]?.data).toMatchObject({ attempt: 2 });
+    expectTakenOver(events, "crash-a", "crash-b");
     const starts = events.filter((event) => event.type === "agent.started");
     expect(starts.map((event) => event.data.attempt)).toEqual([1, 2]);
     const base = String(starts[0]?.data.baseCommit);

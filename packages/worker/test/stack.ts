@@ -179,6 +179,41 @@ export function expectGaplessSeqs(events: readonly TaskEvent[]): void {
   expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
 }
 
+/** Fails unless the events are one clean run of the scaffold agent: every step once, in order. */
+export function expectOneScaffoldRun(events: readonly TaskEvent[]): void {
+  expectGaplessSeqs(events);
+  expectNoDoubleClaim(events);
+  expect(events.map((event) => event.type)).toEqual([
+    "pull_request.opened",
+    "task.queued",
+    "task.claimed",
+    "agent.started",
+    "agent.output",
+    "git.committed",
+    "git.pushed",
+    "task.succeeded",
+  ]);
+}
+
+/**
+ * Fails unless `dead` claimed the task, lost its lease, and `survivor` took it back as attempt 2
+ * and finished it, with gapless events and no double claim.
+ */
+export function expectTakenOver(events: readonly TaskEvent[], dead: string, survivor: string): void {
+  expectGaplessSeqs(events);
+  expectNoDoubleClaim(events);
+  const lifecycle = events.filter((event) => event.type.startsWith("task."));
+  expect(lifecycle.map((event) => [event.type, event.data.workerId ?? event.data.leaseOwner])).toEqual([
+    ["task.queued", undefined],
+    ["task.claimed", dead],
+    ["task.lease_expired", dead],
+    ["task.claimed", survivor],
+    ["task.succeeded", undefined],
+  ]);
+  expect(lifecycle[2]?.data).toMatchObject({ from: "running", to: "queued", attempt: 2 });
+  expect(lifecycle[3]?.data).toMatchObject({ attempt: 2 });
+}
+
 /**
  * Starts the stack; `stop()` stops the workers, the API, the store and removes every temp dir.
  *
