@@ -203,44 +203,25 @@ export async function codeGenerationBench(): Promise<void> {
       [`≥ ${SPACING_MS / 1000} s apart (${spaced.length})`, spaced],
     ] as const;
     const rows: string[][] = [];
-    const timeRow = (
-      figure: string,
-      pick: (f: RequestFigures) => number,
-      target = "",
-      pass?: (s: Summary) => boolean,
-    ) => {
-      for (const [index, [label, figures]] of labels.entries()) {
-        const s = summarize(figures.map(pick));
-        rows.push([
-          index === 0 ? figure : "",
-          label,
-          ms(s.p50),
-          ms(s.p95),
-          ms(s.max),
-          target,
-          pass ? verdict(pass(s)) : "",
-        ]);
-      }
-    };
-    const countRow = (
-      figure: string,
-      pick: (f: RequestFigures) => number,
-      target = "",
-      pass?: (s: Summary) => boolean,
-    ) => {
-      for (const [index, [label, figures]] of labels.entries()) {
-        const s = summarize(figures.map(pick));
-        rows.push([
-          index === 0 ? figure : "",
-          label,
-          String(s.p50),
-          String(s.p95),
-          String(s.max),
-          target,
-          pass ? verdict(pass(s)) : "",
-        ]);
-      }
-    };
+    /** One figure, a line per series: p50, p95 and max, shown with `show` (ms or a plain count). */
+    const row =
+      (show: (value: number) => string) =>
+      (figure: string, pick: (f: RequestFigures) => number, target = "", pass?: (s: Summary) => boolean) => {
+        for (const [index, [label, figures]] of labels.entries()) {
+          const s = summarize(figures.map(pick));
+          rows.push([
+            index === 0 ? figure : "",
+            label,
+            show(s.p50),
+            show(s.p95),
+            show(s.max),
+            target,
+            pass ? verdict(pass(s)) : "",
+          ]);
+        }
+      };
+    const timeRow = row(ms);
+    const countRow = row(String);
     timeRow("total, request to 202", (f) => f.totalMs);
     timeRow("in GitHub calls (overlaps merged)", (f) => f.githubMs);
     timeRow("in the forge's openPullRequest", (f) => f.forgeMs);
