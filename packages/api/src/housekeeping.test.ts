@@ -1,5 +1,6 @@
-import { type CodeGenerationTask, newId, newQueuedTask, queueMetrics } from "@aipm/shared";
+import { type CodeGenerationTask, queueMetrics } from "@aipm/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queuedTaskAt } from "../test/fixtures.ts";
 import type { Logger } from "./deps.ts";
 import {
   type HousekeepingReport,
@@ -84,16 +85,7 @@ async function runningTask(
   maxAttempts: number,
   leaseMs: number,
 ): Promise<CodeGenerationTask> {
-  const task = newQueuedTask({
-    id: newId("task"),
-    projectId: newId("project"),
-    storyId: newId("story"),
-    agent: "scaffold",
-    branch: "aipm/pay-by-card",
-    pullRequest: { number: 7, url: "https://github.com/acme/shop/pull/7" },
-    maxAttempts,
-    now: new Date(clock.ms).toISOString(),
-  });
+  const task = queuedTaskAt(new Date(clock.ms), { maxAttempts });
   await tasks.create(task, [{ type: "task.queued" }]);
   const claimed = await tasks.claimNext("worker-that-dies", leaseMs);
   expect(claimed).toMatchObject({ id: task.id, status: "running", leaseOwner: "worker-that-dies" });
@@ -195,16 +187,7 @@ describe("runHousekeeping", () => {
     const { clock, tasks, lines, logged, run } = await setup();
     const task = await runningTask(tasks, clock, 3, 60_000);
     await tasks.create(
-      newQueuedTask({
-        id: newId("task"),
-        projectId: task.projectId,
-        storyId: task.storyId,
-        agent: "scaffold",
-        branch: "aipm/pay-by-card-2",
-        pullRequest: { number: 8, url: "https://github.com/acme/shop/pull/8" },
-        maxAttempts: 3,
-        now: new Date(clock.ms).toISOString(),
-      }),
+      queuedTaskAt(new Date(clock.ms), { projectId: task.projectId, storyId: task.storyId, pullRequest: 8 }),
       [{ type: "task.queued" }],
     );
     clock.ms += 30_000;

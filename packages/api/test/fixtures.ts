@@ -2,7 +2,15 @@
  * @module fixtures: typed reads of responses and small builders of projects, stories and tokens
  * for the API's tests. Every builder goes through the HTTP API, as a client would.
  */
-import type { AcceptanceTest, Dependency, Project, StoryDetail } from "@aipm/shared";
+import {
+  type AcceptanceTest,
+  type CodeGenerationTask,
+  type Dependency,
+  newId,
+  newQueuedTask,
+  type Project,
+  type StoryDetail,
+} from "@aipm/shared";
 import { expect } from "vitest";
 import type { TestApi } from "./harness.ts";
 
@@ -169,5 +177,26 @@ export function fillPath(template: string, ids: Record<string, string>): string 
     const id = ids[name];
     if (id === undefined) throw new Error(`No id for {${name}} in ${template}; pass it in ids.`);
     return encodeURIComponent(id);
+  });
+}
+
+/**
+ * A queued task of made-up ids for store-level tests, created at `now`; `fields` name its project,
+ * story, attempts or pull request number.
+ */
+export function queuedTaskAt(
+  now: Date,
+  fields: { projectId?: string; storyId?: string; maxAttempts?: number; pullRequest?: number } = {},
+): CodeGenerationTask {
+  const number = fields.pullRequest ?? 7;
+  return newQueuedTask({
+    id: newId("task"),
+    projectId: fields.projectId ?? newId("project"),
+    storyId: fields.storyId ?? newId("story"),
+    agent: "scaffold",
+    branch: `aipm/pay-by-card-${number}`,
+    pullRequest: { number, url: `https://github.com/acme/shop/pull/${number}` },
+    maxAttempts: fields.maxAttempts ?? 3,
+    now: now.toISOString(),
   });
 }

@@ -8,11 +8,11 @@ import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { newId, newQueuedTask } from "@aipm/shared";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDynamo, type Dynamo, ensureTables } from "../src/store/dynamo.ts";
 import { type LocalDynamo, startLocalDynamo } from "../src/store/local-dynamo.ts";
 import { dynamoTaskStore } from "../src/store/tasks.ts";
+import { queuedTaskAt } from "./fixtures.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);
@@ -291,16 +291,7 @@ describe("the Lambda bundle on other events", () => {
     // A worker claimed the task ten minutes ago with a one-minute lease, then died.
     const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
     const tasks = dynamoTaskStore(dynamo, () => tenMinutesAgo);
-    const task = newQueuedTask({
-      id: newId("task"),
-      projectId: newId("project"),
-      storyId: newId("story"),
-      agent: "scaffold",
-      branch: "aipm/pay-by-card",
-      pullRequest: { number: 7, url: "https://github.com/acme/shop/pull/7" },
-      maxAttempts: 3,
-      now: tenMinutesAgo.toISOString(),
-    });
+    const task = queuedTaskAt(tenMinutesAgo);
     await tasks.create(task, [{ type: "task.queued" }]);
     expect(await tasks.claimNext("worker-that-died", 60_000)).toMatchObject({
       id: task.id,
