@@ -34,15 +34,23 @@ const task: CodeGenerationTask = {
   finishedAt: null,
   error: null,
   commit: null,
+  usage: null,
 };
 
 describe("agentNameSchema", () => {
-  it.each(["scaffold", "kiro", "claude", "codex", "aider", "command:echo hi", "command:make -C app fix"])(
-    "accepts %j",
-    (agent) => {
-      expect(agentNameSchema.parse(agent)).toBe(agent);
-    },
-  );
+  it.each([
+    "scaffold",
+    "kiro",
+    "claude",
+    "codex",
+    "gemini",
+    "opencode",
+    "aider",
+    "command:echo hi",
+    "command:make -C app fix",
+  ])("accepts %j", (agent) => {
+    expect(agentNameSchema.parse(agent)).toBe(agent);
+  });
 
   it.each([
     "command:",

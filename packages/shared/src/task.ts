@@ -10,9 +10,12 @@ export const taskStatuses = ["queued", "running", "succeeded", "failed", "cancel
 export const taskStatusSchema = z.enum(taskStatuses);
 export type TaskStatus = z.infer<typeof taskStatusSchema>;
 
-/** The agents a worker can run (PRODUCT.md §5); `command:<cmd>` runs any shell command. */
+/** The agents with a profile in the worker, `scaffold` (built in) first. */
+export const agentNames = ["scaffold", "claude", "codex", "gemini", "opencode", "kiro", "aider"] as const;
+
+/** The agents a worker can run; `command:<cmd>` runs any shell command. */
 export const agentNameSchema = z.union([
-  z.enum(["scaffold", "kiro", "claude", "codex", "aider"]),
+  z.enum(agentNames),
   z.templateLiteral(["command:", z.string().min(1)]),
 ]);
 export type AgentName = z.infer<typeof agentNameSchema>;
@@ -24,6 +27,9 @@ export const taskErrorCodes = [
   "agent_timeout",
   "agent_idle_timeout",
   "agent_not_found",
+  "agent_auth_failed",
+  "agent_misconfigured",
+  "agent_budget_exceeded",
   "git_failed",
   "push_rejected",
   "forge_failed",
@@ -39,6 +45,50 @@ export const taskErrorSchema = z.strictObject({
   message: z.string().max(4_000),
 });
 export type TaskError = z.infer<typeof taskErrorSchema>;
+
+/**
+ * What one agent run consumed, as its CLI reported it: the `agent.usage` event's data, and the
+ * task's `usage` once it finished. `costUsd` is null when the CLI reports no cost and the worker
+ * knows no price for the model.
+ */
+export const agentUsageSchema = z.strictObject({
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+  /** Input tokens read from the provider's prompt cache; part of neither count above. */
+  cacheReadTokens: z.number().int().min(0),
+  cacheWriteTokens: z.number().int().min(0),
+  costUsd: z.number().min(0).nullable(),
+  /** True when the CLI reported no cost and `costUsd` is the model's list price for the tokens. */
+  costEstimated: z.boolean(),
+  turns: z.number().int().min(0).nullable(),
+  durationMs: z.number().int().min(0).nullable(),
+  model: z.string().max(200).nullable(),
+});
+export type AgentUsage = z.infer<typeof agentUsageSchema>;
+
+const addNullable = (a: number | null, b: number | null) =>
+  a === null && b === null ? null : (a ?? 0) + (b ?? 0);
+
+/**
+ * Two runs' usage as one: counts and costs added (a cost is estimated if either was), the later
+ * run's model. Either may be null (nothing reported).
+ *
+ * @example sumUsage(task.usage, run.usage)
+ */
+export function sumUsage(a: AgentUsage | null, b: AgentUsage | null): AgentUsage | null {
+  if (!a || !b) return a ?? b;
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    costUsd: addNullable(a.costUsd, b.costUsd),
+    costEstimated: a.costEstimated || b.costEstimated,
+    turns: addNullable(a.turns, b.turns),
+    durationMs: addNullable(a.durationMs, b.durationMs),
+    model: b.model ?? a.model,
+  };
+}
 
 export const pullRequestRefSchema = z.strictObject({
   number: z.number().int().min(1),
@@ -72,6 +122,8 @@ export const codeGenerationTaskSchema = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{40}$/)
     .nullable(),
+  /** What the agent consumed, summed over the task's attempts; null until an agent reported usage. */
+  usage: agentUsageSchema.nullable(),
 });
 export type CodeGenerationTask = z.infer<typeof codeGenerationTaskSchema>;
 
@@ -116,6 +168,7 @@ export function newQueuedTask(input: NewTaskInput): CodeGenerationTask {
     finishedAt: null,
     error: null,
     commit: null,
+    usage: null,
   };
 }
 
@@ -144,6 +197,7 @@ export const taskEventTypes = [
   "agent.started",
   "agent.output",
   "agent.exited",
+  "agent.usage",
   "git.committed",
   "git.pushed",
   "log",

@@ -82,6 +82,8 @@ export function composeWorker(
     heartbeatMs: Math.min(env.AIPM_HEARTBEAT_MS, (env.AIPM_LEASE_S * 1000) / 3),
     agentTimeoutMs: env.AIPM_AGENT_TIMEOUT_S * 1000,
     agentIdleTimeoutMs: env.AIPM_AGENT_IDLE_TIMEOUT_S * 1000,
+    ...(env.AIPM_AGENT_MODEL ? { agentModel: env.AIPM_AGENT_MODEL } : {}),
+    ...(env.AIPM_AGENT_MAX_BUDGET_USD !== undefined ? { maxBudgetUsd: env.AIPM_AGENT_MAX_BUDGET_USD } : {}),
     protectedGlobs: env.AIPM_PROTECTED_PATHS,
     parentEnv,
     gitAuthor: { name: "AIPM worker", email: "worker@aipm.local" },

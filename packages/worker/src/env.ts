@@ -27,6 +27,10 @@ export const workerEnvSchema = z.object({
   AIPM_WORKER_CACHE_DIR: z.string().default(join(process.env.HOME ?? "/tmp", ".cache", "aipm-worker")),
   AIPM_AGENT_TIMEOUT_S: seconds(1_800),
   AIPM_AGENT_IDLE_TIMEOUT_S: seconds(600),
+  /** The model CLI agents use (each CLI's own name for it); each CLI's default when unset. */
+  AIPM_AGENT_MODEL: z.string().trim().min(1).max(200).optional(),
+  /** A run that costs more than this many US dollars is stopped with `agent_budget_exceeded`. */
+  AIPM_AGENT_MAX_BUDGET_USD: z.coerce.number().positive().max(100_000).optional(),
   AIPM_LEASE_S: seconds(60),
   AIPM_POLL_MS: milliseconds(1_000),
   AIPM_HEARTBEAT_MS: milliseconds(2_000),

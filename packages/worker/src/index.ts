@@ -12,7 +12,18 @@ export {
   isDeniedAgentEnvName,
   parseAgentEnvAllow,
 } from "./agent/agent-env.ts";
-export { type AgentProcess, agentCommand, agentPrompt, type BuiltinAgent } from "./agent/commands.ts";
+export { agentRunOutcome, type Outcome } from "./agent/outcome.ts";
+export { priceOf } from "./agent/pricing.ts";
+export type {
+  AgentFailureCode,
+  AgentLaunch,
+  AgentLaunchInput,
+  AgentProfile,
+  AgentSignal,
+  AgentStreamParser,
+} from "./agent/profile.ts";
+export { agentProfiles, profileFor } from "./agent/profiles/index.ts";
+export { agentPrompt } from "./agent/prompt.ts";
 export {
   type AgentOutput,
   type AgentRunReason,
@@ -20,6 +31,13 @@ export {
   type RunAgentOptions,
   runAgent,
 } from "./agent/run-agent.ts";
+export {
+  type ProfileRunOptions,
+  type ProfileRunResult,
+  redact,
+  runProfile,
+  secretValues,
+} from "./agent/run-profile.ts";
 export { detectTestFramework, type TestFramework } from "./agents/detect-framework.ts";
 export {
   runScaffoldAgent,

@@ -4,11 +4,11 @@
  */
 import { join } from "node:path";
 import type { NewEvent, ProjectStore, StoryStore, TaskStore, WorkerRegistry } from "@aipm/api";
-import type { CodeGenerationTask, TaskAction, TaskError, TaskErrorCode } from "@aipm/shared";
-import { agentEnvironment, createAgentHome } from "./agent/agent-env.ts";
-import { agentCommand } from "./agent/commands.ts";
+import type { AgentUsage, CodeGenerationTask } from "@aipm/shared";
 import { agentGroupRecord } from "./agent/leftovers.ts";
-import { runAgent } from "./agent/run-agent.ts";
+import { agentRunOutcome, failure, type Outcome } from "./agent/outcome.ts";
+import { profileFor } from "./agent/profiles/index.ts";
+import { runProfile } from "./agent/run-profile.ts";
 import { runScaffoldAgent } from "./agents/scaffold.ts";
 import { GitError, git } from "./git/git.ts";
 import { commitAndPush, prepareWorktree, type RepositoryAccess, releaseWorktree } from "./git/workspace.ts";
@@ -38,6 +38,10 @@ export interface WorkerOptions {
   heartbeatMs: number;
   agentTimeoutMs: number;
   agentIdleTimeoutMs: number;
+  /** `AIPM_AGENT_MODEL`: the model CLI agents are told to use; each CLI's default when absent. */
+  agentModel?: string;
+  /** `AIPM_AGENT_MAX_BUDGET_USD`: a run that costs more is stopped (`agent_budget_exceeded`). */
+  maxBudgetUsd?: number;
   protectedGlobs: readonly string[];
   /** The environment the agent's allow-list draws from. */
   parentEnv: Record<string, string | undefined>;
@@ -63,13 +67,6 @@ export interface Worker {
     lastLoopAt: string | null;
   };
 }
-
-type Outcome = { action: TaskAction; error?: TaskError; commit?: string; events?: NewEvent[] };
-
-const failure = (code: TaskErrorCode, message: string): Outcome => ({
-  action: "fail",
-  error: { code, message },
-});
 
 /**
  * Creates a worker; `start()` begins claiming.
@@ -126,7 +123,12 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  async function execute(task: CodeGenerationTask, abort: AbortController): Promise<Outcome> {
+  /** Runs one attempt of `task`; what the agent consumed is left in `attempt.usage`, whatever the outcome. */
+  async function execute(
+    task: CodeGenerationTask,
+    abort: AbortController,
+    attempt: { usage: AgentUsage | null },
+  ): Promise<Outcome> {
     const [record, project] = await Promise.all([
       options.stories.getStory(task.storyId),
       options.projects.get(task.projectId),
@@ -144,7 +146,6 @@ export function createWorker(options: WorkerOptions): Worker {
       const output = createOutputBuffer((events) =>
         tasks.appendEvents(task.id, events, { leaseOwner: options.id }),
       );
-      const taskFile = join(worktree.dir, "TASK.md");
       await tasks.appendEvents(
         task.id,
         [
@@ -157,9 +158,9 @@ export function createWorker(options: WorkerOptions): Worker {
       );
       let overheadMs = performance.now() - overheadStarted;
       const agentStarted = performance.now();
-      const command = agentCommand(task.agent, taskFile);
+      const profile = profileFor(task.agent);
       let result: Outcome | null = null;
-      if ("builtin" in command) {
+      if (!profile) {
         const scaffold = await runScaffoldAgent({
           worktree: worktree.dir,
           story: record.story,
@@ -167,70 +168,45 @@ export function createWorker(options: WorkerOptions): Worker {
         });
         output.push("stdout", `${scaffold.summary}\n`);
       } else {
-        const home = await createAgentHome(task.id);
         try {
-          const run = await runAgent({
-            ...command,
-            cwd: worktree.dir,
-            env: agentEnvironment(options.parentEnv, {
-              taskId: task.id,
-              storyId: task.storyId,
-              taskFile,
-              worktree: worktree.dir,
-              home: home.path,
-            }),
+          const run = await runProfile({
+            profile,
+            taskId: task.id,
+            storyId: task.storyId,
+            worktree: worktree.dir,
+            parentEnv: options.parentEnv,
+            ...(options.agentModel ? { model: options.agentModel } : {}),
+            ...(options.maxBudgetUsd !== undefined ? { maxBudgetUsd: options.maxBudgetUsd } : {}),
             totalTimeoutMs: options.agentTimeoutMs,
             idleTimeoutMs: options.agentIdleTimeoutMs,
             signal: abort.signal,
-            onOutput: (chunk) => output.push(chunk.stream, chunk.text),
+            onOutput: (stream, text) => output.push(stream, text),
             onSpawn: (processGroupId) => void agentGroups.add(task.id, processGroupId).catch(() => {}),
           });
           await output.flush();
+          const exited: NewEvent = {
+            type: "agent.exited",
+            data: {
+              reason: run.failure ? run.failure.code : run.run.reason,
+              exitCode: run.run.exitCode,
+              signal: run.run.signal,
+              durationMs: Math.round(run.run.durationMs),
+              truncated: run.run.truncated,
+            },
+          };
+          attempt.usage = run.usage;
           await tasks.appendEvents(
             task.id,
-            [
-              {
-                type: "agent.exited",
-                data: {
-                  reason: run.reason,
-                  exitCode: run.exitCode,
-                  signal: run.signal,
-                  durationMs: Math.round(run.durationMs),
-                  truncated: run.truncated,
-                },
-              },
-            ],
+            run.usage ? [exited, { type: "agent.usage", data: run.usage }] : [exited],
             { leaseOwner: options.id },
           );
-          const seconds = Math.round(options.agentTimeoutMs / 1000);
-          const idleSeconds = Math.round(options.agentIdleTimeoutMs / 1000);
-          if (run.reason === "cancelled") result = { action: "confirm_cancel" };
-          else if (run.reason === "total_timeout")
-            result = {
-              action: "time_out",
-              error: {
-                code: "agent_timeout",
-                message: `The agent ran longer than ${seconds} s (AIPM_AGENT_TIMEOUT_S) and was stopped.`,
-              },
-            };
-          else if (run.reason === "idle_timeout")
-            result = {
-              action: "time_out",
-              error: {
-                code: "agent_idle_timeout",
-                message: `The agent printed nothing for ${idleSeconds} s (AIPM_AGENT_IDLE_TIMEOUT_S) and was stopped.`,
-              },
-            };
-          else if (run.reason === "spawn_failed")
-            result = failure("agent_not_found", run.error ?? "The agent could not be started.");
-          else if (run.exitCode !== 0)
-            result = failure(
-              "agent_failed",
-              `The agent exited with code ${run.exitCode ?? run.signal}. Last output:\n${output.tail(20)}`,
-            );
+          result = agentRunOutcome(
+            run,
+            { totalTimeoutMs: options.agentTimeoutMs, idleTimeoutMs: options.agentIdleTimeoutMs },
+            output.tail(20),
+          );
         } finally {
           await agentGroups.remove(task.id);
-          await home.remove();
         }
       }
       await output.close();
@@ -247,6 +223,7 @@ export function createWorker(options: WorkerOptions): Worker {
         message: `AIPM: ${record.story.title}\n\nStory ${record.story.id}, task ${task.id} (attempt ${task.attempt}, agent ${task.agent}).`,
         author: options.gitAuthor,
         protectedGlobs: options.protectedGlobs,
+        leftoverGlobs: profile?.leftovers ?? [],
       });
       overheadMs += performance.now() - commitStarted;
       metrics.workerOverhead.observe(overheadMs / 1000);
@@ -257,6 +234,15 @@ export function createWorker(options: WorkerOptions): Worker {
           data: {
             message: "Protected paths were changed by the agent and left out of the commit.",
             paths: committed.protectedPaths,
+          },
+        });
+      }
+      if (committed.leftoverPaths.length > 0) {
+        events.push({
+          type: "log",
+          data: {
+            message: "Files the agent's CLI wrote for itself were left out of the commit.",
+            paths: committed.leftoverPaths.slice(0, 50),
           },
         });
       }
@@ -321,8 +307,9 @@ export function createWorker(options: WorkerOptions): Worker {
         });
     }, options.heartbeatMs);
     let outcome: Outcome;
+    const attempt: { usage: AgentUsage | null } = { usage: null };
     try {
-      outcome = await execute(task, abort);
+      outcome = await execute(task, abort, attempt);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof GitError && error.args[0] === "push")
@@ -344,6 +331,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ...(outcome.error ? { error: outcome.error } : {}),
         ...(outcome.commit ? { commit: outcome.commit } : {}),
         ...(outcome.events ? { events: outcome.events } : {}),
+        ...(attempt.usage ? { usage: attempt.usage } : {}),
       });
       metrics.tasks.inc({ outcome: outcome.action === "release" ? "released" : finished.status });
       log.info("task finished", { taskId: task.id, status: finished.status, error: outcome.error?.code });

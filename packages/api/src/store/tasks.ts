@@ -8,8 +8,10 @@
  */
 
 import {
+  type AgentUsage,
   type CodeGenerationTask,
   decideTaskTransition,
+  sumUsage,
   type TaskAction,
   type TaskError,
   type TaskEvent,
@@ -37,6 +39,8 @@ export interface TransitionOptions {
   leaseOwner?: string;
   error?: TaskError | null;
   commit?: string | null;
+  /** What the agent consumed in this attempt: added to the task's usage. */
+  usage?: AgentUsage | null;
   /** Extra data for the event the transition records. */
   data?: Record<string, unknown>;
   /** Events that led to the transition, recorded just before its own event, atomically. */
@@ -83,7 +87,8 @@ export interface TaskStore {
 
 function fromItem(item: Item): CodeGenerationTask {
   const { pk: _pk, lastEventSeq: _seq, ...task } = item;
-  return task as unknown as CodeGenerationTask;
+  // Tasks written before usage was recorded have none.
+  return { usage: null, ...task } as unknown as CodeGenerationTask;
 }
 
 function isRace(error: unknown): boolean {
@@ -372,6 +377,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
           ...(terminal ? { finishedAt: at } : {}),
           ...(error !== undefined ? { error } : {}),
           ...(options.commit !== undefined ? { commit: options.commit } : {}),
+          ...(options.usage ? { usage: sumUsage(task.usage, options.usage) } : {}),
         };
         const eventData = {
           from: decision.from,

@@ -61,24 +61,30 @@ describe("agentEnvironment", () => {
     });
   });
 
-  it("passes the names the operator lists in AIPM_AGENT_ENV_ALLOW or extraAllowed", () => {
+  it("passes the names the operator lists in AIPM_AGENT_ENV_ALLOW, and the profile's variables", () => {
     const env = agentEnvironment(
       {
-        AIPM_AGENT_ENV_ALLOW: " ANTHROPIC_API_KEY , ,KIRO_API_KEY",
+        AIPM_AGENT_ENV_ALLOW: " ANTHROPIC_API_KEY , ,KIRO_API_KEY,MISSING_BUT_LISTED",
         ANTHROPIC_API_KEY: "sk-ant",
         KIRO_API_KEY: "kiro",
         OPENAI_API_KEY: "sk-openai",
         MISSING_BUT_LISTED: undefined,
       },
       task,
-      ["OPENAI_API_KEY", "MISSING_BUT_LISTED"],
+      { CODEX_API_KEY: "sk-openai", GOOGLE_GEMINI_BASE_URL: "http://127.0.0.1:9/" },
     );
     expect(env).toEqual({
       ANTHROPIC_API_KEY: "sk-ant",
       KIRO_API_KEY: "kiro",
-      OPENAI_API_KEY: "sk-openai",
+      CODEX_API_KEY: "sk-openai",
+      GOOGLE_GEMINI_BASE_URL: "http://127.0.0.1:9/",
       ...taskVariables,
     });
+  });
+
+  it("lets no profile variable override HOME, the task's variables or the git settings", () => {
+    const env = agentEnvironment({}, task, { HOME: "/root", AIPM_TASK_ID: "x", GIT_CONFIG_GLOBAL: "/x" });
+    expect(env).toEqual(taskVariables);
   });
 
   it("never passes git, cloud, AIPM or SSH agent variables, even when listed", () => {
@@ -100,16 +106,12 @@ describe("agentEnvironment", () => {
       SSH_AUTH_SOCK: "1",
       aws_secret_access_key: "1",
     };
-    const env = agentEnvironment(
-      { ...secrets, AIPM_AGENT_ENV_ALLOW: Object.keys(secrets).join(",") },
-      task,
-      Object.keys(secrets),
-    );
+    const env = agentEnvironment({ ...secrets, AIPM_AGENT_ENV_ALLOW: Object.keys(secrets).join(",") }, task);
     expect(env).toEqual(taskVariables);
   });
 
   it("sets HOME to the task's home, never the worker's, even when HOME is listed", () => {
-    const env = agentEnvironment({ HOME: "/home/worker", AIPM_AGENT_ENV_ALLOW: "HOME" }, task, ["HOME"]);
+    const env = agentEnvironment({ HOME: "/home/worker", AIPM_AGENT_ENV_ALLOW: "HOME" }, task);
     expect(env.HOME).toBe(task.home);
   });
 });

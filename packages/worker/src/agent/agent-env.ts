@@ -69,10 +69,13 @@ export function parseAgentEnvAllow(value: string | undefined): string[] {
  * The whole environment of an agent process, built from an allow-list:
  *
  * 1. the names in {@link baseAgentEnvNames}, copied from `parent` when set;
- * 2. the names the operator lists in `AIPM_AGENT_ENV_ALLOW` (read from `parent`) or in
- *    `extraAllowed`, typically the agent's model key (`ANTHROPIC_API_KEY` for claude), copied when
- *    set, unless they match {@link deniedAgentEnvPatterns}: a listed name never overrides the deny list;
- * 3. set by the worker, overriding anything above: `HOME` (the task's home), `PWD`, `AIPM_TASK_FILE`,
+ * 2. the names the operator lists in `AIPM_AGENT_ENV_ALLOW` (read from `parent`), copied when set,
+ *    unless they match {@link deniedAgentEnvPatterns}: a listed name never overrides the deny list;
+ * 3. `profileEnv`: the provider variables the agent's profile mapped from the worker's environment
+ *    under the names its CLI reads (`OPENAI_API_KEY` as codex's `CODEX_API_KEY`). The profile is
+ *    ours, so it may pass a name the deny list would drop for an operator (`GOOGLE_GEMINI_BASE_URL`,
+ *    or `AWS_BEARER_TOKEN_BEDROCK` once an operator opted into Bedrock);
+ * 4. set by the worker, overriding anything above: `HOME` (the task's home), `PWD`, `AIPM_TASK_FILE`,
  *    `AIPM_TASK_ID`, `AIPM_STORY_ID`, and git settings that keep any git the agent runs away from
  *    credential helpers and prompts (`GIT_CONFIG_GLOBAL=/dev/null`, `GIT_CONFIG_NOSYSTEM=1`,
  *    `GIT_TERMINAL_PROMPT=0`).
@@ -80,24 +83,20 @@ export function parseAgentEnvAllow(value: string | undefined): string[] {
  * Everything else, `NODE_OPTIONS` included, is dropped.
  *
  * @example
- * const env = agentEnvironment(process.env, { taskId, storyId, taskFile, worktree, home: home.path });
+ * const env = agentEnvironment(process.env, { taskId, storyId, taskFile, worktree, home: home.path }, launch.env);
  */
 export function agentEnvironment(
-  parent: Record<string, string | undefined>,
+  parent: Readonly<Record<string, string | undefined>>,
   task: AgentTask,
-  extraAllowed: readonly string[] = [],
+  profileEnv: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
-  const allowed = new Set<string>([
-    ...baseAgentEnvNames,
-    ...parseAgentEnvAllow(parent.AIPM_AGENT_ENV_ALLOW),
-    ...extraAllowed,
-  ]);
+  const allowed = new Set<string>([...baseAgentEnvNames, ...parseAgentEnvAllow(parent.AIPM_AGENT_ENV_ALLOW)]);
   const env: Record<string, string> = {};
   for (const name of allowed) {
     const value = parent[name];
     if (value !== undefined && !isDeniedAgentEnvName(name)) env[name] = value;
   }
-  return Object.assign(env, {
+  return Object.assign(env, profileEnv, {
     HOME: task.home,
     PWD: task.worktree,
     AIPM_TASK_FILE: task.taskFile,

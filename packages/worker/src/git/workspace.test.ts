@@ -46,8 +46,8 @@ async function filesAt(commit: string): Promise<string[]> {
 }
 
 const prepare = (branch = "aipm/task") => prepareWorktree({ cacheDir, access, branch });
-const push = (worktree: Worktree, message = "Task") =>
-  commitAndPush({ worktree, access, message, author: AUTHOR, protectedGlobs: PROTECTED });
+const push = (worktree: Worktree, message = "Task", leftoverGlobs: readonly string[] = []) =>
+  commitAndPush({ worktree, access, message, author: AUTHOR, protectedGlobs: PROTECTED, leftoverGlobs });
 
 beforeEach(async () => {
   tmp = await mkdtemp(join(tmpdir(), "aipm-workspace-"));
@@ -195,15 +195,33 @@ describe("commitAndPush", () => {
 
   it("pushes nothing when the agent changed only protected paths or nothing at all", async () => {
     const tree = await prepare();
-    expect(await push(tree)).toEqual({ commit: null, protectedPaths: [], files: [] });
+    expect(await push(tree)).toEqual({ commit: null, protectedPaths: [], leftoverPaths: [], files: [] });
     await mkdir(join(tree.dir, ".github", "workflows"), { recursive: true });
     await writeFile(join(tree.dir, ".github", "workflows", "deploy.yml"), "on: push\n");
     expect(await push(tree)).toEqual({
       commit: null,
       protectedPaths: [".github/workflows/deploy.yml"],
+      leftoverPaths: [],
       files: [],
     });
     expect(await sh(remote, "rev-parse", "refs/heads/aipm/task")).toBe(tree.baseSha);
+  });
+
+  it("leaves the agent CLI's own files out of the commit, even in an agent's own commit", async () => {
+    const tree = await prepare();
+    await mkdir(join(tree.dir, ".claude"), { recursive: true });
+    await writeFile(join(tree.dir, ".claude", "settings.local.json"), "{}\n");
+    await writeFile(join(tree.dir, ".aider.chat.history.md"), "# chat\n");
+    await sh(tree.dir, "add", "--all");
+    await sh(tree.dir, "commit", "--quiet", "-m", "agent's own commit");
+    await writeFile(join(tree.dir, "a.txt"), "the work\n");
+
+    const pushed = await push(tree, "Task", [".claude/**", ".aider*"]);
+    expect(pushed.leftoverPaths.sort()).toEqual([".aider.chat.history.md", ".claude/settings.local.json"]);
+    expect(pushed.files).toEqual(["a.txt"]);
+    const files = await filesAt(pushed.commit ?? "");
+    expect(files.filter((file) => file.startsWith(".claude/") || file.startsWith(".aider"))).toEqual([]);
+    expect(files).toContain("a.txt");
   });
 
   it("is rejected, without force, when the branch moved after the task started", async () => {

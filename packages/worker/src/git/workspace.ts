@@ -259,11 +259,14 @@ export interface CommitResult {
   commit: string | null;
   /** Changed paths left out because they are protected. */
   protectedPaths: string[];
+  /** Changed paths left out because the agent's CLI writes them for itself (history, settings). */
+  leftoverPaths: string[];
   files: string[];
 }
 
 /**
- * Commits everything the agent left in the worktree, except protected paths, as one commit on top
+ * Commits everything the agent left in the worktree, except protected paths and the CLI's own
+ * leftovers, as one commit on top
  * of the commit the task started from, and pushes it to the branch without force: if the branch
  * moved meanwhile, the push is rejected. Commits the agent made itself are folded in; HEAD and the
  * worktree's refs, which the agent could have moved, are not used.
@@ -274,6 +277,8 @@ export async function commitAndPush(options: {
   message: string;
   author: { name: string; email: string };
   protectedGlobs: readonly string[];
+  /** Globs of files the agent's CLI writes for itself; default none. */
+  leftoverGlobs?: readonly string[];
 }): Promise<CommitResult> {
   const { worktree } = options;
   const cwd = worktree.dir;
@@ -290,15 +295,18 @@ export async function commitAndPush(options: {
       .split("\0")
       .filter(Boolean);
   let tree = await git(["write-tree"], { cwd });
-  const globs = options.protectedGlobs.map((glob) => `:(glob)${glob}`);
-  const protectedPaths = globs.length > 0 ? await changed(tree, globs) : [];
-  if (protectedPaths.length > 0) {
+  const pathspecs = (globs: readonly string[] = []) => globs.map((glob) => `:(glob)${glob}`);
+  const protectedGlobs = pathspecs(options.protectedGlobs);
+  const leftoverGlobs = pathspecs(options.leftoverGlobs);
+  const protectedPaths = protectedGlobs.length > 0 ? await changed(tree, protectedGlobs) : [];
+  const leftoverPaths = leftoverGlobs.length > 0 ? await changed(tree, leftoverGlobs) : [];
+  if (protectedPaths.length + leftoverPaths.length > 0) {
     // Back to the task's starting point, not HEAD: an agent's own commit may hold the change.
-    await git(["reset", "--quiet", worktree.baseSha, "--", ...globs], { cwd });
+    await git(["reset", "--quiet", worktree.baseSha, "--", ...protectedGlobs, ...leftoverGlobs], { cwd });
     tree = await git(["write-tree"], { cwd });
   }
   const files = await changed(tree);
-  if (files.length === 0) return { commit: null, protectedPaths, files };
+  if (files.length === 0) return { commit: null, protectedPaths, leftoverPaths, files };
   const identity = {
     GIT_AUTHOR_NAME: options.author.name,
     GIT_AUTHOR_EMAIL: options.author.email,
@@ -314,7 +322,7 @@ export async function commitAndPush(options: {
     cwd,
     config: authConfig(options.access),
   });
-  return { commit, protectedPaths, files };
+  return { commit, protectedPaths, leftoverPaths, files };
 }
 
 /**

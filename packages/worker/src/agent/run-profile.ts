@@ -1,0 +1,241 @@
+/**
+ * @module agent/run-profile: one run of a CLI agent through its profile: a fresh HOME with the
+ * profile's config files, the allow-listed environment, the process group (see `runAgent`), and its
+ * streaming output read line by line into readable text, usage, and the failures that end a run
+ * early (authentication, configuration, budget).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { AgentUsage } from "@aipm/shared";
+import { agentEnvironment, createAgentHome } from "./agent-env.ts";
+import { priceOf } from "./pricing.ts";
+import type { AgentFailureCode, AgentProfile } from "./profile.ts";
+import { agentPrompt } from "./prompt.ts";
+import { type AgentRunResult, runAgent } from "./run-agent.ts";
+
+export interface ProfileRunOptions {
+  profile: AgentProfile;
+  taskId: string;
+  storyId: string;
+  worktree: string;
+  /** The worker's environment: the allow-list and the profile draw from it. */
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  model?: string;
+  /** Stop the agent once its cost passes this many US dollars. */
+  maxBudgetUsd?: number;
+  totalTimeoutMs: number;
+  idleTimeoutMs: number;
+  signal: AbortSignal;
+  /** Readable output, secrets already redacted, one or more whole lines. */
+  onOutput: (stream: "stdout" | "stderr", text: string) => void;
+  onSpawn?: (processGroupId: number) => void;
+  /** Where the task's HOME is made; default the system's temporary directory. */
+  homeParent?: string;
+}
+
+export interface ProfileRunResult {
+  run: AgentRunResult;
+  /** Set when the run was ended by what its output said, or by the budget. */
+  failure: { code: AgentFailureCode; message: string } | null;
+  /** What the run consumed, when the agent reported anything. */
+  usage: AgentUsage | null;
+}
+
+/** Readable output kept per run; the raw stream may be much larger (tool results, JSON framing). */
+const MAX_READABLE_BYTES = 1024 * 1024;
+/** Raw output parsed per run, and the longest line kept whole. */
+const MAX_RAW_BYTES = 256 * 1024 * 1024;
+const MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+/** Variable names whose values are treated as secrets in agent output. */
+const secretName = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
+
+/**
+ * Values never shown in an event: every secret-looking variable of the worker's environment, and
+ * every value the profile hands the agent under a secret-looking name.
+ */
+export function secretValues(
+  parentEnv: Readonly<Record<string, string | undefined>>,
+  profileEnv: Readonly<Record<string, string>>,
+): string[] {
+  const values = new Set<string>();
+  for (const source of [parentEnv, profileEnv]) {
+    for (const [name, value] of Object.entries(source)) {
+      if (value && value.length >= 6 && secretName.test(name)) values.add(value);
+    }
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of each secret with `[redacted]`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+  return out;
+}
+
+/** Splits a stream's chunks into lines; a line longer than MAX_LINE_BYTES is cut there. */
+function lineSplitter(onLine: (line: string) => void) {
+  let partial = "";
+  return {
+    push(text: string) {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      if (partial.length > MAX_LINE_BYTES) {
+        lines.push(partial.slice(0, MAX_LINE_BYTES));
+        partial = "";
+      }
+      for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+    },
+    end() {
+      if (partial) onLine(partial);
+      partial = "";
+    },
+  };
+}
+
+const emptyUsage: AgentUsage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: null,
+  costEstimated: false,
+  turns: null,
+  durationMs: null,
+  model: null,
+};
+
+/**
+ * Runs `options.profile`'s CLI for one task and resolves when it and its process group are gone.
+ * Never throws for what the agent does; the caller maps the result to the task's outcome.
+ *
+ * @example
+ * const { run, failure, usage } = await runProfile({ profile: profileFor("claude"), taskId, storyId,
+ *   worktree, parentEnv: process.env, totalTimeoutMs, idleTimeoutMs, signal, onOutput });
+ */
+export async function runProfile(options: ProfileRunOptions): Promise<ProfileRunResult> {
+  const { profile } = options;
+  const home = await createAgentHome(options.taskId, options.homeParent);
+  try {
+    const taskFile = join(options.worktree, "TASK.md");
+    const launch = profile.launch({
+      prompt: agentPrompt(taskFile),
+      taskFile,
+      worktree: options.worktree,
+      home: home.path,
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.maxBudgetUsd !== undefined ? { maxBudgetUsd: options.maxBudgetUsd } : {}),
+      parentEnv: options.parentEnv,
+    });
+    for (const [path, content] of Object.entries(launch.homeFiles ?? {})) {
+      const file = resolve(home.path, path);
+      if (!file.startsWith(`${home.path}/`))
+        throw new Error(`Profile file ${path} is outside the agent's HOME.`);
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await writeFile(file, content, { mode: 0o600 });
+    }
+    const secrets = secretValues(options.parentEnv, launch.env);
+
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(options.signal.reason);
+    options.signal.addEventListener("abort", onAbort, { once: true });
+    let failure: ProfileRunResult["failure"] = null;
+    const fail = (code: AgentFailureCode, message: string) => {
+      if (failure) return;
+      failure = { code, message: redact(message, secrets).slice(0, 2_000) };
+      stop.abort(code);
+    };
+
+    let usage: AgentUsage | null = null;
+    const addUsage = (reported: Partial<AgentUsage>) => {
+      const merged: AgentUsage = { ...emptyUsage, ...usage, ...definedOnly(reported) };
+      if (!merged.model && options.model) merged.model = options.model;
+      usage = merged;
+      const cost = merged.costUsd ?? priceOf(merged);
+      if (options.maxBudgetUsd !== undefined && cost !== null && cost > options.maxBudgetUsd)
+        fail(
+          "agent_budget_exceeded",
+          `The agent spent $${cost.toFixed(4)}, over the task's budget of $${options.maxBudgetUsd} (AIPM_AGENT_MAX_BUDGET_USD), and was stopped.`,
+        );
+    };
+
+    let readable = 0;
+    let readableCut = false;
+    const show = (stream: "stdout" | "stderr", text: string) => {
+      if (readableCut) return;
+      const line = `${redact(text, secrets)}\n`;
+      readable += Buffer.byteLength(line);
+      if (readable > MAX_READABLE_BYTES) {
+        readableCut = true;
+        options.onOutput(stream, `[aipm: agent output truncated after ${MAX_READABLE_BYTES} bytes]\n`);
+        return;
+      }
+      options.onOutput(stream, line);
+    };
+
+    const parser = profile.parser();
+    const splitters = {
+      stdout: lineSplitter((line) => read("stdout", line)),
+      stderr: lineSplitter((line) => read("stderr", line)),
+    };
+    function read(stream: "stdout" | "stderr", line: string) {
+      if (line.trim() === "") return;
+      let signals: ReturnType<typeof parser.line>;
+      try {
+        signals = parser.line(stream, line);
+      } catch {
+        signals = [{ type: "output", text: line }];
+      }
+      for (const signal of signals) {
+        if (signal.type === "output") show(stream, signal.text);
+        else if (signal.type === "usage") addUsage(signal.usage);
+        else fail(signal.code, signal.message);
+      }
+    }
+
+    const run = await runAgent({
+      command: launch.command,
+      args: launch.args,
+      shell: launch.shell ?? false,
+      cwd: options.worktree,
+      env: agentEnvironment(
+        options.parentEnv,
+        {
+          taskId: options.taskId,
+          storyId: options.storyId,
+          taskFile,
+          worktree: options.worktree,
+          home: home.path,
+        },
+        launch.env,
+      ),
+      totalTimeoutMs: options.totalTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      signal: stop.signal,
+      maxOutputBytes: MAX_RAW_BYTES,
+      onOutput: (chunk) => splitters[chunk.stream].push(chunk.text),
+      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+    });
+    splitters.stdout.end();
+    splitters.stderr.end();
+    options.signal.removeEventListener("abort", onAbort);
+    // A cancel from outside is a cancel, even if the output said something else meanwhile.
+    if (options.signal.aborted)
+      return { run: { ...run, reason: "cancelled" }, failure: null, usage: priced(usage) };
+    return { run, failure, usage: priced(usage) };
+  } finally {
+    await home.remove();
+  }
+}
+
+/** Usage with a list-price cost when the CLI reported none. */
+function priced(usage: AgentUsage | null): AgentUsage | null {
+  if (!usage || usage.costUsd !== null) return usage;
+  const cost = priceOf(usage);
+  return cost === null ? usage : { ...usage, costUsd: Math.round(cost * 1e6) / 1e6, costEstimated: true };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
