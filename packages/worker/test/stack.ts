@@ -100,6 +100,8 @@ export interface Stack {
   ): Promise<CodeGenerationTask>;
   /** Every event of the task, read page by page through the API. */
   events(taskId: string): Promise<TaskEvent[]>;
+  /** What the stack's workers logged so far, one line per entry. */
+  logs(): string[];
   /** A fresh clone of the project's repository, through its `cloneUrl`, with the workers' credentials. */
   clone(): Promise<{ dir: string; git(...args: string[]): Promise<string> }>;
   /** Stops every worker and cancels every unfinished task. */
@@ -423,6 +425,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       },
+
+      logs: () => [...logs],
 
       async events(taskId) {
         const events: TaskEvent[] = [];
