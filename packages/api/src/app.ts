@@ -8,6 +8,7 @@ import type { AppDeps } from "./deps.ts";
 import { ApiError, problemResponse, toProblem } from "./errors.ts";
 import { auth } from "./middleware/auth/index.ts";
 import { acceptanceTestRoutes } from "./routes/acceptance-tests.ts";
+import { agentRoutes } from "./routes/agents.ts";
 import { codeGenerationRoutes } from "./routes/code-generations.ts";
 import { dependencyRoutes } from "./routes/dependencies.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -17,6 +18,7 @@ import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** The largest request body the API accepts. */
@@ -70,6 +72,8 @@ export function createApp(deps: AppDeps) {
   app.route("/", dependencyRoutes(deps));
   app.route("/", tokenRoutes(deps));
   app.route("/", codeGenerationRoutes(deps));
+  app.route("/", agentRoutes(deps));
+  app.route("/", usageRoutes(deps));
   app.route("/", taskRoutes(deps));
   app.route("/", operationRoutes(deps));
   app.route("/", webhookRoutes(deps));

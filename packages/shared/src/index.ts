@@ -1,6 +1,7 @@
 /**
  * @module @aipm/shared: the domain every other package speaks. No I/O.
  */
+export * from "./agent.ts";
 export * from "./branch.ts";
 export * from "./common.ts";
 export * from "./config.ts";

@@ -24,6 +24,7 @@ describe("projectCreateSchema", () => {
       name: "Web app",
       description: "",
       repository: { ...repository, defaultBranch: "main" },
+      monthlyBudgetUsd: null,
     });
   });
 
@@ -94,6 +95,8 @@ describe("projectUpdateSchema", () => {
     ["a fractional version", { version: 1.5 }],
     ["a version as a string", { version: "1" }],
     ["an invalid default branch", { repository: { defaultBranch: "-x" } }],
+    ["a budget of zero", { monthlyBudgetUsd: 0 }],
+    ["a budget as a string", { monthlyBudgetUsd: "10" }],
   ])("rejects %s", (_, input) => {
     expect(projectUpdateSchema.safeParse(input).success).toBe(false);
   });
@@ -111,6 +114,7 @@ describe("projectSchema", () => {
       defaultBranch: "main",
       cloneUrl: "https://github.com/octo-org/web-app.git",
     },
+    monthlyBudgetUsd: null,
     createdAt: "2025-01-02T03:04:05.678Z",
     updatedAt: "2025-01-02T03:04:05.678Z",
     version: 1,

@@ -60,6 +60,11 @@ export const projectSchema = z.strictObject({
   name: line(200).min(1),
   description: text(10_000),
   repository: repositorySchema,
+  /**
+   * What code generation may cost per calendar month (UTC), in US dollars, summed from the agents'
+   * reported usage; null for no limit. Once spent, Generate Code & PR answers 409.
+   */
+  monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,
@@ -70,6 +75,7 @@ export const projectCreateSchema = z.strictObject({
   name: line(200).min(1, "must not be empty"),
   description: text(10_000).default(""),
   repository: repositoryInputSchema,
+  monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
 });
 export type ProjectCreate = z.input<typeof projectCreateSchema>;
 
@@ -79,5 +85,7 @@ export const projectUpdateSchema = z.strictObject({
   name: line(200).min(1, "must not be empty").optional(),
   description: text(10_000).optional(),
   repository: z.strictObject({ defaultBranch: branchNameSchema }).optional(),
+  /** Admins only; null removes the limit. */
+  monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
 });
 export type ProjectUpdate = z.input<typeof projectUpdateSchema>;

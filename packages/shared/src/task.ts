@@ -90,6 +90,50 @@ export function sumUsage(a: AgentUsage | null, b: AgentUsage | null): AgentUsage
   };
 }
 
+/** What a project's agents consumed: in all, and per story. */
+export const usageSummarySchema = z.strictObject({
+  /** Tasks created at or after this time count; null for all of them. */
+  since: isoDateTimeSchema.nullable(),
+  /** Tasks that reported usage. */
+  tasks: z.number().int().min(0),
+  total: agentUsageSchema.nullable(),
+  stories: z.array(
+    z.strictObject({ storyId: storyIdSchema, tasks: z.number().int().min(1), usage: agentUsageSchema }),
+  ),
+});
+export type UsageSummary = z.infer<typeof usageSummarySchema>;
+
+/**
+ * Sums tasks' usage, in all and per story.
+ *
+ * @example summarizeUsage(tasks, null).total?.costUsd
+ */
+export function summarizeUsage(
+  tasks: readonly Pick<CodeGenerationTask, "storyId" | "usage">[],
+  since: string | null,
+): UsageSummary {
+  let total: AgentUsage | null = null;
+  const stories = new Map<string, { storyId: string; tasks: number; usage: AgentUsage }>();
+  let counted = 0;
+  for (const task of tasks) {
+    if (!task.usage) continue;
+    counted++;
+    total = sumUsage(total, task.usage);
+    const story = stories.get(task.storyId);
+    stories.set(task.storyId, {
+      storyId: task.storyId,
+      tasks: (story?.tasks ?? 0) + 1,
+      usage: sumUsage(story?.usage ?? null, task.usage) as AgentUsage,
+    });
+  }
+  return { since, tasks: counted, total, stories: [...stories.values()] };
+}
+
+/** The first instant of `now`'s calendar month, UTC, as ISO text: where a monthly budget starts. */
+export function monthStart(now: Date): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+}
+
 export const pullRequestRefSchema = z.strictObject({
   number: z.number().int().min(1),
   url: z.url(),

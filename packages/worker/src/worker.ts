@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { NewEvent, ProjectStore, StoryStore, TaskStore, WorkerRegistry } from "@aipm/api";
 import type { AgentUsage, CodeGenerationTask } from "@aipm/shared";
+import { agentAvailability } from "./agent/availability.ts";
 import { agentGroupRecord } from "./agent/leftovers.ts";
 import { agentRunOutcome, failure, type Outcome } from "./agent/outcome.ts";
 import { profileFor } from "./agent/profiles/index.ts";
@@ -83,6 +84,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const timers: NodeJS.Timeout[] = [];
   const startedAt = new Date().toISOString();
   const agentGroups = agentGroupRecord(join(options.cacheDir, "agents"));
+  // Installed CLIs and the worker's variables do not change while it runs.
+  const agents = agentAvailability(options.parentEnv);
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -106,6 +109,7 @@ export function createWorker(options: WorkerOptions): Worker {
           startedAt,
           lastHeartbeatAt: new Date().toISOString(),
           runningTasks: [...active.keys()],
+          agents,
         },
         Math.max(30, Math.ceil((options.leaseMs * 2) / 1000)),
       )

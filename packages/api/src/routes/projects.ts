@@ -64,12 +64,14 @@ export function projectRoutes(deps: AppDeps) {
       if (principal.projectId !== null)
         throw ApiError.forbidden("A token limited to one project cannot create projects.");
       const input = c.req.valid("json");
+      if (input.monthlyBudgetUsd !== null) requireRole(principal, "admin");
       const now = deps.now().toISOString();
       const project = {
         id: newId("project"),
         name: input.name,
         description: input.description,
         repository: input.repository,
+        monthlyBudgetUsd: input.monthlyBudgetUsd,
         createdAt: now,
         updatedAt: now,
         version: 1,
@@ -123,11 +125,18 @@ export function projectRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { projectId } = c.req.valid("param");
-      requireProject(c.get("principal"), projectId);
+      const principal = c.get("principal");
+      requireProject(principal, projectId);
       const input = c.req.valid("json");
+      if (input.monthlyBudgetUsd !== undefined) requireRole(principal, "admin");
       const project = await deps.projects.update(
         projectId,
-        { name: input.name, description: input.description, defaultBranch: input.repository?.defaultBranch },
+        {
+          name: input.name,
+          description: input.description,
+          defaultBranch: input.repository?.defaultBranch,
+          monthlyBudgetUsd: input.monthlyBudgetUsd,
+        },
         deps.now().toISOString(),
         input.version,
       );

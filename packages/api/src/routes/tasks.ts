@@ -3,6 +3,7 @@
  * cancel and retry, and the queue's state.
  */
 import {
+  agentAvailabilitySchema,
   type CodeGenerationTask,
   canRetryTask,
   isTerminalTaskStatus,
@@ -253,6 +254,7 @@ export function taskRoutes(deps: AppDeps) {
                   startedAt: z.string(),
                   lastHeartbeatAt: z.string(),
                   runningTasks: z.array(z.string()),
+                  agents: z.array(agentAvailabilitySchema).optional(),
                 }),
               ),
             })

@@ -17,6 +17,7 @@ export interface ProjectChanges {
   name?: string;
   description?: string;
   defaultBranch?: string;
+  monthlyBudgetUsd?: number | null;
 }
 
 export interface ProjectStore {
@@ -32,7 +33,8 @@ const PARTITION = "PROJECTS";
 
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
-  return project as StoredProject;
+  // Projects stored before budgets existed have none.
+  return { monthlyBudgetUsd: null, ...project } as StoredProject;
 }
 
 export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
@@ -83,6 +85,11 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
         names["#defaultBranch"] = "defaultBranch";
         values[":defaultBranch"] = changes.defaultBranch;
         sets.push("#repository.#defaultBranch = :defaultBranch");
+      }
+      if (changes.monthlyBudgetUsd !== undefined) {
+        names["#monthlyBudgetUsd"] = "monthlyBudgetUsd";
+        values[":monthlyBudgetUsd"] = changes.monthlyBudgetUsd;
+        sets.push("#monthlyBudgetUsd = :monthlyBudgetUsd");
       }
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {

@@ -11,12 +11,14 @@ import {
   type AgentUsage,
   type CodeGenerationTask,
   decideTaskTransition,
+  summarizeUsage,
   sumUsage,
   type TaskAction,
   type TaskError,
   type TaskEvent,
   type TaskEventType,
   type TaskStatus,
+  type UsageSummary,
 } from "@aipm/shared";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
@@ -67,6 +69,8 @@ export interface TaskStore {
   create(task: CodeGenerationTask, events: readonly NewEvent[]): Promise<void>;
   get(taskId: string): Promise<CodeGenerationTask | null>;
   list(filter: TaskListFilter): Promise<CodeGenerationTask[]>;
+  /** What the project's agents consumed, in all and per story, over the tasks created since `since`. */
+  usage(projectId: string, since: string | null): Promise<UsageSummary>;
   /** Claims the oldest queued task for `workerId`, or returns null when none is left. */
   claimNext(workerId: string, leaseMs: number): Promise<CodeGenerationTask | null>;
   /** Extends the lease; null when the worker no longer holds it; throws when the task is too busy to renew now. */
@@ -237,6 +241,20 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     async get(taskId) {
       const item = await getItem(taskId);
       return item ? fromItem(item) : null;
+    },
+
+    async usage(projectId, since) {
+      // Only the two attributes summed: a project's whole task history, read cheaply.
+      const items = await query({
+        IndexName: "byProject",
+        KeyConditionExpression: since
+          ? "projectId = :projectId AND createdAt >= :since"
+          : "projectId = :projectId",
+        ExpressionAttributeValues: { ":projectId": projectId, ...(since ? { ":since": since } : {}) },
+        ProjectionExpression: "storyId, #usage",
+        ExpressionAttributeNames: { "#usage": "usage" },
+      });
+      return summarizeUsage(items as unknown as Pick<CodeGenerationTask, "storyId" | "usage">[], since);
     },
 
     async list(filter) {

@@ -1,6 +1,7 @@
 /**
  * @module workers: live workers announce themselves here; a silent one expires.
  */
+import type { AgentAvailability } from "@aipm/shared";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Dynamo, scanAll } from "./dynamo.ts";
 
@@ -10,6 +11,8 @@ export interface WorkerStatus {
   startedAt: string;
   lastHeartbeatAt: string;
   runningTasks: string[];
+  /** The agents this worker can run, installed and configured or not; never a secret. */
+  agents?: AgentAvailability[];
 }
 
 export interface WorkerRegistry {
