@@ -24,6 +24,8 @@ const loaders: Record<string, () => Promise<Command>> = {
   "check-queue": async () => (await import("./commands/check-queue.ts")).checkQueueCommand,
   "restart-workers": async () => (await import("./commands/restart-workers.ts")).restartWorkersCommand,
   "dev-test": async () => (await import("./commands/dev-test.ts")).devTestCommand,
+  logs: async () => (await import("./commands/logs.ts")).logsCommand,
+  "monitor-agents": async () => (await import("./commands/monitor-agents.ts")).monitorAgentsCommand,
 };
 
 const verb = process.argv[2];

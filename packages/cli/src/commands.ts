@@ -52,7 +52,8 @@ export function parseCommandArgs<const T extends Options>(
   commandName: string,
   args: readonly string[],
   options: T,
-  positionals: number,
+  /** How many arguments besides options: exactly this many, or `[min, max]`. */
+  positionals: number | readonly [number, number],
 ) {
   const parsed = (() => {
     try {
@@ -64,9 +65,11 @@ export function parseCommandArgs<const T extends Options>(
       );
     }
   })();
-  if (parsed.positionals.length !== positionals) {
+  const [min, max] = typeof positionals === "number" ? [positionals, positionals] : positionals;
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
     throw new CliError(
-      `expected ${positionals} argument${positionals === 1 ? "" : "s"}, got ${parsed.positionals.length}. Run 'aipm ${commandName} --help' for the usage.`,
+      `expected ${expected} argument${max === 1 ? "" : "s"}, got ${parsed.positionals.length}. Run 'aipm ${commandName} --help' for the usage.`,
       2,
     );
   }

@@ -35,7 +35,9 @@ export async function freePort(): Promise<number> {
  * The whole local stack (store, API, git forge, worker) in a new data dir. `startStack` builds
  * clone URLs from PORT, so it gets a free port rather than 0.
  */
-export async function startLocalStack(): Promise<StartedStack & { dataDir: string }> {
+export async function startLocalStack(
+  env: Record<string, string> = {},
+): Promise<StartedStack & { dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), "aipm-ops-stack-"));
   const stack = await startStack(
     {
@@ -46,6 +48,7 @@ export async function startLocalStack(): Promise<StartedStack & { dataDir: strin
       AIPM_API_TOKEN: ADMIN_TOKEN,
       AIPM_LOG_LEVEL: "silent",
       AIPM_POLL_MS: "200",
+      ...env,
     },
     () => {},
   );

@@ -17,3 +17,4 @@ export * from "./tables.ts";
 export * from "./task.ts";
 export * from "./task-md.ts";
 export * from "./task-state.ts";
+export * from "./usage.ts";

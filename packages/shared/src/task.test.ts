@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { newId } from "./ids.ts";
 import {
-  type AgentUsage,
   agentNameSchema,
   type CodeGenerationTask,
   codeGenerationCreateSchema,
   codeGenerationTaskSchema,
-  monthStart,
   newQueuedTask,
-  summarizeUsage,
-  sumUsage,
   type TaskEvent,
   taskErrorSchema,
   taskEventSchema,
@@ -199,62 +195,5 @@ describe("newQueuedTask", () => {
       leaseOwner: null,
     });
     expect(task.createdAt).toBe(task.updatedAt);
-  });
-});
-
-describe("sumUsage and summarizeUsage", () => {
-  const usage = (inputTokens: number, costUsd: number | null, model = "m1"): AgentUsage => ({
-    inputTokens,
-    outputTokens: inputTokens / 10,
-    cacheReadTokens: 1,
-    cacheWriteTokens: 0,
-    costUsd,
-    costEstimated: false,
-    turns: 2,
-    durationMs: 1000,
-    model,
-  });
-
-  it("adds counts and costs, keeps the later model, and treats a missing cost as none", () => {
-    expect(sumUsage(null, null)).toBeNull();
-    expect(sumUsage(usage(100, 0.5), null)).toEqual(usage(100, 0.5));
-    expect(sumUsage(usage(100, 0.5), usage(200, null, "m2"))).toEqual({
-      inputTokens: 300,
-      outputTokens: 30,
-      cacheReadTokens: 2,
-      cacheWriteTokens: 0,
-      costUsd: 0.5,
-      costEstimated: false,
-      turns: 4,
-      durationMs: 2000,
-      model: "m2",
-    });
-    expect(sumUsage(usage(1, null), usage(1, null))?.costUsd).toBeNull();
-  });
-
-  it("sums per story and in all, skipping tasks that reported nothing", () => {
-    const summary = summarizeUsage(
-      [
-        { storyId: "sty_a", usage: usage(100, 1) },
-        { storyId: "sty_b", usage: usage(10, 0.25) },
-        { storyId: "sty_a", usage: usage(50, 2) },
-        { storyId: "sty_c", usage: null },
-      ],
-      "2026-12-01T00:00:00.000Z",
-    );
-    expect(summary).toMatchObject({
-      since: "2026-12-01T00:00:00.000Z",
-      tasks: 3,
-      total: { inputTokens: 160, costUsd: 3.25 },
-    });
-    expect(summary.stories).toEqual([
-      { storyId: "sty_a", tasks: 2, usage: expect.objectContaining({ inputTokens: 150, costUsd: 3 }) },
-      { storyId: "sty_b", tasks: 1, usage: expect.objectContaining({ inputTokens: 10, costUsd: 0.25 }) },
-    ]);
-  });
-
-  it("starts a month at its first instant, UTC", () => {
-    expect(monthStart(new Date("2026-12-06T15:56:00+09:00"))).toBe("2026-12-01T00:00:00.000Z");
-    expect(monthStart(new Date("2026-12-01T00:30:00+01:00"))).toBe("2026-11-01T00:00:00.000Z");
   });
 });

@@ -66,30 +66,6 @@ export const agentUsageSchema = z.strictObject({
 });
 export type AgentUsage = z.infer<typeof agentUsageSchema>;
 
-const addNullable = (a: number | null, b: number | null) =>
-  a === null && b === null ? null : (a ?? 0) + (b ?? 0);
-
-/**
- * Two runs' usage as one: counts and costs added (a cost is estimated if either was), the later
- * run's model. Either may be null (nothing reported).
- *
- * @example sumUsage(task.usage, run.usage)
- */
-export function sumUsage(a: AgentUsage | null, b: AgentUsage | null): AgentUsage | null {
-  if (!a || !b) return a ?? b;
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
-    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-    costUsd: addNullable(a.costUsd, b.costUsd),
-    costEstimated: a.costEstimated || b.costEstimated,
-    turns: addNullable(a.turns, b.turns),
-    durationMs: addNullable(a.durationMs, b.durationMs),
-    model: b.model ?? a.model,
-  };
-}
-
 /** What a project's agents consumed: in all, and per story. */
 export const usageSummarySchema = z.strictObject({
   /** Tasks created at or after this time count; null for all of them. */
@@ -102,37 +78,6 @@ export const usageSummarySchema = z.strictObject({
   ),
 });
 export type UsageSummary = z.infer<typeof usageSummarySchema>;
-
-/**
- * Sums tasks' usage, in all and per story.
- *
- * @example summarizeUsage(tasks, null).total?.costUsd
- */
-export function summarizeUsage(
-  tasks: readonly Pick<CodeGenerationTask, "storyId" | "usage">[],
-  since: string | null,
-): UsageSummary {
-  let total: AgentUsage | null = null;
-  const stories = new Map<string, { storyId: string; tasks: number; usage: AgentUsage }>();
-  let counted = 0;
-  for (const task of tasks) {
-    if (!task.usage) continue;
-    counted++;
-    total = sumUsage(total, task.usage);
-    const story = stories.get(task.storyId);
-    stories.set(task.storyId, {
-      storyId: task.storyId,
-      tasks: (story?.tasks ?? 0) + 1,
-      usage: sumUsage(story?.usage ?? null, task.usage) as AgentUsage,
-    });
-  }
-  return { since, tasks: counted, total, stories: [...stories.values()] };
-}
-
-/** The first instant of `now`'s calendar month, UTC, as ISO text: where a monthly budget starts. */
-export function monthStart(now: Date): string {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
-}
 
 export const pullRequestRefSchema = z.strictObject({
   number: z.number().int().min(1),

@@ -10,11 +10,15 @@ import type {
   StoryDetail,
   StoryStatus,
   TaskStatus,
+  UsageSummary,
 } from "@aipm/shared";
 
 export type {
   AcceptanceTest,
   AcceptanceTestStatus,
+  AgentList,
+  AgentOffer,
+  AgentUsage,
   CodeGenerationTask,
   InvestAnalysis,
   InvestWarning,
@@ -87,6 +91,13 @@ export interface Queue {
     lastHeartbeatAt: string;
     runningTasks: string[];
   }[];
+}
+
+/** `GET /api/projects/:id/usage`: what the project's agents consumed, and this month's cost. */
+export interface ProjectUsage {
+  projectId: string;
+  usage: UsageSummary;
+  month: { since: string; costUsd: number; monthlyBudgetUsd: number | null };
 }
 
 /** The answer of Generate Code & PR. */

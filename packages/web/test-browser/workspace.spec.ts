@@ -216,7 +216,12 @@ describe("the web app on the local stack", () => {
   it("cancels a long-running task and offers to retry it", async () => {
     const details = page.getByRole("complementary");
     await details.getByText("Options").click();
-    await details.getByLabel("Agent").fill("command:sleep 30");
+    const agents = details.getByLabel("Agent");
+    // The worker reports every profile; one without its CLI on PATH is offered but unavailable.
+    await agents.locator("option", { hasText: "Claude Code (unavailable:" }).waitFor({ state: "attached" });
+    expect(await agents.locator("option", { hasText: "Claude Code" }).isDisabled()).toBe(true);
+    await agents.selectOption("command:");
+    await details.getByLabel("Shell command").fill("sleep 30");
     await details.getByRole("button", { name: "Generate Code & PR" }).click();
     await details.locator('[data-task-status="running"]').waitFor({ timeout: 30_000 });
     await details.getByTestId("task-log").getByText("agent command:sleep 30 started").waitFor();
@@ -278,6 +283,11 @@ describe("the web app on the local stack", () => {
     await page.getByRole("cell", { name: "local-worker" }).waitFor();
     expect(await page.getByTestId("queue-depth").textContent()).toBe("0");
     await page.getByRole("heading", { name: /succeeded 1/ }).waitFor();
+    const agents = page.getByTestId("agents");
+    await agents.getByRole("row", { name: /Built-in scaffold .*scaffold.* \(default\) 1 worker/ }).waitFor();
+    expect(await agents.getByRole("row", { name: /Codex/ }).textContent()).toMatch(
+      /0 workers.*not on this worker's PATH/,
+    );
     await shot("operations");
   });
 

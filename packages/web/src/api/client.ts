@@ -4,12 +4,14 @@
  */
 import type {
   AcceptanceTest,
+  AgentList,
   CodeGeneration,
   Health,
   InvestAnalysis,
   Project,
   ProjectCreate,
   ProjectUpdate,
+  ProjectUsage,
   Queue,
   Story,
   StoryCreate,
@@ -201,6 +203,8 @@ export function createApiClient(options: ApiClientOptions) {
         signal ? { signal } : {},
       ),
     queue: () => request<Queue>("GET", "/api/queue"),
+    agents: () => request<AgentList>("GET", "/api/agents"),
+    projectUsage: (projectId: string) => request<ProjectUsage>("GET", `/api/projects/${id(projectId)}/usage`),
   };
 }
 

@@ -1,9 +1,9 @@
 /**
  * @module components/Operations: the API's health, the queue, the workers and their heartbeats,
- * and recent tasks by outcome; refreshed every few seconds while shown.
+ * the agents they can run, and recent tasks by outcome; refreshed every few seconds while shown.
  */
 import { useEffect, useState } from "preact/hooks";
-import { type Health, type Queue, type Task, taskStatuses } from "../domain.ts";
+import { type AgentList, type Health, type Queue, type Task, taskStatuses } from "../domain.ts";
 import { formatDuration, timeAgo } from "../logic/format.ts";
 import { errorMessage } from "../state/notices.ts";
 import { api } from "../state/session.ts";
@@ -17,24 +17,33 @@ interface Snapshot {
   health: Health | null;
   queue: Queue | null;
   tasks: Task[] | null;
+  agents: AgentList | null;
   errors: string[];
   at: number;
 }
 
 async function readSnapshot(): Promise<Snapshot> {
-  const [health, queue, tasks] = await Promise.allSettled([
+  const [health, queue, tasks, agents] = await Promise.allSettled([
     api.health(),
     api.queue(),
     api.listTasks({ limit: 100 }),
+    api.agents(),
   ]);
   const value = <T,>(result: PromiseSettledResult<T>) =>
     result.status === "fulfilled" ? result.value : null;
-  const errors = [health, queue, tasks].flatMap((result, index) =>
+  const errors = [health, queue, tasks, agents].flatMap((result, index) =>
     result.status === "rejected"
-      ? [`${["Health", "Queue", "Tasks"][index]}: ${errorMessage(result.reason)}`]
+      ? [`${["Health", "Queue", "Tasks", "Agents"][index]}: ${errorMessage(result.reason)}`]
       : [],
   );
-  return { health: value(health), queue: value(queue), tasks: value(tasks), errors, at: Date.now() };
+  return {
+    health: value(health),
+    queue: value(queue),
+    tasks: value(tasks),
+    agents: value(agents),
+    errors,
+    at: Date.now(),
+  };
 }
 
 export function Operations() {
@@ -154,6 +163,40 @@ export function Operations() {
           </table>
         )}
       </section>
+      {snapshot.agents && (
+        <section class="panel" aria-labelledby="agents-heading">
+          <h2 id="agents-heading">Agents</h2>
+          <table data-testid="agents">
+            <thead>
+              <tr>
+                <th scope="col">Agent</th>
+                <th scope="col">Ready on</th>
+                <th scope="col">Variables</th>
+                <th scope="col">What is missing</th>
+              </tr>
+            </thead>
+            <tbody>
+              {snapshot.agents.agents.map((agent) => (
+                <tr key={agent.name}>
+                  <td>
+                    {agent.title} <code>{agent.name}</code>
+                    {agent.name === snapshot.agents?.defaultAgent && <span class="hint"> (default)</span>}
+                  </td>
+                  <td>
+                    {agent.workers} worker{agent.workers === 1 ? "" : "s"}
+                  </td>
+                  <td>
+                    {agent.providerEnv.map((name) => (
+                      <code key={name}>{name} </code>
+                    ))}
+                  </td>
+                  <td>{agent.missing ?? "nothing"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <section class="panel" aria-labelledby="recent-heading">
         <h2 id="recent-heading">Recent tasks by outcome</h2>
         <div class="outcomes">

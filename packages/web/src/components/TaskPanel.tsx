@@ -2,11 +2,12 @@
  * @module components/TaskPanel: Generate Code & PR for the story, and its task: the pull request
  * and its state, status, attempt, the live log, cancel and retry.
  */
-import { canRetryTask, isTerminalTaskStatus } from "@aipm/shared";
+import { canRetryTask, describeUsage, isTerminalTaskStatus, summarizeUsage } from "@aipm/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Story, Task, TaskEvent } from "../domain.ts";
 import { describeEvent, timeAgo } from "../logic/format.ts";
 import { pullRequestState } from "../logic/pull-request.ts";
+import { agentList, loadAgents } from "../state/agents.ts";
 import {
   cancelTask,
   type FollowedTask,
@@ -30,7 +31,9 @@ const modeText: Record<FollowedTask["mode"], string> = {
 export function TaskPanel({ story }: { story: Story }) {
   const latest = latestTaskByStory.value.get(story.id);
   const [agent, setAgent] = useState("");
+  const [command, setCommand] = useState("");
   const [busy, setBusy] = useState(false);
+  const offer = agentList.value;
 
   useEffect(() => {
     if (latest) followTask(latest);
@@ -44,7 +47,7 @@ export function TaskPanel({ story }: { story: Story }) {
   const generate = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
-    await generateCode(story, agent);
+    await generateCode(story, agent === "command:" ? `command:${command.trim()}` : agent);
     setBusy(false);
   };
 
@@ -60,17 +63,35 @@ export function TaskPanel({ story }: { story: Story }) {
         >
           {busy ? "Opening the pull request…" : "Generate Code & PR"}
         </button>
-        <details>
+        <details onToggle={(event) => event.currentTarget.open && void loadAgents(true)}>
           <summary>Options</summary>
           <label>
             Agent
-            <input
-              value={agent}
-              placeholder="the worker's default (scaffold)"
-              onInput={(event) => setAgent(event.currentTarget.value)}
-            />
+            <select value={agent} onChange={(event) => setAgent(event.currentTarget.value)}>
+              <option value="">The default ({offer?.defaultAgent ?? "…"})</option>
+              {offer?.agents.map((choice) => (
+                <option key={choice.name} value={choice.name} disabled={choice.workers === 0}>
+                  {choice.title}
+                  {choice.workers === 0 ? ` (unavailable: ${choice.missing ?? "no worker"})` : ""}
+                </option>
+              ))}
+              {offer?.commandAgentsAllowed && <option value="command:">Shell command…</option>}
+            </select>
           </label>
-          <p class="hint">scaffold, kiro, claude, codex, aider, or command:&lt;shell command&gt;</p>
+          {agent === "command:" && (
+            <label>
+              Shell command
+              <input
+                value={command}
+                placeholder="make implement"
+                required
+                onInput={(event) => setCommand(event.currentTarget.value)}
+              />
+            </label>
+          )}
+          <p class="hint">
+            An agent is offered when a live worker has its CLI installed and its provider's key set.
+          </p>
         </details>
         <p class="hint" id="generate-help">
           {active
@@ -79,6 +100,7 @@ export function TaskPanel({ story }: { story: Story }) {
         </p>
       </form>
       {shown && <TaskView task={shown.task} events={shown.events} mode={shown.mode} />}
+      <StoryUsage tasks={history} />
       {history.length > 1 && (
         <details class="history">
           <summary>Earlier tasks ({history.length - 1})</summary>
@@ -95,6 +117,17 @@ export function TaskPanel({ story }: { story: Story }) {
         </details>
       )}
     </section>
+  );
+}
+
+/** What the story's agents consumed over all its tasks, when more than one reported usage. */
+function StoryUsage({ tasks }: { tasks: Task[] }) {
+  const summary = summarizeUsage(tasks, null);
+  if (!summary.total || summary.tasks < 2) return null;
+  return (
+    <p class="hint" data-testid="story-usage">
+      This story's agents so far, over {summary.tasks} tasks: {describeUsage(summary.total)}
+    </p>
   );
 }
 
@@ -144,6 +177,12 @@ function TaskView({ task, events, mode }: { task: Task; events: TaskEvent[]; mod
           <>
             <dt>Finished</dt>
             <dd>{timeAgo(task.finishedAt)}</dd>
+          </>
+        )}
+        {task.usage && (
+          <>
+            <dt>Usage</dt>
+            <dd data-testid="task-usage">{describeUsage(task.usage)}</dd>
           </>
         )}
         {task.commit && (

@@ -1,7 +1,8 @@
 /**
  * @module logic/format: times and task events as short readable text.
  */
-import type { TaskEvent } from "../domain.ts";
+import { describeUsage } from "@aipm/shared";
+import type { AgentUsage, TaskEvent } from "../domain.ts";
 
 /**
  * "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago".
@@ -60,6 +61,8 @@ export function describeEvent(event: Pick<TaskEvent, "type" | "data">): string {
       const error = data.error as { message?: string } | undefined;
       return `${event.type.slice(5).replace("_", " ")}${error?.message ? `: ${error.message}` : ""}`;
     }
+    case "agent.usage":
+      return `usage: ${describeUsage(data as Partial<AgentUsage>)}`;
     case "log":
       return text(data.message);
     default: {
