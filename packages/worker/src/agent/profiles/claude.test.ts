@@ -229,6 +229,12 @@ describe("claudeParser on recorded output", () => {
     expect(signals.findIndex((signal) => signal.type === "failure")).toBe(0);
   });
 
+  it("fails with agent_auth_failed on the CLI's last word after its retries ('Invalid API key')", () => {
+    expect(failures(parse(authGaveUpRun))).toEqual([
+      { code: "agent_auth_failed", message: "Claude Code: Invalid API key · Fix external API key" },
+    ]);
+  });
+
   it("fails with agent_auth_failed when no key is set ('Not logged in')", () => {
     expect(failures(parse(notLoggedInRun))).toEqual([
       { code: "agent_auth_failed", message: "Claude Code: Not logged in · Please run /login" },
@@ -536,3 +542,15 @@ const budgetRun: Recorded = [
 
 /** `git push origin HEAD`, refused by `--disallowedTools`. */
 const pushDeniedLine = `{"type":"user","message":{"role":"user","content":[{"type":"tool_result","content":"Permission to use Bash with command git push origin HEAD has been denied.","is_error":true,"tool_use_id":"toolu_fake000003"}]},"parent_tool_use_id":null,"session_id":"8b3ed44d-c91c-4aaf-be32-fde42012e4af","uuid":"8499bfc2-3d60-4352-8782-cbd277b17799","timestamp":"2026-12-06T16:08:28.442Z","tool_use_result":"Error: Permission to use Bash with command git push origin HEAD has been denied.","tool_result_meta":[{"id":"toolu_fake000003","non_execution_kind":"permission-rule","permission_decision":{"decision":"reject","source":"config","reason_type":"subcommandResults"}}]}`;
+
+/** The end of a 401 run, once the CLI gave up after ten retries (185 s). */
+const authGaveUpRun: Recorded = [
+  [
+    "stdout",
+    `{"type":"assistant","message":{"diagnostics":null,"id":"2c91bb61-1602-4335-a89e-1b1bc9a324d7","container":null,"model":"<synthetic>","role":"assistant","stop_details":null,"stop_reason":"stop_sequence","stop_sequence":"","type":"message","usage":{"output_tokens_details":null,"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"server_tool_use":{"web_search_requests":0,"web_fetch_requests":0},"service_tier":null,"cache_creation":{"ephemeral_1h_input_tokens":0,"ephemeral_5m_input_tokens":0},"inference_geo":null,"iterations":null,"speed":null,"fallback_credit":null},"content":[{"type":"text","text":"Invalid API key · Fix external API key"}],"context_management":null},"parent_tool_use_id":null,"session_id":"bf66310b-68e1-45ee-997d-b6fc91646353","uuid":"e70f3427-f7bb-46a2-b6c2-449be54821ad","timestamp":"2026-12-06T16:08:03.630Z","error":"authentication_failed","request_id":"req_fake1796573283624","is_api_error_message":true,"api_error_status":401,"api_error_type":"authentication_error"}`,
+  ],
+  [
+    "stdout",
+    `{"duration_api_ms":0,"stop_reason":"stop_sequence","session_id":"bf66310b-68e1-45ee-997d-b6fc91646353","total_cost_usd":0,"usage":{"output_tokens_details":{"thinking_tokens":0},"input_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0,"server_tool_use":{"web_search_requests":0,"web_fetch_requests":0},"service_tier":"standard","cache_creation":{"ephemeral_1h_input_tokens":0,"ephemeral_5m_input_tokens":0},"inference_geo":"","iterations":[],"speed":"standard","fallback_credit":null},"modelUsage":{},"permission_denials":[],"terminal_reason":"api_error","fast_mode_state":"off","fast_mode_disabled_reason":"sdk_opt_in_required","subagent_stats":{"spawned":0,"requested":{"background":0,"foreground":0,"unset":0},"started_in_background":0,"max_depth":0,"spawned_by_subagents":0,"completed":0,"failed":0,"killed":{"parent":0,"user":0,"system":0},"refused":{"depth_limit":0,"concurrency_limit":0,"budget":0},"by_type":{}},"safety_stops":0,"is_error":true,"num_turns":1,"subtype":"success","api_error_status":401,"api_error_type":"authentication_error","result":"Invalid API key · Fix external API key","type":"result","duration_ms":184790,"uuid":"20506c41-6b17-4b7a-91c7-a7f3f338de8f","queued_turn_count":0,"result_index":0,"model_usage_since_last_result":{}}`,
+  ],
+];
