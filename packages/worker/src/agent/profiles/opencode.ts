@@ -5,7 +5,8 @@
  * `step_finish` (one model response, with its tokens and cost) and `error`. It has no closing result
  * line: the last `step_finish` whose reason is not `tool-calls` ends the run. With `--print-logs
  * --log-level ERROR` its errors also reach stderr as logfmt lines, which is the only place an unknown
- * model is named (stdout just says "UnknownError").
+ * model is named (stdout just says "UnknownError"). It prints nothing while a model turn streams (no
+ * deltas, not even in its debug log), so the worker's idle timeout must exceed the slowest turn.
  */
 import type { AgentUsage } from "@aipm/shared";
 import {
