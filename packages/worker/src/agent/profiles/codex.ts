@@ -38,7 +38,8 @@ const tomlString = (value: string) => JSON.stringify(value);
  * custom provider takes the settings that make a failure end the run in seconds: no WebSocket attempt
  * first (about 7 s against a server without one), two retries instead of four and five, and no endless
  * "waiting for network" retries on an unreachable host (the `unbounded_connection_retries` feature).
- * The rest keeps codex from phoning home (update checks, analytics, feedback) and from writing history.
+ * The rest keeps codex from phoning home (update checks, analytics, feedback, the plugin catalog it
+ * would fetch from GitHub with git) and from writing history.
  */
 export function codexConfig(baseUrl: string): string {
   return [
@@ -59,6 +60,7 @@ export function codexConfig(baseUrl: string): string {
     "",
     "[features]",
     "unbounded_connection_retries = false",
+    "plugins = false",
     "",
     "[model_providers.aipm-openai]",
     'name = "OpenAI"',
@@ -181,8 +183,9 @@ export function codexParser(): AgentStreamParser {
 
   /** A failure signal when `message` is one (or `otherwise` is given), once per run. */
   const failure = (message: string, otherwise?: AgentFailureCode): AgentSignal[] => {
-    const found =
-      codexFailure(message) ?? (otherwise ? { code: otherwise, message: `Codex: ${message}` } : null);
+    // "Reconnecting... 1/2 (unexpected status 401 ...)": the error, not the retry, is the news.
+    const error = message.replace(/^Reconnecting\.\.\. \d+\/\d+ \(([\s\S]*)\)$/, "$1");
+    const found = codexFailure(error) ?? (otherwise ? { code: otherwise, message: `Codex: ${error}` } : null);
     if (!found || failed) return [];
     failed = true;
     return [{ type: "failure", ...found }];
