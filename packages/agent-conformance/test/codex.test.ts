@@ -1,0 +1,117 @@
+/**
+ * @module codex.test: the pinned Codex CLI, run by the real worker against the scripted fake OpenAI
+ * Responses API: a scripted implementation succeeds and is committed, a 401 fails fast, and a first
+ * model response that costs more than the budget ends the task with no codex process left behind.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type ResponsesServer,
+  type ResponsesServerOptions,
+  startResponsesServer,
+  toolOutputs,
+} from "../src/fake-openai-responses.ts";
+import { greetingFile, leaksNowhere, useConformance } from "../src/harness.ts";
+
+const apiKey = "sk-proj-conformance-7d3f9a1c2b";
+/** A model the worker's price table knows ($1.25 input, $10 output, $0.125 cached input a million). */
+const model = "gpt-5";
+const conformance = useConformance();
+
+let server: ResponsesServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function fakeModel(options: Omit<ResponsesServerOptions, "apiKey"> = {}) {
+  server = await startResponsesServer({ apiKey, ...options });
+  return server;
+}
+
+const providerEnv = (fake: ResponsesServer) => ({ OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: fake.url });
+
+/**
+ * Pids of live processes started for `taskId`. The worker gives every agent process (and whatever it
+ * starts) `AIPM_TASK_ID` in its environment, which survives where a command line would not tell.
+ */
+async function processesOfTask(taskId: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
+    const stat = await readFile(`/proc/${entry}/stat`, "latin1").catch(() => "");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (environ.split("\0").includes(`AIPM_TASK_ID=${taskId}`) && state !== "Z") pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe("codex through the worker", () => {
+  it("implements the task: greeting committed without CLI leftovers, usage as scripted and priced, tests passed, key kept secret", async () => {
+    const fake = await fakeModel({ inputTokens: 1200, outputTokens: 340, cacheReadTokens: 1000 });
+    const run = await conformance.run({ agent: "codex", env: providerEnv(fake), model });
+
+    expect(run.task.status, run.output).toBe("succeeded");
+    expect(fake.scriptErrors).toEqual([]);
+    expect(run.committedFiles).toEqual([greetingFile]);
+    const files = await run.filesAtCommit();
+    expect(files).toContain(greetingFile);
+    expect(files.filter((file) => file.startsWith(".codex/"))).toEqual([]);
+
+    // Four responses of 1200 input tokens (1000 of them cached) and 340 output, at gpt-5's list prices.
+    expect(run.usage).toMatchObject({
+      inputTokens: 4 * 200,
+      cacheReadTokens: 4 * 1000,
+      outputTokens: 4 * 340,
+      cacheWriteTokens: 0,
+      turns: 4,
+      model,
+      costEstimated: true,
+    });
+    expect(run.usage?.costUsd).toBeCloseTo((800 * 1.25 + 1360 * 10 + 4000 * 0.125) / 1e6, 6);
+
+    // Codex went to the fake over HTTP only, as the model asked for, with the key as a bearer token.
+    const calls = fake.requests.filter((request) => request.path === "/v1/responses");
+    expect(calls).toHaveLength(4);
+    expect(calls.every((request) => (request.body as { model?: string }).model === model)).toBe(true);
+    const results = toolOutputs(calls.at(-1));
+    expect(results.map((result) => result.name)).toEqual(["exec_command", "exec_command", "exec_command"]);
+    expect(results[0]?.output).toContain("Greet the shopper");
+    expect(results[2]?.output).toMatch(/Process exited with code 0/);
+    expect(results[2]?.output).toMatch(/# pass 1/);
+    expect(results[2]?.output).toMatch(/# fail 0/);
+    expect(run.output).toContain("→ shell: npm test");
+    expect(run.output).toContain("→ apply_patch: add");
+
+    expect(leaksNowhere(run, apiKey)).toBe(true);
+  });
+
+  it("fails with agent_auth_failed within 30 s when the API answers 401", async () => {
+    const fake = await fakeModel({ status401: true });
+    const run = await conformance.run({ agent: "codex", env: providerEnv(fake), model });
+
+    expect(run.task.status).toBe("failed");
+    expect(run.task.error?.code).toBe("agent_auth_failed");
+    expect(run.task.error?.message).toMatch(/401 Unauthorized/);
+    expect(run.task.error?.message).toMatch(/OPENAI_API_KEY/);
+    expect(run.durationMs).toBeLessThan(30_000);
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(leaksNowhere(run, apiKey)).toBe(true);
+  });
+
+  it("fails with agent_budget_exceeded after a first response over budget, leaving no codex process", async () => {
+    const fake = await fakeModel({ outputTokens: 1_000_000 });
+    const run = await conformance.run({ agent: "codex", env: providerEnv(fake), model, maxBudgetUsd: 0.5 });
+
+    expect(run.task.status).toBe("failed");
+    expect(run.task.error?.code).toBe("agent_budget_exceeded");
+    expect(run.task.error?.message).toMatch(/budget/i);
+    expect(run.committedFiles).toEqual([]);
+    // Stopped on the first response's usage, not at the end of the run: $10 of output at gpt-5's price.
+    expect(run.usage).toMatchObject({ outputTokens: 1_000_000, turns: 1, model });
+    expect(run.usage?.costUsd).toBeGreaterThan(0.5);
+    expect(fake.requests.filter((request) => request.path === "/v1/responses").length).toBeLessThanOrEqual(2);
+    expect(await processesOfTask(run.task.id)).toEqual([]);
+  });
+});
