@@ -1,0 +1,446 @@
+/**
+ * @module agent/profiles/gemini.test: the exact command line, environment and HOME files of Gemini CLI
+ * runs, and its parser on stream-json lines recorded from the real CLI (0.61.0) against the fake
+ * Gemini API of the conformance suite.
+ */
+import { describe, expect, it } from "vitest";
+import type { AgentLaunchInput, AgentSignal } from "../profile.ts";
+import { geminiParser, geminiProfile, geminiPushPolicy, geminiSettings } from "./gemini.ts";
+
+const prompt = "Implement the task described in /work/tsk_1/TASK.md. Read that file first.";
+
+function input(parentEnv: Record<string, string>, extra: Partial<AgentLaunchInput> = {}): AgentLaunchInput {
+  return {
+    prompt,
+    taskFile: "/work/tsk_1/TASK.md",
+    worktree: "/work/tsk_1",
+    home: "/tmp/home-1",
+    parentEnv,
+    ...extra,
+  };
+}
+
+type Recorded = ["stdout" | "stderr", string][];
+
+/** Feeds recorded lines to a fresh parser and returns every signal, in order. */
+function parse(lines: Recorded): AgentSignal[] {
+  const parser = geminiParser();
+  return lines.flatMap(([stream, line]) => parser.line(stream, line));
+}
+
+const outputs = (signals: AgentSignal[]) =>
+  signals.flatMap((signal) => (signal.type === "output" ? [signal.text] : []));
+const failures = (signals: AgentSignal[]) => signals.filter((signal) => signal.type === "failure");
+const usages = (signals: AgentSignal[]) => signals.filter((signal) => signal.type === "usage");
+
+describe("geminiProfile.launch", () => {
+  it("runs gemini headless with streaming JSON, YOLO approvals and the prompt last", () => {
+    const launch = geminiProfile.launch(input({ GEMINI_API_KEY: "gm-key-1" }));
+    expect(launch.command).toBe("gemini");
+    expect(launch.args).toEqual([
+      "--output-format",
+      "stream-json",
+      "--approval-mode",
+      "yolo",
+      "--prompt",
+      prompt,
+    ]);
+    expect(launch.env).toEqual({ GEMINI_API_KEY: "gm-key-1", GEMINI_TELEMETRY_ENABLED: "false" });
+  });
+
+  it("passes the model, from the task or else GEMINI_MODEL, before the prompt", () => {
+    const fromTask = geminiProfile.launch(
+      input({ GEMINI_API_KEY: "k", GEMINI_MODEL: "gemini-2.5-pro" }, { model: "gemini-2.5-flash" }),
+    );
+    expect(fromTask.args.slice(4)).toEqual(["--model", "gemini-2.5-flash", "--prompt", prompt]);
+    const fromEnv = geminiProfile.launch(input({ GEMINI_API_KEY: "k", GEMINI_MODEL: "gemini-2.5-pro" }));
+    expect(fromEnv.args.slice(4)).toEqual(["--model", "gemini-2.5-pro", "--prompt", prompt]);
+  });
+
+  it("passes GOOGLE_GEMINI_BASE_URL explicitly, and GOOGLE_API_KEY as GEMINI_API_KEY, but no other Google variable", () => {
+    const launch = geminiProfile.launch(
+      input({
+        GOOGLE_API_KEY: "google-key-2",
+        GOOGLE_GEMINI_BASE_URL: "http://127.0.0.1:4010",
+        GOOGLE_CLOUD_PROJECT: "prj",
+        GOOGLE_APPLICATION_CREDENTIALS: "/secrets/sa.json",
+        ANTHROPIC_API_KEY: "sk-ant",
+      }),
+    );
+    expect(launch.env).toEqual({
+      GEMINI_API_KEY: "google-key-2",
+      GOOGLE_GEMINI_BASE_URL: "http://127.0.0.1:4010",
+      GEMINI_TELEMETRY_ENABLED: "false",
+    });
+  });
+
+  it("writes settings that sign in with the API key, trust the worktree and send nothing to Google", () => {
+    const files = geminiProfile.launch(input({ GEMINI_API_KEY: "gm-secret-9" })).homeFiles ?? {};
+    expect(Object.keys(files).sort()).toEqual([".gemini/policies/aipm.toml", ".gemini/settings.json"]);
+    const settings = JSON.parse(files[".gemini/settings.json"] ?? "{}");
+    expect(settings).toEqual(geminiSettings);
+    expect(settings.security.auth.selectedType).toBe("gemini-api-key");
+    expect(settings.security.folderTrust.enabled).toBe(false);
+    expect(settings.privacy.usageStatisticsEnabled).toBe(false);
+    expect(settings.general.enableAutoUpdate).toBe(false);
+    expect(files[".gemini/policies/aipm.toml"]).toBe(geminiPushPolicy);
+    expect(JSON.stringify(files)).not.toContain("gm-secret-9");
+  });
+
+  it("denies git push in any form the policy regex sees, and nothing else", () => {
+    const regex = new RegExp(/commandRegex = '(.+)'/.exec(geminiPushPolicy)?.[1] ?? "^$");
+    for (const command of ["git push origin main", "cd repo && git -C . push", "git -c x=y push --force"])
+      expect(regex.test(command), command).toBe(true);
+    for (const command of ["npm test", "git status && npm test", "git log --oneline", "npx pushd"])
+      expect(regex.test(command), command).toBe(false);
+  });
+
+  it("needs GEMINI_API_KEY or GOOGLE_API_KEY, and does not enforce a budget itself", () => {
+    expect(geminiProfile.missingConfiguration({})).toBe(
+      "Set GEMINI_API_KEY (or GOOGLE_API_KEY) for the worker.",
+    );
+    expect(geminiProfile.missingConfiguration({ GEMINI_API_KEY: " " })).not.toBeNull();
+    expect(geminiProfile.missingConfiguration({ GOOGLE_API_KEY: "k" })).toBeNull();
+    expect(geminiProfile.missingConfiguration({ GEMINI_API_KEY: "k" })).toBeNull();
+    expect(geminiProfile.enforcesBudget).toBe(false);
+    expect(geminiProfile.leftovers).toEqual([".gemini/**"]);
+  });
+});
+
+/** A whole run of the "implement" script, default model ("auto" routes through a side request). */
+const implementRun: Recorded = [
+  [
+    "stderr",
+    "Warning: True color (24-bit) support not detected. Using a terminal with true color enabled will result in a better visual experience.",
+  ],
+  ["stderr", "YOLO mode is enabled. All tool calls will be automatically approved."],
+  ["stderr", "YOLO mode is enabled. All tool calls will be automatically approved."],
+  ["stderr", "Ripgrep is not available. Falling back to GrepTool."],
+  ["stderr", "[STARTUP] Phase 'cleanup_ops' was started but never ended. Skipping metrics."],
+  [
+    "stderr",
+    "[STARTUP] Cannot measure phase 'cleanup_ops': start mark 'startup:cleanup_ops:start' not found (likely cleared by reset).",
+  ],
+  [
+    "stdout",
+    '{"type":"init","timestamp":"2026-12-06T16:16:02.608Z","session_id":"5273dfb1-7886-472f-bc68-1bbd33791eab","model":"auto"}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:02.609Z","role":"user","content":"Implement the task described in /tmp/gem/r3/TASK.md. Read that file first, make the changes it asks for in this repository and run its tests if you can. Do not commit, push or change git configuration: the worker commits your changes when you exit."}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:02.655Z","role":"assistant","content":"I will read the task first.","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"tool_use","timestamp":"2026-12-06T16:16:02.686Z","tool_name":"read_file","tool_id":"read_file__read_file_1796573762656_0","parameters":{"file_path":"/tmp/gem/r3/TASK.md"}}',
+  ],
+  [
+    "stdout",
+    '{"type":"tool_result","timestamp":"2026-12-06T16:16:02.721Z","tool_id":"read_file__read_file_1796573762656_0","status":"success","output":""}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:02.729Z","role":"assistant","content":"I will add the greeting module.","delta":true}',
+  ],
+  [
+    "stdout",
+    String.raw`{"type":"tool_use","timestamp":"2026-12-06T16:16:02.732Z","tool_name":"write_file","tool_id":"write_file__write_file_1796573762730_0","parameters":{"file_path":"/tmp/gem/r3/src/greeting.js","content":"module.exports = () => \"hello\";\n"}}`,
+  ],
+  [
+    "stdout",
+    '{"type":"tool_result","timestamp":"2026-12-06T16:16:02.749Z","tool_id":"write_file__write_file_1796573762730_0","status":"success"}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:02.760Z","role":"assistant","content":"Now the tests.","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"tool_use","timestamp":"2026-12-06T16:16:02.767Z","tool_name":"run_shell_command","tool_id":"run_shell_command__run_shell_command_1796573762765_0","parameters":{"command":"npm test","description":"Run the tests"}}',
+  ],
+  [
+    "stdout",
+    String.raw`{"type":"tool_result","timestamp":"2026-12-06T16:16:03.358Z","tool_id":"run_shell_command__run_shell_command_1796573762765_0","status":"success","output":"> t@1.0.0 test\n> node -e \"require('assert').equal(require('./src/greeting.js')(), 'hello'); console.log('1 passing')\"\n\n1 passing\nnpm notice\nnpm notice New minor version of npm available! 11.19.1 -> 11.21.3\nnpm notice Changelog: https://github.com/npm/cli/releases/tag/v11.21.3\nnpm notice To update run: npm install -g npm@11.21.3\nnpm notice"}`,
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:03.366Z","role":"assistant","content":"Done: src/greeting.js exports a function returning hello, and npm test passes.","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"result","timestamp":"2026-12-06T16:16:03.368Z","status":"success","stats":{"total_tokens":6160,"input_tokens":4800,"output_tokens":1360,"cached":0,"input":4800,"duration_ms":761,"tool_calls":3,"models":{"gemini-3.5-flash-lite":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0},"gemini-3.8-flash":{"total_tokens":6160,"input_tokens":4800,"output_tokens":1360,"cached":0,"input":4800}}}}',
+  ],
+];
+
+/** The fake answering 401 UNAUTHENTICATED (the router's side request fails first, then the turn). */
+const unauthenticatedRun: Recorded = [
+  [
+    "stdout",
+    '{"type":"init","timestamp":"2026-12-06T16:16:10.457Z","session_id":"7bf2872f-9a12-4c09-a2c5-248b8ce51d97","model":"auto"}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:10.459Z","role":"user","content":"Implement the task described in /tmp/gem/r3/TASK.md. Read that file first, make the changes it asks for in this repository and run its tests if you can. Do not commit, push or change git configuration: the worker commits your changes when you exit."}',
+  ],
+  [
+    "stderr",
+    "    at throwErrorIfNotOK (file:///work/main/packages/agent-conformance/agents/node_modules/@google/gemini-cli/bundle/chunk-JDPZ4CE3.js:267833:24)",
+  ],
+  ["stderr", "  status: 401"],
+  ["stderr", "}"],
+  [
+    "stderr",
+    'Error when talking to Gemini API Full report available at: /tmp/gemini-client-error-Turn.run-sendMessageStream-2026-12-06T16-16-10-546Z.json _ApiError: {"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.","status":"UNAUTHENTICATED"}}',
+  ],
+  [
+    "stderr",
+    "    at throwErrorIfNotOK (file:///work/main/packages/agent-conformance/agents/node_modules/@google/gemini-cli/bundle/chunk-JDPZ4CE3.js:267833:24)",
+  ],
+  ["stderr", "  status: 401"],
+  ["stderr", "}"],
+  [
+    "stdout",
+    String.raw`{"type":"result","timestamp":"2026-12-06T16:16:10.548Z","status":"error","error":{"type":"unknown","message":"[API Error: {\"error\":{\"code\":401,\"message\":\"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.\",\"status\":\"UNAUTHENTICATED\"}}]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-3.5-flash-lite":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0},"gemini-3.1-pro-preview":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}`,
+  ],
+];
+
+/** A key the API does not know: HTTP 400 with reason API_KEY_INVALID. */
+const invalidKeyRun: Recorded = [
+  [
+    "stderr",
+    'Error when talking to Gemini API Full report available at: /tmp/gemini-client-error-Turn.run-sendMessageStream-2026-12-06T16-16-13-491Z.json _ApiError: {"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}}',
+  ],
+  [
+    "stdout",
+    String.raw`{"type":"result","timestamp":"2026-12-06T16:16:13.492Z","status":"error","error":{"type":"unknown","message":"[API Error: {\"error\":{\"code\":400,\"message\":\"API key not valid. Please pass a valid API key.\",\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\",\"domain\":\"googleapis.com\",\"metadata\":{\"service\":\"generativelanguage.googleapis.com\"}}]}}]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-3.5-flash-lite":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0},"gemini-3.1-pro-preview":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}`,
+  ],
+];
+
+/** `--model gemini-nope`: HTTP 404 NOT_FOUND. */
+const unknownModelRun: Recorded = [
+  [
+    "stdout",
+    '{"type":"init","timestamp":"2026-12-06T16:16:16.361Z","session_id":"1f8b32d8-3f1d-447e-8aa7-f7794299a3a4","model":"gemini-nope"}',
+  ],
+  [
+    "stderr",
+    "Error when talking to Gemini API Full report available at: /tmp/gemini-client-error-Turn.run-sendMessageStream-2026-12-06T16-16-16-401Z.json ModelNotFoundError: models/gemini-nope is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.",
+  ],
+  ["stderr", "  code: 404"],
+  ["stderr", "}"],
+  [
+    "stdout",
+    '{"type":"result","timestamp":"2026-12-06T16:16:16.434Z","status":"error","error":{"type":"unknown","message":"[API Error: models/gemini-nope is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-nope":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
+  ],
+];
+
+/** No GEMINI_API_KEY at all: the CLI stops before any request (exit 41). */
+const missingKeyRun: Recorded = [
+  ["stderr", "YOLO mode is enabled. All tool calls will be automatically approved."],
+  ["stderr", "When using Gemini API, you must specify the GEMINI_API_KEY environment variable."],
+  ["stderr", "Update your environment and try again (no reload needed if using .env)!"],
+];
+
+/** The closing line of a run whose responses reported 800 of their 1200 prompt tokens as cached. */
+const cachedResult: Recorded = [
+  [
+    "stdout",
+    '{"type":"result","timestamp":"2026-12-06T16:16:53.534Z","status":"success","stats":{"total_tokens":6160,"input_tokens":4800,"output_tokens":1360,"cached":3200,"input":1600,"duration_ms":727,"tool_calls":3,"models":{"gemini-2.5-pro":{"total_tokens":6160,"input_tokens":4800,"output_tokens":1360,"cached":3200,"input":1600}}}}',
+  ],
+];
+
+/** A slow turn (fake `turnDelayMs` 3000): the first answer streamed a word at a time. */
+const slowTurn: Recorded = [
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:24.565Z","role":"assistant","content":"I ","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:24.776Z","role":"assistant","content":"will ","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:25.006Z","role":"assistant","content":"read ","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:25.237Z","role":"assistant","content":"the ","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:25.467Z","role":"assistant","content":"task ","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:25.697Z","role":"assistant","content":"first.","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:25.928Z","role":"assistant","content":" ","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:26.161Z","role":"assistant","content":" ","delta":true}',
+  ],
+  [
+    "stdout",
+    '{"type":"message","timestamp":"2026-12-06T16:16:26.392Z","role":"assistant","content":" ","delta":true}',
+  ],
+];
+
+/** A `git push` refused by the profile's policy (recorded with an earlier wording of its message). */
+const deniedPush: Recorded = [
+  [
+    "stdout",
+    '{"type":"tool_result","timestamp":"2026-12-06T16:14:12.195Z","tool_id":"run_shell_command__run_shell_command_1796573652165_0","status":"error","output":"Tool execution denied by policy. The worker pushes; agents never do.","error":{"type":"policy_violation","message":"Tool execution denied by policy. The worker pushes; agents never do."}}',
+  ],
+  [
+    "stderr",
+    "Error executing tool run_shell_command: Tool execution denied by policy. The worker pushes; agents never do.",
+  ],
+];
+
+describe("geminiParser", () => {
+  it("shows the model's text, each tool call and its result, and the closing usage of a whole run", () => {
+    const signals = parse(implementRun);
+    expect(outputs(signals)).toEqual([
+      "YOLO mode is enabled. All tool calls will be automatically approved.",
+      "YOLO mode is enabled. All tool calls will be automatically approved.",
+      "Ripgrep is not available. Falling back to GrepTool.",
+      "Gemini CLI · auto",
+      "I will read the task first.",
+      "→ read_file: /tmp/gem/r3/TASK.md",
+      "← ok",
+      "I will add the greeting module.",
+      "→ write_file: /tmp/gem/r3/src/greeting.js",
+      "← ok",
+      "Now the tests.",
+      "→ run_shell_command: npm test",
+      expect.stringMatching(/^← > t@1\.0\.0 test > node -e .* 1 passing npm notice/),
+      "Done: src/greeting.js exports a function returning hello, and npm test passes.",
+    ]);
+    expect(usages(signals)).toEqual([
+      {
+        type: "usage",
+        usage: {
+          inputTokens: 4800,
+          outputTokens: 1360,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          turns: 4,
+          durationMs: 761,
+          model: "gemini-3.8-flash",
+        },
+        final: true,
+      },
+    ]);
+    expect(failures(signals)).toEqual([]);
+  });
+
+  it("counts cached prompt tokens apart from the input tokens", () => {
+    const [usage] = usages(parse(cachedResult));
+    expect(usage).toMatchObject({
+      usage: { inputTokens: 1600, cacheReadTokens: 3200, outputTokens: 1360, model: "gemini-2.5-pro" },
+      final: true,
+    });
+  });
+
+  it("joins a slow turn's word-by-word deltas into one line, shown when the tool call follows", () => {
+    const parser = geminiParser();
+    const [init, ...deltas] = slowTurn;
+    parser.line(...(init as Recorded[number]));
+    expect(deltas.flatMap(([stream, line]) => parser.line(stream, line))).toEqual([]);
+    expect(
+      parser.line(
+        "stdout",
+        '{"type":"tool_use","timestamp":"2026-12-06T16:16:26.900Z","tool_name":"read_file","tool_id":"read_file__read_file_1796573786856_0","parameters":{"file_path":"/tmp/gem/r3/TASK.md"}}',
+      ),
+    ).toEqual([
+      { type: "output", text: "I will read the task first." },
+      { type: "output", text: "→ read_file: /tmp/gem/r3/TASK.md" },
+    ]);
+  });
+
+  it("shows a line of text as soon as its newline arrives", () => {
+    const parser = geminiParser();
+    const delta = (content: string) =>
+      parser.line("stdout", JSON.stringify({ type: "message", role: "assistant", content, delta: true }));
+    expect(delta("First line\nSec")).toEqual([{ type: "output", text: "First line" }]);
+    expect(delta("ond line\n")).toEqual([{ type: "output", text: "Second line" }]);
+  });
+
+  it("fails a 401 as agent_auth_failed with the API's message, after the closing usage", () => {
+    const signals = parse(unauthenticatedRun);
+    expect(failures(signals)).toEqual([
+      {
+        type: "failure",
+        code: "agent_auth_failed",
+        message: expect.stringContaining('"code":401'),
+      },
+    ]);
+    expect(failures(signals)[0]).toMatchObject({ message: expect.stringContaining("check GEMINI_API_KEY") });
+    expect(signals.at(-1)?.type).toBe("failure");
+    expect(usages(signals)).toHaveLength(1);
+    // The stack frames and the closing braces of the CLI's error report are not shown.
+    expect(outputs(signals).filter((text) => /^\s+at |^\}$|status: 401/.test(text))).toEqual([]);
+    expect(outputs(signals)).toContainEqual(expect.stringMatching(/^Error when talking to Gemini API/));
+  });
+
+  it("fails an unknown key (HTTP 400 API_KEY_INVALID) as agent_auth_failed", () => {
+    expect(failures(parse(invalidKeyRun))).toEqual([
+      { type: "failure", code: "agent_auth_failed", message: expect.stringContaining("API key not valid") },
+    ]);
+  });
+
+  it("fails a missing key, reported on stderr before any request, as agent_auth_failed", () => {
+    expect(failures(parse(missingKeyRun))).toEqual([
+      {
+        type: "failure",
+        code: "agent_auth_failed",
+        message:
+          "Gemini CLI: When using Gemini API, you must specify the GEMINI_API_KEY environment variable. (check GEMINI_API_KEY of the worker)",
+      },
+    ]);
+  });
+
+  it("fails an unknown model as agent_misconfigured, once", () => {
+    const signals = parse(unknownModelRun);
+    expect(failures(signals)).toEqual([
+      {
+        type: "failure",
+        code: "agent_misconfigured",
+        message: expect.stringContaining("models/gemini-nope is not found for API version v1beta"),
+      },
+    ]);
+    expect(usages(signals)[0]).toMatchObject({
+      usage: { model: "gemini-nope", inputTokens: 0 },
+      final: true,
+    });
+  });
+
+  it("shows a tool refused by policy as an error result, which does not end the run", () => {
+    const signals = parse(deniedPush);
+    expect(outputs(signals)).toEqual([
+      "← error: Tool execution denied by policy. The worker pushes; agents never do.",
+      "Error executing tool run_shell_command: Tool execution denied by policy. The worker pushes; agents never do.",
+    ]);
+    expect(failures(signals)).toEqual([]);
+  });
+
+  it("reports an error result it cannot classify as text, not as a failure", () => {
+    const signals = parse([
+      [
+        "stdout",
+        '{"type":"result","timestamp":"2026-12-06T16:20:00.000Z","status":"error","error":{"type":"FatalTurnLimitedError","message":"Reached max session turns for this session."},"stats":{"total_tokens":10,"input_tokens":8,"output_tokens":2,"cached":0,"input":8,"duration_ms":5,"tool_calls":0,"models":{}}}',
+      ],
+    ]);
+    expect(failures(signals)).toEqual([]);
+    expect(outputs(signals)).toEqual([
+      "Gemini CLI stopped (FatalTurnLimitedError): Reached max session turns for this session.",
+    ]);
+  });
+});
