@@ -19,7 +19,7 @@ import {
   nodeListener,
   startLocalDynamo,
 } from "@aipm/api";
-import { composeWorker, loadWorkerEnv, serveWorkerHttp } from "@aipm/worker";
+import { agentAvailability, composeWorker, loadWorkerEnv, serveWorkerHttp } from "@aipm/worker";
 import type { CliIo, Command } from "./commands.ts";
 import { seedDemo } from "./seed.ts";
 
@@ -182,6 +182,8 @@ export async function startStack(
     say(
       `worker      ${workerEnv.AIPM_WORKER_ID}, agent ${apiEnv.AIPM_AGENT}, health and metrics at ${workerUrl}`,
     );
+    const agent = agentAvailability(env).find((candidate) => candidate.name === apiEnv.AIPM_AGENT);
+    if (agent?.missing) say(`agent       ${agent.title} cannot run yet: ${agent.missing}`);
     say(`token       from ${source}`);
 
     if (firstStart) {

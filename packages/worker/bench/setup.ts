@@ -14,7 +14,7 @@ import {
   ensureTables,
   type LocalDynamo,
 } from "@aipm/api";
-import { type CodeGenerationTask, newId, type Project, type StoryDetail } from "@aipm/shared";
+import { type CodeGenerationTask, newId, newQueuedTask, type Project, type StoryDetail } from "@aipm/shared";
 
 export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
 
@@ -176,28 +176,16 @@ export function queuedTask(fields: {
   agent?: CodeGenerationTask["agent"];
   createdAt?: string;
 }): CodeGenerationTask {
-  const now = fields.createdAt ?? new Date().toISOString();
-  return {
+  return newQueuedTask({
     id: newId("task"),
     projectId: fields.projectId,
     storyId: fields.storyId,
-    status: "queued",
-    cancelRequested: false,
-    attempt: 1,
-    maxAttempts: 3,
     agent: fields.agent ?? "scaffold",
     branch: fields.branch,
     pullRequest: { number: 1, url: "http://127.0.0.1/pull/1" },
-    retryOf: null,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    finishedAt: null,
-    error: null,
-    commit: null,
-  };
+    maxAttempts: 3,
+    now: fields.createdAt ?? new Date().toISOString(),
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   isDeniedAgentEnvName,
   parseAgentEnvAllow,
 } from "./agent/agent-env.ts";
+export { agentAvailability, onPath } from "./agent/availability.ts";
 export { agentRunOutcome, type Outcome } from "./agent/outcome.ts";
 export { priceOf } from "./agent/pricing.ts";
 export type {

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { newId } from "@aipm/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureIo } from "../../test/io.ts";
 import { startLocalStack } from "../../test/stacks.ts";
@@ -88,10 +89,11 @@ describe("aipm logs", () => {
   });
 
   it("names the fix for a missing token and an unknown task", async () => {
-    const missing = await run(["logs", "task_01JF3Z8M4N6P7Q8R9S0T1V2W3X", "--api", stack.url], {});
+    const unknownTask = newId("task");
+    const missing = await run(["logs", unknownTask, "--api", stack.url], {});
     expect(missing.code).toBe(2);
     expect(missing.io.stderr).toMatch(/pass --token or set AIPM_API_TOKEN/);
-    const unknown = await run(["logs", "task_01JF3Z8M4N6P7Q8R9S0T1V2W3X", "--api", stack.url]);
+    const unknown = await run(["logs", unknownTask, "--api", stack.url]);
     expect(unknown.code).toBe(1);
     expect(unknown.io.stderr).toMatch(/no such task/);
   });

@@ -57,6 +57,11 @@ export interface AgentLaunch {
   env: Record<string, string>;
   /** Files to create under the task's HOME before the start (a CLI's config), by relative path. */
   homeFiles?: Record<string, string>;
+  /**
+   * The model the profile chose when the operator named none, for pricing a run whose output never
+   * names its model.
+   */
+  model?: string;
 }
 
 /** Whether a profile can run on this worker, as `GET /api/agents` reports it. */

@@ -150,7 +150,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
     let usage: AgentUsage | null = null;
     const addUsage = (reported: Partial<AgentUsage>) => {
       const merged: AgentUsage = { ...emptyUsage, ...usage, ...definedOnly(reported) };
-      if (!merged.model && options.model) merged.model = options.model;
+      merged.model ??= options.model ?? launch.model ?? null;
       usage = merged;
       const cost = merged.costUsd ?? priceOf(merged);
       if (options.maxBudgetUsd !== undefined && cost !== null && cost > options.maxBudgetUsd)

@@ -134,11 +134,14 @@ describe("opencodeProfile.launch", () => {
   it("defaults to aipm/gpt-5 at api.openai.com with an OpenAI key, else leaves the choice to opencode", () => {
     const launch = opencodeProfile.launch(input);
     expect(launch.args.slice(-4)).toEqual(["-m", "aipm/gpt-5", "--", input.prompt]);
+    // The worker prices the run by it: opencode's output never names the model.
+    expect(launch.model).toBe("aipm/gpt-5");
     expect(configOf(launch).provider).toMatchObject({
       aipm: { options: { baseURL: "https://api.openai.com/v1" } },
     });
     const anthropicOnly = opencodeProfile.launch({ ...input, parentEnv: { ANTHROPIC_API_KEY: "sk-ant" } });
     expect(anthropicOnly.args).not.toContain("-m");
+    expect(anthropicOnly.model).toBeUndefined();
     expect(configOf(anthropicOnly).model).toBeUndefined();
   });
 

@@ -142,6 +142,8 @@ export const opencodeProfile: AgentProfile = {
       ],
       env: { ...pick(input.parentEnv, Object.values(nativeKeys)), OPENCODE_DISABLE_MODELS_FETCH: "1" },
       homeFiles: { ".config/opencode/opencode.json": `${JSON.stringify(config, null, 2)}\n` },
+      // Its output never names the model, so the worker prices the run by this one.
+      ...(model ? { model } : {}),
     };
   },
   parser: opencodeParser,
