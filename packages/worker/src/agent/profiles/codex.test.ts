@@ -151,7 +151,7 @@ const unknownModelRun: Recorded = [
 ];
 
 describe("codexProfile.launch", () => {
-  it("runs codex exec with JSON events, no session files, the workspace-write sandbox in the worktree, the model and the prompt last", () => {
+  it("runs codex exec with JSON events, no session files, no approvals or sandbox of its own, in the worktree, the model and the prompt last", () => {
     const launch = codexProfile.launch(input({ OPENAI_API_KEY: "sk-proj-key-1" }, { model: "gpt-5-codex" }));
     expect(launch.command).toBe("codex");
     expect(launch.args).toEqual([
@@ -159,8 +159,7 @@ describe("codexProfile.launch", () => {
       "--json",
       "--ephemeral",
       "--skip-git-repo-check",
-      "--sandbox",
-      "workspace-write",
+      "--dangerously-bypass-approvals-and-sandbox",
       "--cd",
       "/work/tsk_1",
       "--model",
@@ -222,9 +221,9 @@ describe("codexConfig", () => {
     line("unbounded_connection_retries = false");
   });
 
-  it("never asks, sandboxes commands to the workspace and keeps codex from phoning home", () => {
+  it("never asks, leaves sandboxing to the worker and keeps codex from phoning home", () => {
     line('approval_policy = "never"');
-    line('sandbox_mode = "workspace-write"');
+    line('sandbox_mode = "danger-full-access"');
     line("check_for_update_on_startup = false");
     line("plugins = false");
     expect(config).toMatch(/\[analytics\]\nenabled = false/);

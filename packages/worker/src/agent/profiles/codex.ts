@@ -46,7 +46,7 @@ export function codexConfig(baseUrl: string): string {
     "# Written by the AIPM worker for one task.",
     'model_provider = "aipm-openai"',
     'approval_policy = "never"',
-    'sandbox_mode = "workspace-write"',
+    'sandbox_mode = "danger-full-access"',
     "check_for_update_on_startup = false",
     "",
     "[analytics]",
@@ -75,11 +75,14 @@ export function codexConfig(baseUrl: string): string {
 }
 
 /**
- * `codex exec --json --ephemeral --skip-git-repo-check --sandbox workspace-write --cd <worktree>
- * [--model m] <prompt>`, with approval `never` in the config: codex asks nobody and runs commands in
- * its own sandbox, which may write the worktree and the temporary directory but not `.git` and has no
- * network, and which runs `npm test` on these machines. `--ephemeral` keeps no session files. The key
- * goes in as `CODEX_API_KEY`, the only variable `codex exec` reads it from.
+ * `codex exec --json --ephemeral --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox
+ * --cd <worktree> [--model m] <prompt>`: codex asks nobody and runs commands unsandboxed, because its
+ * own sandbox cannot run them under the worker. With bubblewrap installed (which the worker's sandbox
+ * needs) codex runs each command through `bwrap` and a `codex-linux-sandbox` helper it links into
+ * `$CODEX_HOME`, and it refuses to make that link when `$CODEX_HOME` is under /tmp, as the task's HOME
+ * is: every command, `npm test` included, then fails with "bwrap: execvp codex-linux-sandbox: No such
+ * file or directory". The worker sandboxes the whole agent instead. `--ephemeral` keeps no session
+ * files. The key goes in as `CODEX_API_KEY`, the only variable `codex exec` reads it from.
  */
 export const codexProfile: AgentProfile = {
   name: "codex",
@@ -99,8 +102,7 @@ export const codexProfile: AgentProfile = {
         "--json",
         "--ephemeral",
         "--skip-git-repo-check",
-        "--sandbox",
-        "workspace-write",
+        "--dangerously-bypass-approvals-and-sandbox",
         "--cd",
         input.worktree,
         ...(input.model ? ["--model", input.model] : []),
