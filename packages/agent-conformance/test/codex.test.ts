@@ -1,7 +1,8 @@
 /**
  * @module codex.test: the pinned Codex CLI, run by the real worker against the scripted fake OpenAI
- * Responses API: a scripted implementation succeeds and is committed, a 401 fails fast, and a first
- * model response that costs more than the budget ends the task with no codex process left behind.
+ * Responses API: a scripted implementation succeeds and is committed, a 401 and an unknown model fail
+ * fast, and a first model response that costs more than the budget ends the task with no codex process
+ * left behind.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -98,6 +99,18 @@ describe("codex through the worker", () => {
     expect(run.durationMs).toBeLessThan(30_000);
     expect(fake.requests.length).toBeGreaterThan(0);
     expect(leaksNowhere(run, apiKey)).toBe(true);
+  });
+
+  it("fails with agent_misconfigured when the API does not know the model", async () => {
+    const fake = await fakeModel({ unknownModels: ["gpt-nope"] });
+    const run = await conformance.run({ agent: "codex", env: providerEnv(fake), model: "gpt-nope" });
+
+    expect(run.task.status).toBe("failed");
+    expect(run.task.error).toEqual({
+      code: "agent_misconfigured",
+      message: "Codex: The requested model 'gpt-nope' does not exist.",
+    });
+    expect(run.durationMs).toBeLessThan(30_000);
   });
 
   it("fails with agent_budget_exceeded after a first response over budget, leaving no codex process", async () => {
