@@ -24,6 +24,7 @@ export type {
   AgentStreamParser,
 } from "./agent/profile.ts";
 export { agentProfiles, profileFor } from "./agent/profiles/index.ts";
+export { npmInstall, pinnedAgentPackages } from "./agent/profiles/versions.ts";
 export { agentPrompt } from "./agent/prompt.ts";
 export {
   type AgentOutput,

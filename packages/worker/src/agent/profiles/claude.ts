@@ -5,6 +5,7 @@
  * `assistant` (a finished content block), `user` (a tool result) and a closing `result` with the run's
  * usage and cost. It reads the Anthropic key itself, or Bedrock's or Vertex's credentials on opt-in.
  */
+
 import type { AgentUsage } from "@aipm/shared";
 import {
   type AgentProfile,
@@ -15,6 +16,7 @@ import {
   parseJsonLine,
   pick,
 } from "../profile.ts";
+import { npmInstall } from "./versions.ts";
 
 const anthropicEnv = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"] as const;
 const bedrockEnv = [
@@ -92,7 +94,7 @@ export const claudeProfile: AgentProfile = {
   name: "claude",
   title: "Claude Code",
   executable: "claude",
-  install: "npm install -g @anthropic-ai/claude-code@2.1.332",
+  install: npmInstall("@anthropic-ai/claude-code"),
   providerEnv: [...anthropicEnv, "ANTHROPIC_MODEL", ...bedrockEnv, ...vertexEnv],
   missingConfiguration,
   launch: (input) => {

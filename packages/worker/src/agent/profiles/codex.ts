@@ -7,6 +7,7 @@
  * stderr, which has one line per model response with its token counts: that is what lets the worker
  * stop a run over budget mid-way. Codex reports no cost; the worker prices the tokens by model.
  */
+
 import { join } from "node:path";
 import type { AgentUsage } from "@aipm/shared";
 import {
@@ -18,6 +19,7 @@ import {
   firstSet,
   parseJsonLine,
 } from "../profile.ts";
+import { npmInstall } from "./versions.ts";
 
 const providerEnv = ["OPENAI_API_KEY", "OPENAI_BASE_URL"] as const;
 
@@ -88,7 +90,7 @@ export const codexProfile: AgentProfile = {
   name: "codex",
   title: "OpenAI Codex CLI",
   executable: "codex",
-  install: "npm install -g @openai/codex@0.171.0",
+  install: npmInstall("@openai/codex"),
   providerEnv,
   missingConfiguration: (env) =>
     firstSet(env, "OPENAI_API_KEY") ? null : "Set OPENAI_API_KEY for the worker.",

@@ -8,6 +8,7 @@
  * model is named (stdout just says "UnknownError"). It prints nothing while a model turn streams (no
  * deltas, not even in its debug log), so the worker's idle timeout must exceed the slowest turn.
  */
+
 import type { AgentUsage } from "@aipm/shared";
 import {
   type AgentFailureCode,
@@ -19,6 +20,7 @@ import {
   parseJsonLine,
   pick,
 } from "../profile.ts";
+import { npmInstall } from "./versions.ts";
 
 /** The keys opencode reads itself, each for its built-in provider of that name. */
 const nativeKeys = {
@@ -113,7 +115,7 @@ export const opencodeProfile: AgentProfile = {
   name: "opencode",
   title: "opencode",
   executable: "opencode",
-  install: "npm install -g opencode-ai@1.18.33",
+  install: npmInstall("opencode-ai"),
   providerEnv: [
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
