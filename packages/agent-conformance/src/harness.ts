@@ -3,14 +3,11 @@
  * conformance file, whose project's repository has a Node test suite, and a `run()` that queues a
  * task for a real agent CLI, runs it through the real worker and gathers what a test asserts on.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AgentName, AgentUsage, CodeGenerationTask, TaskEvent } from "@aipm/shared";
 import { type Stack, useStack } from "@aipm/worker/test-stack";
-
-/** Pids of live processes whose command line contains a marker: a stopped agent must leave none. */
-export { processesMatching } from "@aipm/worker/test-stack";
 
 import { beforeAll } from "vitest";
 
@@ -135,4 +132,20 @@ export function leaksNowhere(run: ConformanceRun, secret: string): boolean {
   return ![JSON.stringify(run.task), JSON.stringify(run.events), run.logs.join("\n")].some((text) =>
     text.includes(secret),
   );
+}
+
+/**
+ * Pids of live processes started for `taskId`. The worker gives every agent process (and whatever it
+ * starts) `AIPM_TASK_ID` in its environment, which survives where a command line would not tell.
+ */
+export async function processesOfTask(taskId: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
+    const stat = await readFile(`/proc/${entry}/stat`, "latin1").catch(() => "");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (environ.split("\0").includes(`AIPM_TASK_ID=${taskId}`) && state !== "Z") pids.push(Number(entry));
+  }
+  return pids;
 }

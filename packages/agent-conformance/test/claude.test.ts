@@ -4,10 +4,9 @@
  * model turn slower than the idle timeout survives because partial messages stream, and a spent
  * budget ends the task with no claude process left behind.
  */
-import { readdir, readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeAnthropicServer, startAnthropicServer } from "../src/fake-anthropic.ts";
-import { greetingFile, leaksNowhere, useConformance } from "../src/harness.ts";
+import { greetingFile, leaksNowhere, processesOfTask, useConformance } from "../src/harness.ts";
 
 const apiKey = "sk-ant-conformance-4c1e2b7d9a";
 const conformance = useConformance();
@@ -27,22 +26,6 @@ const providerEnv = (server: FakeAnthropicServer) => ({
   ANTHROPIC_API_KEY: apiKey,
   ANTHROPIC_BASE_URL: server.url,
 });
-
-/**
- * Pids of live processes started for `taskId`. The worker gives every agent process (and whatever it
- * starts) `AIPM_TASK_ID` in its environment, which survives where a command line would not tell.
- */
-async function processesOfTask(taskId: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
-    const stat = await readFile(`/proc/${entry}/stat`, "latin1").catch(() => "");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    if (environ.split("\0").includes(`AIPM_TASK_ID=${taskId}`) && state !== "Z") pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** The `tool_result` blocks the CLI sent back to the model, from its last request (the whole conversation). */
 function toolResults(server: FakeAnthropicServer): { content: string; isError: boolean }[] {

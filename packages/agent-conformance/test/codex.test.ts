@@ -4,7 +4,6 @@
  * fast, and a first model response that costs more than the budget ends the task with no codex process
  * left behind.
  */
-import { readdir, readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type ResponsesServer,
@@ -12,7 +11,7 @@ import {
   startResponsesServer,
   toolOutputs,
 } from "../src/fake-openai-responses.ts";
-import { greetingFile, leaksNowhere, useConformance } from "../src/harness.ts";
+import { greetingFile, leaksNowhere, processesOfTask, useConformance } from "../src/harness.ts";
 
 const apiKey = "sk-proj-conformance-7d3f9a1c2b";
 /** A model the worker's price table knows ($1.25 input, $10 output, $0.125 cached input a million). */
@@ -31,22 +30,6 @@ async function fakeModel(options: Omit<ResponsesServerOptions, "apiKey"> = {}) {
 }
 
 const providerEnv = (fake: ResponsesServer) => ({ OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: fake.url });
-
-/**
- * Pids of live processes started for `taskId`. The worker gives every agent process (and whatever it
- * starts) `AIPM_TASK_ID` in its environment, which survives where a command line would not tell.
- */
-async function processesOfTask(taskId: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
-    const stat = await readFile(`/proc/${entry}/stat`, "latin1").catch(() => "");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    if (environ.split("\0").includes(`AIPM_TASK_ID=${taskId}`) && state !== "Z") pids.push(Number(entry));
-  }
-  return pids;
-}
 
 describe("codex through the worker", () => {
   it("implements the task: greeting committed without CLI leftovers, usage as scripted and priced, tests passed, key kept secret", async () => {
