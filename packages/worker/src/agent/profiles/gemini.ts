@@ -16,6 +16,7 @@ import {
   firstSet,
   parseJsonLine,
 } from "../profile.ts";
+import { npmInstall } from "./versions.ts";
 
 const keyNames = ["GEMINI_API_KEY", "GOOGLE_API_KEY"] as const;
 
@@ -55,7 +56,7 @@ export const geminiProfile: AgentProfile = {
   name: "gemini",
   title: "Gemini CLI",
   executable: "gemini",
-  install: "npm install -g @google/gemini-cli@0.61.0",
+  install: npmInstall("@google/gemini-cli"),
   providerEnv: [...keyNames, "GOOGLE_GEMINI_BASE_URL", "GEMINI_MODEL"],
   missingConfiguration: (env) =>
     firstSet(env, ...keyNames) ? null : "Set GEMINI_API_KEY (or GOOGLE_API_KEY) for the worker.",
