@@ -4,10 +4,15 @@
  * a 401) and plays one script, "implement": read TASK.md, write `src/greeting.js`, run `npm test`,
  * answer. Every request is recorded, so a test can check what the CLI sent back to the model.
  */
-import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
+import {
+  expectTaskText,
+  type FakeModelServer,
+  greetingSource,
+  sleep,
+  startFakeModelServer,
+} from "./fake-model-server.ts";
 
 export interface AnthropicServerOptions {
   /** The only key accepted, as `x-api-key` or `Authorization: Bearer`. */
@@ -31,22 +36,7 @@ export interface AnthropicServerOptions {
   unknownModels?: readonly string[];
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** The request headers, without `x-api-key` and `authorization`. */
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface FakeAnthropicServer {
-  /** The base URL, for `ANTHROPIC_BASE_URL`. */
-  url: string;
-  requests: RecordedRequest[];
-  /** What went off script (a tool result that did not hold what the script expected), in order. */
-  scriptErrors: string[];
-  close(): Promise<void>;
-}
+export type FakeAnthropicServer = FakeModelServer;
 
 /** One content block of a scripted answer. */
 type Block =
@@ -66,8 +56,6 @@ interface Turn {
   expect?: (conversation: Conversation) => string | null;
   answer: (conversation: Conversation) => Block[];
 }
-
-export const greetingSource = 'module.exports = () => "hello";\n';
 
 /** The "implement" script: turn i answers a conversation that holds i tool results. */
 const implementScript: Turn[] = [
@@ -100,34 +88,11 @@ const implementScript: Turn[] = [
  * await model.close();
  */
 export async function startAnthropicServer(options: AnthropicServerOptions): Promise<FakeAnthropicServer> {
-  const requests: RecordedRequest[] = [];
-  const scriptErrors: string[] = [];
-  const server = createServer((request, response) => {
-    readBody(request).then(
-      (raw) => {
-        const body = parseBody(raw);
-        const { "x-api-key": _key, authorization: _authorization, ...headers } = request.headers;
-        requests.push({ method: request.method ?? "GET", path: request.url ?? "/", headers, body });
-        send(response, reply(request, body, options, scriptErrors));
-      },
-      () => response.destroy(),
-    );
+  return startFakeModelServer({
+    secretHeaders: ["x-api-key", "authorization"],
+    handle: (request, response, body, scriptErrors) =>
+      send(response, reply(request, body, options, scriptErrors)),
   });
-  server.on("connection", (socket) => {
-    if (!isLoopback(socket.remoteAddress)) socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    scriptErrors,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** What the fake answers: a JSON body (an error or a whole message) or a stream of SSE events. */
@@ -202,22 +167,6 @@ function scriptedAnswer(conversation: Conversation, hasTools: boolean, scriptErr
     return [{ type: "text", text: `fake-anthropic: off script: ${problem}` }];
   }
   return turn ? turn.answer(conversation) : [];
-}
-
-function expectTaskText(taskFile: string | undefined, toolResult: string): string | null {
-  if (!taskFile) return "no TASK.md path in the first user message";
-  let text: string;
-  try {
-    text = readFileSync(taskFile, "utf8");
-  } catch {
-    return `cannot read ${taskFile}`;
-  }
-  // The Read tool numbers lines ("     1→# Task"), so compare line by line.
-  const missing = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !toolResult.includes(line));
-  return missing.length === 0 ? null : `the Read result lacks TASK.md's line ${JSON.stringify(missing[0])}`;
 }
 
 interface StreamPlan {
@@ -363,30 +312,4 @@ function hasKey(request: IncomingMessage, apiKey: string): boolean {
 /** The API's error body, e.g. `{"type":"error","error":{"type":"authentication_error",...}}`. */
 function apiError(status: number, type: string, message: string): Reply {
   return { status, json: { type: "error", error: { type, message } } };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
-function parseBody(raw: string): unknown {
-  if (raw === "") return null;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,10 +5,16 @@
  * `{error:{code,message,status}}` bodies) and plays one script, "implement": read TASK.md, write
  * `src/greeting.js`, run `npm test`, answer. Every request is recorded, key removed.
  */
-import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
+import {
+  expectTaskText,
+  type FakeModelServer,
+  greetingSource,
+  type RecordedRequest,
+  sleep,
+  startFakeModelServer,
+} from "./fake-model-server.ts";
 
 export interface GeminiServerOptions {
   /** The only key accepted, as `x-goog-api-key` or the `key` query parameter. */
@@ -30,23 +36,7 @@ export interface GeminiServerOptions {
   unknownModels?: readonly string[];
 }
 
-export interface RecordedRequest {
-  method: string;
-  /** The path and query, without a `key` parameter. */
-  path: string;
-  /** The request headers, without `x-goog-api-key`. */
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface FakeGeminiServer {
-  /** The base URL, for `GOOGLE_GEMINI_BASE_URL`. */
-  url: string;
-  requests: RecordedRequest[];
-  /** What went off script (a tool result that did not hold what the script expected), in order. */
-  scriptErrors: string[];
-  close(): Promise<void>;
-}
+export type FakeGeminiServer = FakeModelServer;
 
 /** One `functionResponse` the CLI sent back: the tool's name and its `response` object. */
 export interface FunctionResponse {
@@ -75,8 +65,6 @@ interface Turn {
   call?: (conversation: Conversation) => FunctionCall;
 }
 
-export const greetingSource = 'module.exports = () => "hello";\n';
-
 /** The "implement" script: turn i answers a conversation that holds i tool results. */
 const implementScript: Turn[] = [
   {
@@ -84,7 +72,7 @@ const implementScript: Turn[] = [
     call: ({ taskFile }) => ({ name: "read_file", args: { file_path: taskFile } }),
   },
   {
-    expect: ({ taskFile, toolResults }) => expectTaskText(taskFile, toolResults[0]),
+    expect: ({ taskFile, toolResults }) => expectReadFile(taskFile, toolResults[0]),
     say: "I will add the greeting module.",
     call: ({ taskFile }) => ({
       name: "write_file",
@@ -107,40 +95,11 @@ const implementScript: Turn[] = [
  * await model.close();
  */
 export async function startGeminiServer(options: GeminiServerOptions): Promise<FakeGeminiServer> {
-  const requests: RecordedRequest[] = [];
-  const scriptErrors: string[] = [];
-  const server = createServer((request, response) => {
-    readBody(request).then(
-      (raw) => {
-        const { "x-goog-api-key": _key, ...headers } = request.headers;
-        const url = new URL(request.url ?? "/", "http://fake");
-        url.searchParams.delete("key");
-        requests.push({
-          method: request.method ?? "GET",
-          path: url.pathname + url.search,
-          headers,
-          body: parseBody(raw),
-        });
-        route(request, response, parseBody(raw), options, scriptErrors);
-      },
-      () => response.destroy(),
-    );
+  return startFakeModelServer({
+    secretHeaders: ["x-goog-api-key"],
+    secretQuery: ["key"],
+    handle: (request, response, body, scriptErrors) => route(request, response, body, options, scriptErrors),
   });
-  server.on("connection", (socket) => {
-    if (!isLoopback(socket.remoteAddress)) socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    scriptErrors,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /**
@@ -244,27 +203,14 @@ function scriptedTurn(
   return turn.call ? { say: turn.say, call: turn.call(conversation) } : { say: turn.say };
 }
 
-function expectTaskText(
+/** The first tool result must be `read_file`'s, holding TASK.md. */
+function expectReadFile(
   taskFile: string | undefined,
   toolResult: FunctionResponse | undefined,
 ): string | null {
-  if (!taskFile) return "no TASK.md path in the first user message";
   if (toolResult?.name !== "read_file")
     return `the first tool result is from ${toolResult?.name}, not read_file`;
-  let text: string;
-  try {
-    text = readFileSync(taskFile, "utf8");
-  } catch {
-    return `cannot read ${taskFile}`;
-  }
-  const output = String(toolResult.response.output ?? "");
-  const missing = text
-    .split("\n")
-    .map((line) => line.trim())
-    .find((line) => line !== "" && !output.includes(line));
-  return missing === undefined
-    ? null
-    : `the read_file result lacks TASK.md's line ${JSON.stringify(missing)}`;
+  return expectTaskText(taskFile, String(toolResult.response.output ?? ""));
 }
 
 type Part = { text: string } | { functionCall: FunctionCall };
@@ -394,30 +340,4 @@ function sendError(response: ServerResponse, code: number, status: string, messa
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json; charset=UTF-8" });
   response.end(JSON.stringify(body));
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
-function parseBody(raw: string): unknown {
-  if (raw === "") return null;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,10 +7,16 @@
  * a bad key (401 `invalid_api_key`) and an unknown model (404 `model_not_found`). It plays one script,
  * "implement": read TASK.md, write `src/greeting.js`, run `npm test`, answer. Every request is recorded.
  */
-import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
+import {
+  addFilePatch,
+  expectTaskText,
+  type FakeModelServer,
+  greetingSource,
+  keepAlive,
+  startFakeModelServer,
+} from "./fake-model-server.ts";
 
 export interface ChatCompletionsServerOptions {
   /** The only key accepted, as `Authorization: Bearer`. */
@@ -32,22 +38,7 @@ export interface ChatCompletionsServerOptions {
   unknownModels?: readonly string[];
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** The request headers, without `authorization`. */
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface ChatCompletionsServer {
-  /** The base URL, ending in `/v1`, for an OpenAI-compatible provider's `baseURL`. */
-  url: string;
-  requests: RecordedRequest[];
-  /** What went off script (a tool result that did not hold what the script expected), in order. */
-  scriptErrors: string[];
-  close(): Promise<void>;
-}
+export type ChatCompletionsServer = FakeModelServer;
 
 /** One function call of a scripted answer. */
 interface ToolCall {
@@ -73,8 +64,6 @@ interface Turn {
   expect?: (conversation: Conversation) => string | null;
   answer: (conversation: Conversation) => Answer;
 }
-
-export const greetingSource = 'module.exports = () => "hello";\n';
 
 /**
  * The "implement" script, in opencode's tools: turn i answers a conversation that holds i tool results.
@@ -116,34 +105,11 @@ const implementScript: Turn[] = [
 export async function startChatCompletionsServer(
   options: ChatCompletionsServerOptions,
 ): Promise<ChatCompletionsServer> {
-  const requests: RecordedRequest[] = [];
-  const scriptErrors: string[] = [];
-  const server = createServer((request, response) => {
-    readBody(request).then(
-      (raw) => {
-        const body = parseBody(raw);
-        const { authorization: _authorization, ...headers } = request.headers;
-        requests.push({ method: request.method ?? "GET", path: request.url ?? "/", headers, body });
-        route(request, response, body, options, scriptErrors);
-      },
-      () => response.destroy(),
-    );
+  return startFakeModelServer({
+    secretHeaders: ["authorization"],
+    basePath: "/v1",
+    handle: (request, response, body, scriptErrors) => route(request, response, body, options, scriptErrors),
   });
-  server.on("connection", (socket) => {
-    if (!isLoopback(socket.remoteAddress)) socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    scriptErrors,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 function route(
@@ -205,33 +171,6 @@ function scriptedAnswer(conversation: Conversation, scriptErrors: string[]): Ans
   return turn ? turn.answer(conversation) : { text: "" };
 }
 
-function expectTaskText(taskFile: string | undefined, toolResult: string): string | null {
-  if (!taskFile) return "no TASK.md path in the first user message";
-  let text: string;
-  try {
-    text = readFileSync(taskFile, "utf8");
-  } catch {
-    return `cannot read ${taskFile}`;
-  }
-  // opencode's read tool numbers lines ("1: # Task"), so compare line by line.
-  const missing = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !toolResult.includes(line));
-  return missing.length === 0 ? null : `the read result lacks TASK.md's line ${JSON.stringify(missing[0])}`;
-}
-
-/** The patch envelope of opencode's `apply_patch` (codex's format) that creates one file. */
-function addFilePatch(path: string, content: string): string {
-  const lines = content.replace(/\n$/, "").split("\n");
-  return [
-    "*** Begin Patch",
-    `*** Add File: ${path}`,
-    ...lines.map((line) => `+${line}`),
-    "*** End Patch",
-  ].join("\n");
-}
-
 interface StreamPlan {
   model: string;
   answer: Answer;
@@ -288,15 +227,6 @@ async function streamAnswer(response: ServerResponse, plan: StreamPlan): Promise
     });
   }
   response.end("data: [DONE]\n\n");
-}
-
-/** Waits `ms`, sending an SSE comment every second meanwhile so no proxy takes the stream for dead. */
-async function keepAlive(response: ServerResponse, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (let left = ms; left > 0; left = end - Date.now()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, left)));
-    if (Date.now() < end && !response.destroyed) response.write(": keep-alive\n\n");
-  }
 }
 
 /** Splits `text` into about 40 pieces (fewer for short text), so a slow turn streams steadily. */
@@ -366,26 +296,4 @@ function apiError(message: string, code: string | null): unknown {
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json" });
   response.end(JSON.stringify(body));
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
-function parseBody(raw: string): unknown {
-  if (raw === "") return null;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 }

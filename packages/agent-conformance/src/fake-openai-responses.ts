@@ -11,9 +11,16 @@
  * metadata for (`gpt-5` in codex 0.171) get no `apply_patch`, so the write turn then runs the patch
  * through `exec_command`, which codex intercepts and applies itself, as the real models do.
  */
-import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  addFilePatch,
+  expectTaskText,
+  type FakeModelServer,
+  greetingSource,
+  keepAlive,
+  type RecordedRequest,
+  startFakeModelServer,
+} from "./fake-model-server.ts";
 
 export interface ResponsesServerOptions {
   /** The only key accepted, as `Authorization: Bearer`. */
@@ -35,22 +42,7 @@ export interface ResponsesServerOptions {
   unknownModels?: readonly string[];
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** The request headers, without `authorization`. */
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface ResponsesServer {
-  /** The base URL, ending in `/v1`, for codex's `base_url`. */
-  url: string;
-  requests: RecordedRequest[];
-  /** What went off script (a tool result that did not hold what the script expected), in order. */
-  scriptErrors: string[];
-  close(): Promise<void>;
-}
+export type ResponsesServer = FakeModelServer;
 
 /** A tool result the CLI sent back: the call it answers and its text. */
 export interface ToolOutput {
@@ -81,8 +73,6 @@ interface Turn {
   expect?: (conversation: Conversation) => string | null;
   answer: (conversation: Conversation) => Answer;
 }
-
-export const greetingSource = 'module.exports = () => "hello";\n';
 
 /** The "implement" script: turn i answers a conversation that holds i tool results. */
 const implementScript: Turn[] = [
@@ -118,39 +108,17 @@ function shell(cmd: string): Answer {
  * await model.close();
  */
 export async function startResponsesServer(options: ResponsesServerOptions): Promise<ResponsesServer> {
-  const requests: RecordedRequest[] = [];
-  const scriptErrors: string[] = [];
-  const server = createServer((request, response) => {
-    readBody(request).then(
-      (raw) => {
-        const body = parseBody(raw);
-        const { authorization: _authorization, ...headers } = request.headers;
-        requests.push({ method: request.method ?? "GET", path: request.url ?? "/", headers, body });
-        route(request, response, body, options, scriptErrors);
-      },
-      () => response.destroy(),
-    );
+  return startFakeModelServer({
+    secretHeaders: ["authorization"],
+    basePath: "/v1",
+    handle: (request, response, body, scriptErrors) => route(request, response, body, options, scriptErrors),
+    // Codex tries a WebSocket first unless its provider says `supports_websockets = false`; refuse it
+    // the way a plain HTTP server does, so it falls back to HTTPS.
+    configure: (server) =>
+      server.on("upgrade", (_request, socket) =>
+        socket.end("HTTP/1.1 426 Upgrade Required\r\nconnection: close\r\n\r\n"),
+      ),
   });
-  server.on("connection", (socket) => {
-    if (!isLoopback(socket.remoteAddress)) socket.destroy();
-  });
-  // Codex tries a WebSocket first unless its provider says `supports_websockets = false`; refuse it the
-  // way a plain HTTP server does, so it falls back to HTTPS.
-  server.on("upgrade", (_request, socket) =>
-    socket.end("HTTP/1.1 426 Upgrade Required\r\nconnection: close\r\n\r\n"),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    scriptErrors,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 function route(
@@ -196,32 +164,6 @@ function scriptedAnswer(conversation: Conversation, scriptErrors: string[]): Ans
     return { text: `fake-openai-responses: off script: ${problem}` };
   }
   return turn ? turn.answer(conversation) : { text: "" };
-}
-
-function expectTaskText(taskFile: string | undefined, toolOutput: string): string | null {
-  if (!taskFile) return "no TASK.md path in the first user message";
-  let text: string;
-  try {
-    text = readFileSync(taskFile, "utf8");
-  } catch {
-    return `cannot read ${taskFile}`;
-  }
-  const missing = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !toolOutput.includes(line));
-  return missing.length === 0 ? null : `the read result lacks TASK.md's line ${JSON.stringify(missing[0])}`;
-}
-
-/** Codex's patch envelope that creates one file. */
-function addFilePatch(path: string, content: string): string {
-  const lines = content.replace(/\n$/, "").split("\n");
-  return [
-    "*** Begin Patch",
-    `*** Add File: ${path}`,
-    ...lines.map((line) => `+${line}`),
-    "*** End Patch",
-  ].join("\n");
 }
 
 let counter = 0;
@@ -364,15 +306,6 @@ function outputItem(answer: Answer): { id: string; started: unknown; done: unkno
   };
 }
 
-/** Waits `ms`, sending an SSE comment every second meanwhile so no proxy takes the stream for dead. */
-async function keepAlive(response: ServerResponse, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (let left = ms; left > 0; left = end - Date.now()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, left)));
-    if (Date.now() < end && !response.destroyed) response.write(": keep-alive\n\n");
-  }
-}
-
 /** Splits `text` into about 40 pieces (fewer for short text), so a slow turn streams steadily. */
 function splitEvenly(text: string, count = 40): string[] {
   const size = Math.max(1, Math.ceil(text.length / count));
@@ -463,26 +396,4 @@ function apiError(message: string, param: string | null, code: string | null): u
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json" });
   response.end(JSON.stringify(body));
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
-function parseBody(raw: string): unknown {
-  if (raw === "") return null;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 }

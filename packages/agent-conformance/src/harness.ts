@@ -14,9 +14,8 @@ import { beforeAll } from "vitest";
 /** Where `scripts/install-agents.mjs` put the pinned CLIs. */
 export const agentsBin = fileURLToPath(new URL("../agents/node_modules/.bin", import.meta.url));
 
-/** The file the scripted models write, and the test in the repository that checks it. */
-export const greetingFile = "src/greeting.js";
-export const greetingSource = 'module.exports = () => "hello";\n';
+/** The file the scripted models write, and what they write there. */
+export { greetingFile, greetingSource } from "./fake-model-server.ts";
 
 export interface RunOptions {
   agent: AgentName;

@@ -221,7 +221,7 @@ describe("the web app on the local stack", () => {
     await agents.locator("option", { hasText: "Claude Code (unavailable:" }).waitFor({ state: "attached" });
     expect(await agents.locator("option", { hasText: "Claude Code" }).isDisabled()).toBe(true);
     await agents.selectOption("command:");
-    await details.getByLabel("Shell command").fill("sleep 30");
+    await details.getByRole("textbox", { name: "Shell command" }).fill("sleep 30");
     await details.getByRole("button", { name: "Generate Code & PR" }).click();
     await details.locator('[data-task-status="running"]').waitFor({ timeout: 30_000 });
     await details.getByTestId("task-log").getByText("agent command:sleep 30 started").waitFor();

@@ -143,3 +143,34 @@ export function clip(text: string, max = 400): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
+
+/** A parsed JSON object of a CLI's output, read with the guards below. */
+export type Json = Record<string, unknown>;
+
+export const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
+/** A finite number, else 0. */
+export const num = (value: unknown): number =>
+  typeof value === "number" && Number.isFinite(value) ? value : 0;
+export const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/**
+ * A tool call as a person reads it: the tool's name and the input they look for (the command, the
+ * file, the pattern), else the whole input, clipped.
+ *
+ * @example describeToolCall("Bash", { command: "npm test", description: "Run the tests" }) // "Bash: npm test"
+ */
+export function describeToolCall(name: string, input: Json, shown?: string): string {
+  const main =
+    shown ??
+    input.command ??
+    input.file_path ??
+    input.filePath ??
+    input.notebook_path ??
+    input.dir_path ??
+    input.pattern ??
+    input.url ??
+    input.prompt ??
+    input.query ??
+    input.description;
+  return `${name}: ${clip(typeof main === "string" ? main : JSON.stringify(input), 200)}`;
+}

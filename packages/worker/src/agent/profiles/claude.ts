@@ -12,9 +12,14 @@ import {
   type AgentSignal,
   type AgentStreamParser,
   clip,
+  describeToolCall,
   firstSet,
+  isObject,
+  type Json,
+  num,
   parseJsonLine,
   pick,
+  str,
 } from "../profile.ts";
 import { npmInstall } from "./versions.ts";
 
@@ -124,12 +129,6 @@ export const claudeProfile: AgentProfile = {
   leftovers: [".claude/**"],
   enforcesBudget: true,
 };
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
-const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 /** Token counts of one model response, from its `message_start` and `message_delta` events. */
 interface MessageTokens {
@@ -244,7 +243,11 @@ export function claudeParser(): AgentStreamParser {
     for (const block of content) {
       if (block.type === "text" && str(block.text)?.trim())
         signals.push({ type: "output", text: String(block.text) });
-      if (block.type === "tool_use") signals.push({ type: "output", text: `→ ${toolCall(block)}` });
+      if (block.type === "tool_use")
+        signals.push({
+          type: "output",
+          text: `→ ${describeToolCall(str(block.name) ?? "tool", isObject(block.input) ? block.input : {})}`,
+        });
     }
     return signals;
   };
@@ -303,15 +306,6 @@ export function claudeParser(): AgentStreamParser {
       }
     },
   };
-}
-
-/** `Bash: npm test`, `Write: /repo/src/greeting.js`: the tool and the input a person looks for. */
-function toolCall(block: Json): string {
-  const name = str(block.name) ?? "tool";
-  const input = isObject(block.input) ? block.input : {};
-  const main =
-    input.command ?? input.file_path ?? input.notebook_path ?? input.pattern ?? input.url ?? input.prompt;
-  return `${name}: ${clip(typeof main === "string" ? main : JSON.stringify(input), 200)}`;
 }
 
 function resultText(content: unknown): string {

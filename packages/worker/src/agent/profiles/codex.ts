@@ -17,7 +17,11 @@ import {
   type AgentStreamParser,
   clip,
   firstSet,
+  isObject,
+  type Json,
+  num,
   parseJsonLine,
+  str,
 } from "../profile.ts";
 import { npmInstall } from "./versions.ts";
 
@@ -122,12 +126,6 @@ export const codexProfile: AgentProfile = {
   leftovers: [".codex/**"],
   enforcesBudget: false,
 };
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
-const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 /** Token counts as `AgentUsage` counts them: cached input apart from the rest. */
 interface Tokens {

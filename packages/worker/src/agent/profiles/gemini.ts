@@ -13,8 +13,13 @@ import {
   type AgentSignal,
   type AgentStreamParser,
   clip,
+  describeToolCall,
   firstSet,
+  isObject,
+  type Json,
+  num,
   parseJsonLine,
+  str,
 } from "../profile.ts";
 import { npmInstall } from "./versions.ts";
 
@@ -92,12 +97,6 @@ export const geminiProfile: AgentProfile = {
   leftovers: [".gemini/**"],
   enforcesBudget: false,
 };
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
-const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 /** API errors that mean the key is wrong or missing: HTTP 401/403 and the API's 400 API_KEY_INVALID. */
 const authError =
@@ -193,7 +192,13 @@ export function geminiParser(): AgentStreamParser {
           return flush(false);
         case "tool_use":
           modelSpeaks();
-          return [...flush(true), { type: "output", text: `→ ${toolCall(line)}` }];
+          return [
+            ...flush(true),
+            {
+              type: "output",
+              text: `→ ${describeToolCall(str(line.tool_name) ?? "tool", isObject(line.parameters) ? line.parameters : {})}`,
+            },
+          ];
         case "tool_result":
           inTurn = false;
           return [...flush(true), { type: "output", text: `← ${toolResult(line)}` }];
@@ -212,15 +217,6 @@ export function geminiParser(): AgentStreamParser {
       }
     },
   };
-}
-
-/** `run_shell_command: npm test`, `write_file: /repo/src/greeting.js`: the tool and what it acts on. */
-function toolCall(line: Json): string {
-  const name = str(line.tool_name) ?? "tool";
-  const input = isObject(line.parameters) ? line.parameters : {};
-  const main =
-    input.command ?? input.file_path ?? input.dir_path ?? input.pattern ?? input.prompt ?? input.query;
-  return `${name}: ${clip(typeof main === "string" ? main : JSON.stringify(input), 200)}`;
 }
 
 /** The result as shown: its display text (empty for a file read or write), or the error. */

@@ -16,9 +16,14 @@ import {
   type AgentSignal,
   type AgentStreamParser,
   clip,
+  describeToolCall,
   firstSet,
+  isObject,
+  type Json,
+  num,
   parseJsonLine,
   pick,
+  str,
 } from "../profile.ts";
 import { npmInstall } from "./versions.ts";
 
@@ -161,12 +166,6 @@ export const opencodeProfile: AgentProfile = {
   enforcesBudget: false,
 };
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
-const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-
 /**
  * Reads opencode's JSON lines (stdout) and error log lines (stderr). Usage is summed over the
  * `step_finish` lines: opencode counts `input` without cache reads and `output` without reasoning,
@@ -289,8 +288,7 @@ function toolUse(part: Json): AgentSignal[] {
     .filter((line) => line.startsWith("*** ") && !/^\*\*\* (Begin|End) Patch/.test(line))
     .map((line) => line.slice(4))
     .join(", ");
-  const main = input.command ?? input.filePath ?? patched ?? input.pattern ?? input.url ?? input.description;
-  const call = `→ ${tool}: ${clip(typeof main === "string" ? main : JSON.stringify(input), 200)}`;
+  const call = `→ ${describeToolCall(tool, input, patched)}`;
   if (state.status === "error")
     return [
       { type: "output", text: call },
