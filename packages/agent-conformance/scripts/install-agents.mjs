@@ -1,6 +1,8 @@
 // Installs the pinned agent CLIs of agents/package-lock.json into agents/node_modules, unless they
-// are there already. npm ci runs no install scripts; the two packages whose postinstall links their
-// native binary from an optional dependency (no download) get it run explicitly.
+// are there already. Not `npm ci`: npm leaves other platforms' optional packages (opencode's) out of
+// the lockfile and `npm ci` then calls it out of sync; `npm install --no-save` follows the lockfile and
+// leaves it as it is. No install scripts run; the two packages whose postinstall links their native
+// binary from an optional dependency (no download) get it run explicitly.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -28,10 +30,23 @@ const linked = ["claude", "opencode"].every((bin) => {
 
 if (!installed || !linked) {
   const started = Date.now();
-  execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], {
-    cwd: agents,
-    stdio: "inherit",
-  });
+  // The CLIs declare Node 22 but run on 20 (each ships a native binary); pnpm passes engine-strict on.
+  execFileSync(
+    "npm",
+    [
+      "install",
+      "--no-save",
+      "--ignore-scripts",
+      "--engine-strict=false",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+    ],
+    {
+      cwd: agents,
+      stdio: "inherit",
+    },
+  );
   execFileSync(process.execPath, ["install.cjs"], {
     cwd: join(agents, "node_modules/@anthropic-ai/claude-code"),
   });
