@@ -39,8 +39,8 @@ const vertexEnv = [
 ];
 
 /**
- * What every run gets: `IS_SANDBOX=1` lets root use `bypassPermissions` (the worker runs agents in a
- * sandbox); the rest keeps the CLI from phoning home (telemetry, error reports, update checks and the
+ * What every run gets: `IS_SANDBOX=1` lets root use `bypassPermissions` (the worker is to run every
+ * agent in a sandbox of its own; see docs/agents.md for what is not contained yet); the rest keeps the CLI from phoning home (telemetry, error reports, update checks and the
  * `HEAD /api/hello` probe of the base URL) and from updating itself mid-run.
  */
 const claudeSettings = {

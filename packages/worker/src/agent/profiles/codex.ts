@@ -87,7 +87,8 @@ export function codexConfig(baseUrl: string): string {
  * needs) codex runs each command through `bwrap` and a `codex-linux-sandbox` helper it links into
  * `$CODEX_HOME`, and it refuses to make that link when `$CODEX_HOME` is under /tmp, as the task's HOME
  * is: every command, `npm test` included, then fails with "bwrap: execvp codex-linux-sandbox: No such
- * file or directory". The worker sandboxes the whole agent instead. `--ephemeral` keeps no session
+ * file or directory". The whole agent is to be sandboxed by the worker instead (not yet: see
+ * docs/agents.md, "What is not contained yet"). `--ephemeral` keeps no session
  * files. The key goes in as `CODEX_API_KEY`, the only variable `codex exec` reads it from.
  */
 export const codexProfile: AgentProfile = {
