@@ -11,6 +11,8 @@ interface Price {
   output: number;
   /** Cached input; defaults to a tenth of `input`. */
   cacheRead?: number;
+  /** Input written to the cache; defaults to `input` and a quarter (Anthropic's five-minute cache). */
+  cacheWrite?: number;
 }
 
 /** Matched by prefix, longest first, after any `provider/` part of the name is dropped. */
@@ -25,6 +27,7 @@ const prices: Record<string, Price> = {
   "gemini-2.5-pro": { input: 1.25, output: 10 },
   "gemini-2.5-flash-lite": { input: 0.1, output: 0.4 },
   "gemini-2.5-flash": { input: 0.3, output: 2.5 },
+  "claude-opus-4-5": { input: 5, output: 25 },
   "claude-opus-4": { input: 15, output: 75 },
   "claude-sonnet-4": { input: 3, output: 15 },
   "claude-haiku-4": { input: 1, output: 5 },
@@ -38,17 +41,19 @@ const byLength = Object.keys(prices).sort((a, b) => b.length - a.length);
  * @example priceOf({ model: "gpt-5-codex", inputTokens: 1_000_000, outputTokens: 0, ... }) // 1.25
  */
 export function priceOf(
-  usage: Pick<AgentUsage, "inputTokens" | "outputTokens" | "cacheReadTokens" | "model">,
+  usage: Pick<AgentUsage, "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens" | "model">,
 ): number | null {
   const model = usage.model?.split("/").at(-1)?.toLowerCase();
   const key = model ? byLength.find((prefix) => model.startsWith(prefix)) : undefined;
   const price = key ? prices[key] : undefined;
   if (!price) return null;
   const cacheRead = price.cacheRead ?? price.input / 10;
+  const cacheWrite = price.cacheWrite ?? price.input * 1.25;
   return (
     (usage.inputTokens * price.input +
       usage.outputTokens * price.output +
-      usage.cacheReadTokens * cacheRead) /
+      usage.cacheReadTokens * cacheRead +
+      usage.cacheWriteTokens * cacheWrite) /
     1_000_000
   );
 }

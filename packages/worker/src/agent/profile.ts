@@ -14,7 +14,8 @@ export type AgentSignal =
   | { type: "output"; text: string }
   /**
    * Usage so far (`final: false`, e.g. after each model turn) or for the whole run (`final: true`, the
-   * CLI's closing result). Counts are totals for the run, not increments.
+   * CLI's closing result). Counts are totals for the run, not increments; the worker keeps the
+   * largest report of each (see `mergeUsage`), so a late running total cannot undo the closing one.
    */
   | { type: "usage"; usage: Partial<AgentUsage>; final: boolean }
   /** The agent cannot succeed: the worker stops it and fails the task with `code` and `message`. */
@@ -90,8 +91,6 @@ export interface AgentProfile {
    * settings. They are never committed.
    */
   leftovers: readonly string[];
-  /** True when the CLI enforces `maxBudgetUsd` itself; the worker enforces it from the stream too. */
-  enforcesBudget: boolean;
 }
 
 /** A parser for agents without a structured output mode: every line is shown as it is. */

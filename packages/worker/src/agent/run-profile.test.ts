@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AgentProfile, parseJsonLine } from "./profile.ts";
 import { commandProfile } from "./profiles/command.ts";
-import { redact, runProfile, secretValues } from "./run-profile.ts";
+import { mergeUsage, redact, runProfile, secretValues } from "./run-profile.ts";
 
 const KEY = "sk-test-0123456789abcdef";
 
@@ -40,7 +40,6 @@ function scriptProfile(script: string): AgentProfile {
       },
     }),
     leftovers: [],
-    enforcesBudget: false,
   };
 }
 
@@ -162,6 +161,14 @@ describe("runProfile", () => {
     expect(result.failure).toBeNull();
   });
 
+  it("never starts an agent whose task was cancelled before the run began", async () => {
+    const abort = new AbortController();
+    abort.abort("cancel requested");
+    const result = await run(commandProfile("command:echo ran > ran.txt"), { signal: abort.signal });
+    expect(result.run.reason).toBe("cancelled");
+    expect(existsSync(join(worktree, "ran.txt"))).toBe(false);
+  });
+
   it("runs a command agent through the shell in the worktree, with TASK.md's path in its environment", async () => {
     const result = await run(
       commandProfile('command:cat "$AIPM_TASK_FILE" > seen.md; cat seen.md; echo "$HOME"'),
@@ -170,6 +177,46 @@ describe("runProfile", () => {
     expect(result.output).toMatch(/^# Add a greeting\n.*aipm-agent-tsk_1-/);
     expect(existsSync(join(worktree, "seen.md"))).toBe(true);
     expect(result.usage).toBeNull();
+  });
+});
+
+describe("mergeUsage", () => {
+  it("takes totals that only grow, bounded, whatever the agent prints", () => {
+    const first = mergeUsage(null, {
+      inputTokens: 1000,
+      outputTokens: 10,
+      costUsd: 0.5,
+      turns: 1,
+      model: "gpt-5",
+    });
+    expect(first).toMatchObject({ inputTokens: 1000, costUsd: 0.5, turns: 1, model: "gpt-5" });
+    // A forged report cannot lower what was spent, nor break the store with numbers it cannot hold.
+    const forged = mergeUsage(first, {
+      inputTokens: -5,
+      outputTokens: Number.POSITIVE_INFINITY,
+      cacheReadTokens: 2 ** 60,
+      costUsd: -1000,
+      turns: 0.4,
+      durationMs: Number.NaN,
+    });
+    expect(forged).toEqual({
+      inputTokens: 1000,
+      outputTokens: 10,
+      cacheReadTokens: 1e12,
+      cacheWriteTokens: 0,
+      costUsd: 0.5,
+      costEstimated: false,
+      turns: 1,
+      durationMs: null,
+      model: "gpt-5",
+    });
+    const renamed = mergeUsage(forged, { model: `x${"y".repeat(500)} sk-secret-123456` }, (model) =>
+      model.replace("sk-secret-123456", "[redacted]"),
+    );
+    expect(renamed.model).toHaveLength(200);
+    expect(
+      mergeUsage(forged, { model: "m sk-secret-123456" }, (m) => m.replace("sk-secret-123456", "[r]")).model,
+    ).toBe("m [r]");
   });
 });
 

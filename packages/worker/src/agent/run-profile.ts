@@ -139,7 +139,9 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
 
     const stop = new AbortController();
     const onAbort = () => stop.abort(options.signal.reason);
-    options.signal.addEventListener("abort", onAbort, { once: true });
+    // A cancel (or lost lease, or shutdown) that came while the worktree was prepared: never start.
+    if (options.signal.aborted) onAbort();
+    else options.signal.addEventListener("abort", onAbort, { once: true });
     let failure: ProfileRunResult["failure"] = null;
     const fail = (code: AgentFailureCode, message: string) => {
       if (failure) return;
@@ -149,7 +151,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
 
     let usage: AgentUsage | null = null;
     const addUsage = (reported: Partial<AgentUsage>) => {
-      const merged: AgentUsage = { ...emptyUsage, ...usage, ...definedOnly(reported) };
+      const merged = mergeUsage(usage, reported, (model) => redact(model, secrets));
       merged.model ??= options.model ?? launch.model ?? null;
       usage = merged;
       const cost = merged.costUsd ?? priceOf(merged);
@@ -181,11 +183,13 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
     };
     function read(stream: "stdout" | "stderr", line: string) {
       if (line.trim() === "") return;
+      // Redacted before the parser sees it, so no clipping can cut a secret in two.
+      const clean = redact(line, secrets);
       let signals: ReturnType<typeof parser.line>;
       try {
-        signals = parser.line(stream, line);
+        signals = parser.line(stream, clean);
       } catch {
-        signals = [{ type: "output", text: line }];
+        signals = [{ type: "output", text: clean }];
       }
       for (const signal of signals) {
         if (signal.type === "output") show(stream, signal.text);
@@ -225,7 +229,8 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       return { run: { ...run, reason: "cancelled" }, failure: null, usage: priced(usage) };
     return { run, failure, usage: priced(usage) };
   } finally {
-    await home.remove();
+    // An agent can make its HOME hard to delete (chmod 000 as another user); the run's result matters more.
+    await home.remove().catch(() => {});
   }
 }
 
@@ -236,6 +241,46 @@ function priced(usage: AgentUsage | null): AgentUsage | null {
   return cost === null ? usage : { ...usage, costUsd: Math.round(cost * 1e6) / 1e6, costEstimated: true };
 }
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+const MAX_TOKENS = 1e12;
+const MAX_COST_USD = 1e6;
+
+/** `value` as a whole number from 0 to `max`, or undefined when it is not a finite number. */
+function bounded(value: unknown, max: number, whole: boolean): number | undefined {
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+  const clamped = Math.min(Math.max(value, 0), max);
+  return whole ? Math.round(clamped) : clamped;
+}
+
+/**
+ * Usage so far with a new report merged in. Reports are totals, and what an agent prints is not to
+ * be trusted: every count and the cost only ever go up (a later or forged report cannot lower what
+ * was spent), numbers are bounded so they always store, and the model's name is cut short and
+ * redacted.
+ */
+export function mergeUsage(
+  current: AgentUsage | null,
+  reported: Partial<AgentUsage>,
+  clean: (model: string) => string = (model) => model,
+): AgentUsage {
+  const base = current ?? emptyUsage;
+  const grow = (key: "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens") =>
+    Math.max(base[key], bounded(reported[key], MAX_TOKENS, true) ?? 0);
+  const growNullable = (key: "costUsd" | "turns" | "durationMs", max: number, whole: boolean) => {
+    const next = bounded(reported[key], max, whole);
+    if (next === undefined) return base[key];
+    return base[key] === null ? next : Math.max(base[key], next);
+  };
+  const model =
+    typeof reported.model === "string" && reported.model ? clean(reported.model).slice(0, 200) : null;
+  return {
+    inputTokens: grow("inputTokens"),
+    outputTokens: grow("outputTokens"),
+    cacheReadTokens: grow("cacheReadTokens"),
+    cacheWriteTokens: grow("cacheWriteTokens"),
+    costUsd: growNullable("costUsd", MAX_COST_USD, false),
+    costEstimated: base.costEstimated,
+    turns: growNullable("turns", 1e9, true),
+    durationMs: growNullable("durationMs", 1e12, true),
+    model: model ?? base.model,
+  };
 }

@@ -101,5 +101,12 @@ describe("aiderProfile", () => {
       },
     );
     expect(parser.line("stdout", "Applied edit to src/greeting.js")).toHaveLength(1);
+    // The same words inside the model's text or a file's content are only output.
+    expect(
+      parser.line("stdout", 'throw new Error("litellm.AuthenticationError: invalid api key")'),
+    ).toHaveLength(1);
+    expect(
+      parser.line("stdout", "  // Tokens: 1 sent, 1 received. Cost: $0.00 message, $0.00 session."),
+    ).toHaveLength(1);
   });
 });

@@ -22,8 +22,15 @@ function tokenCount(text: string): number {
   return Math.round(value * scale);
 }
 
+/**
+ * aider's own status lines, anchored at the start: a model's text or a file's content printed
+ * mid-line must not read as usage or as a failure. (What the model prints at a line's start still
+ * can; usage only ever grows, so that cannot lower what was spent.)
+ */
 const usageLine =
-  /Tokens:\s*([\d.,]+[kKmM]?)\s*sent,\s*([\d.,]+[kKmM]?)\s*received\.(?:\s*Cost:.*?\$([\d.]+)\s*session)?/;
+  /^Tokens:\s*([\d.,]+[kKmM]?)\s*sent,\s*([\d.,]+[kKmM]?)\s*received\.(?:\s*Cost:.*?\$([\d.]+)\s*session)?/;
+const authError = /^litellm\.AuthenticationError\b/;
+const configError = /^litellm\.(NotFoundError|BadRequestError: LLM Provider NOT provided)\b/;
 
 /** aider's lines as they are, with usage summed over its per-call "Tokens:" lines. */
 function aiderParser(): AgentStreamParser {
@@ -45,9 +52,9 @@ function aiderParser(): AgentStreamParser {
           final: false,
         });
       }
-      if (/litellm\.AuthenticationError|invalid (x-)?api[ _-]?key|\b401\b.*unauthori[sz]ed/i.test(line))
+      if (authError.test(line))
         signals.push({ type: "failure", code: "agent_auth_failed", message: line.trim() });
-      else if (/litellm\.NotFoundError|LLM Provider NOT provided|Unknown model/i.test(line))
+      else if (configError.test(line))
         signals.push({ type: "failure", code: "agent_misconfigured", message: line.trim() });
       return signals;
     },
@@ -100,5 +107,4 @@ export const aiderProfile: AgentProfile = {
   },
   parser: aiderParser,
   leftovers: [".aider*", ".aider*/**"],
-  enforcesBudget: false,
 };

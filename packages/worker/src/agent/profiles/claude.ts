@@ -127,7 +127,6 @@ export const claudeProfile: AgentProfile = {
   },
   parser: claudeParser,
   leftovers: [".claude/**"],
-  enforcesBudget: true,
 };
 
 /** Token counts of one model response, from its `message_start` and `message_delta` events. */

@@ -201,7 +201,6 @@ describe("codexProfile.launch", () => {
   it("reports tokens without enforcing a budget itself, and its leftovers", () => {
     const launch = codexProfile.launch(input({ OPENAI_API_KEY: "k" }, { maxBudgetUsd: 0.5 }));
     expect(launch.args.join(" ")).not.toMatch(/budget/);
-    expect(codexProfile.enforcesBudget).toBe(false);
     expect(codexProfile.leftovers).toEqual([".codex/**"]);
   });
 });

@@ -125,7 +125,6 @@ export const codexProfile: AgentProfile = {
   },
   parser: codexParser,
   leftovers: [".codex/**"],
-  enforcesBudget: false,
 };
 
 /** Token counts as `AgentUsage` counts them: cached input apart from the rest. */

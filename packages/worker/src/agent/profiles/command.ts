@@ -22,6 +22,5 @@ export function commandProfile(agent: `command:${string}`): AgentProfile {
     launch: () => ({ command, args: [], shell: true, env: {} }),
     parser: plainTextParser,
     leftovers: [],
-    enforcesBudget: false,
   };
 }

@@ -102,7 +102,6 @@ describe("geminiProfile.launch", () => {
     expect(geminiProfile.missingConfiguration({ GEMINI_API_KEY: " " })).not.toBeNull();
     expect(geminiProfile.missingConfiguration({ GOOGLE_API_KEY: "k" })).toBeNull();
     expect(geminiProfile.missingConfiguration({ GEMINI_API_KEY: "k" })).toBeNull();
-    expect(geminiProfile.enforcesBudget).toBe(false);
     expect(geminiProfile.leftovers).toEqual([".gemini/**"]);
   });
 });

@@ -95,7 +95,6 @@ export const geminiProfile: AgentProfile = {
   parser: geminiParser,
   // The CLI keeps its state under HOME; a repository's `.gemini/` (settings, commands) is its own.
   leftovers: [".gemini/**"],
-  enforcesBudget: false,
 };
 
 /** API errors that mean the key is wrong or missing: HTTP 401/403 and the API's 400 API_KEY_INVALID. */

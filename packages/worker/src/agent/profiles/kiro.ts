@@ -31,5 +31,4 @@ export const kiroProfile: AgentProfile = {
   }),
   parser: plainTextParser,
   leftovers: [".kiro/**"],
-  enforcesBudget: false,
 };

@@ -163,7 +163,6 @@ export const opencodeProfile: AgentProfile = {
     ".opencode/package-lock.json",
     ".opencode/bun.lock",
   ],
-  enforcesBudget: false,
 };
 
 /**
