@@ -134,8 +134,15 @@ describe("the monthly budget", () => {
     const { project, story } = await storyInLocalProject({ monthlyBudgetUsd: 1 });
     expect(project.monthlyBudgetUsd).toBe(1);
     const first = await expectJson<{ task: CodeGenerationTask }>(await generate(story.id), 202);
-    await finishWith(first.task, usage(1.2));
+    expect((await api.deps.tasks.claimNext("worker-usage", 60_000))?.id).toBe(first.task.id);
+    await api.deps.tasks.transition(first.task.id, "fail", {
+      leaseOwner: "worker-usage",
+      error: { code: "agent_failed", message: "tests failed" },
+      usage: usage(1.2),
+    });
 
+    const retried = await expectProblem(await api.request("POST", `/api/tasks/${first.task.id}/retry`), 409);
+    expect(retried.type).toMatch(/budget-exceeded$/);
     const refused = await expectProblem(await generate(story.id), 409);
     expect(refused.type).toMatch(/budget-exceeded$/);
     expect(refused.detail).toMatch(
@@ -160,7 +167,7 @@ describe("the monthly budget", () => {
       200,
     );
     expect(raised.monthlyBudgetUsd).toBe(5);
-    await expectJson(await generate(story.id), 202);
+    await expectJson(await api.request("POST", `/api/tasks/${first.task.id}/retry`), 202);
   });
 
   it("may be set at creation by an admin only, and is no limit when null", async () => {

@@ -20,7 +20,7 @@ import { idempotency } from "../middleware/idempotency/index.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, conflict, jsonBody, jsonResponse, notFound, TaskSchema } from "./schemas.ts";
 import { lineage, loadStory } from "./stories.ts";
-import { monthToDateCost } from "./usage.ts";
+import { requireBudgetLeft } from "./usage.ts";
 
 const CodeGenerationResponseSchema = z
   .object({
@@ -83,14 +83,7 @@ export function codeGenerationRoutes(deps: AppDeps) {
         ),
       ]);
       if (!project) throw ApiError.notFound(`Project ${story.projectId} does not exist.`);
-      if (project.monthlyBudgetUsd !== null) {
-        const spent = await monthToDateCost(deps, project.id);
-        if (spent >= project.monthlyBudgetUsd)
-          throw ApiError.conflict(
-            `Project ${project.name} has spent $${spent.toFixed(2)} on agents this month, its whole monthly budget of $${project.monthlyBudgetUsd}. An admin can raise monthlyBudgetUsd on the project, or wait for next month.`,
-            "budget-exceeded",
-          );
-      }
+      await requireBudgetLeft(deps, project);
 
       const active = storyTasks.find((task) => task.status === "queued" || task.status === "running");
       if (active) {

@@ -22,6 +22,7 @@ import { ApiError } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, conflict, jsonResponse, notFound, TaskEventSchema, TaskSchema } from "./schemas.ts";
+import { requireBudgetLeft } from "./usage.ts";
 
 const taskParams = z.object({ taskId: taskIdSchema });
 const EVENTS_PAGE = 500;
@@ -117,7 +118,9 @@ export function taskRoutes(deps: AppDeps) {
         202: jsonResponse(TaskSchema, "The new task"),
         ...commonProblems,
         ...notFound,
-        ...conflict("The task has not failed, or the story already has an active task"),
+        ...conflict(
+          "The task has not failed, the story already has an active task, or the project's monthly budget is spent",
+        ),
       },
     }),
     async (c) => {
@@ -130,15 +133,19 @@ export function taskRoutes(deps: AppDeps) {
           "task-state",
         );
       }
-      const active = (
-        await deps.tasks.list({ projectId: task.projectId, storyId: task.storyId, limit: 1000 })
-      ).find((candidate) => !isTerminalTaskStatus(candidate.status));
+      const [storyTasks, project] = await Promise.all([
+        deps.tasks.list({ projectId: task.projectId, storyId: task.storyId, limit: 1000 }),
+        deps.projects.get(task.projectId),
+      ]);
+      const active = storyTasks.find((candidate) => !isTerminalTaskStatus(candidate.status));
       if (active) {
         throw ApiError.conflict(
           `Story ${task.storyId} already has ${active.status} task ${active.id}.`,
           "task-active",
         );
       }
+      if (!project) throw ApiError.notFound(`Project ${task.projectId} does not exist.`);
+      await requireBudgetLeft(deps, project);
       const retry = newQueuedTask({
         ...task,
         id: newId("task"),

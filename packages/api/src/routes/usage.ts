@@ -13,6 +13,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { requireProject } from "../middleware/auth/index.ts";
+import type { StoredProject } from "../store/projects.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, jsonResponse, notFound } from "./schemas.ts";
 import { loadStory } from "./stories.ts";
@@ -37,6 +38,23 @@ const StoryUsageSchema = z
 export async function monthToDateCost(deps: AppDeps, projectId: string): Promise<number> {
   const month = await deps.tasks.usage(projectId, monthStart(deps.now()));
   return month.total?.costUsd ?? 0;
+}
+
+/**
+ * Refuses (409 `budget-exceeded`) a new agent run for a project whose monthly budget is spent. A
+ * project without a budget costs no read.
+ */
+export async function requireBudgetLeft(
+  deps: AppDeps,
+  project: Pick<StoredProject, "id" | "name" | "monthlyBudgetUsd">,
+): Promise<void> {
+  if (project.monthlyBudgetUsd === null) return;
+  const spent = await monthToDateCost(deps, project.id);
+  if (spent >= project.monthlyBudgetUsd)
+    throw ApiError.conflict(
+      `Project ${project.name} has spent $${spent.toFixed(2)} on agents this month, its whole monthly budget of $${project.monthlyBudgetUsd}. An admin can raise monthlyBudgetUsd on the project, or wait for next month.`,
+      "budget-exceeded",
+    );
 }
 
 export function usageRoutes(deps: AppDeps) {
