@@ -83,6 +83,7 @@ export async function followTaskEvents(
         }
         const event = JSON.parse(message.data) as TaskEvent;
         after = Math.max(after, event.seq);
+        failures = 0;
         options.onEvent(event);
       }
     } catch (error) {
@@ -91,6 +92,8 @@ export async function followTaskEvents(
         throw new CliError(`the event stream of task ${taskId} kept breaking: ${String(error)}`);
     }
     if (end !== null) return end;
+    // Closed without an end (its time limit, a proxy): resume after a pause, never in a tight loop.
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 

@@ -10,7 +10,6 @@ import type {
   StoryDetail,
   StoryStatus,
   TaskStatus,
-  UsageSummary,
 } from "@aipm/shared";
 
 export type {
@@ -91,13 +90,6 @@ export interface Queue {
     lastHeartbeatAt: string;
     runningTasks: string[];
   }[];
-}
-
-/** `GET /api/projects/:id/usage`: what the project's agents consumed, and this month's cost. */
-export interface ProjectUsage {
-  projectId: string;
-  usage: UsageSummary;
-  month: { since: string; costUsd: number; monthlyBudgetUsd: number | null };
 }
 
 /** The answer of Generate Code & PR. */

@@ -344,7 +344,12 @@ export function createWorker(options: WorkerOptions): Worker {
       if (outcome.action !== "confirm_cancel") {
         const current = await tasks.get(task.id);
         if (current?.cancelRequested && current.status === "running") {
-          await tasks.transition(task.id, "confirm_cancel", { leaseOwner: options.id }).catch(() => {});
+          await tasks
+            .transition(task.id, "confirm_cancel", {
+              leaseOwner: options.id,
+              ...(attempt.usage ? { usage: attempt.usage } : {}),
+            })
+            .catch(() => {});
           metrics.tasks.inc({ outcome: "cancelled" });
           return;
         }

@@ -11,7 +11,6 @@ import type {
   Project,
   ProjectCreate,
   ProjectUpdate,
-  ProjectUsage,
   Queue,
   Story,
   StoryCreate,
@@ -204,7 +203,6 @@ export function createApiClient(options: ApiClientOptions) {
       ),
     queue: () => request<Queue>("GET", "/api/queue"),
     agents: () => request<AgentList>("GET", "/api/agents"),
-    projectUsage: (projectId: string) => request<ProjectUsage>("GET", `/api/projects/${id(projectId)}/usage`),
   };
 }
 
