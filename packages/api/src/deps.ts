@@ -28,7 +28,7 @@ export interface AppDeps {
   wakeWorkers: () => void;
   /** The agent of a task whose request names none. */
   defaultAgent: AgentName;
-  /** Whether a request may name a `command:` agent (the configured default always may be one). */
+  /** Whether an admin's request may name a `command:` agent (the configured default always may be one). */
   allowCommandAgents: boolean;
   /** Author of the commits the API makes (TASK.md). */
   gitAuthor: { name: string; email: string };

@@ -35,8 +35,8 @@ export const apiEnvSchema = z.object({
   /** The agent of a task whose request names none. */
   AIPM_AGENT: agentNameSchema.default("scaffold"),
   /**
-   * Whether a request may name a `command:<shell>` agent. Off by default: it lets any editor run
-   * a command on a worker. `aipm start` turns it on, since there the editor owns the machine.
+   * Whether an admin's request may name a `command:<shell>` agent (an editor's never may). Off by
+   * default, `aipm start` included: it runs any command on a worker.
    */
   AIPM_ALLOW_COMMAND_AGENTS: z
     .enum(["true", "false"], "must be true or false")

@@ -132,8 +132,6 @@ export async function startStack(
       AIPM_API_TOKEN: token,
       AIPM_PUBLIC_URL: publicUrl,
       AIPM_LOCAL_REPOS_DIR: dirs.repos,
-      // On one's own machine, the editor may run any command anyway.
-      AIPM_ALLOW_COMMAND_AGENTS: env.AIPM_ALLOW_COMMAND_AGENTS ?? "true",
       PORT: String(actualPort),
       HOST: host,
     });

@@ -40,7 +40,8 @@ function projectIdFromUrl(): string {
 
 beforeAll(async () => {
   await Promise.all([mkdir(screenshots, { recursive: true }), ensureWebBuilt()]);
-  stack = await startStack();
+  // The admin token (the stack's) chooses a `command:` agent below; `aipm start` allows none unless told.
+  stack = await startStack({ AIPM_ALLOW_COMMAND_AGENTS: "true" });
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.setDefaultTimeout(15_000);

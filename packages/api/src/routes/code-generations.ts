@@ -14,6 +14,7 @@ import {
 } from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import { type AppDeps, presentProject } from "../deps.ts";
+import type { Principal } from "../env-types.ts";
 import { ApiError, parseOptionalBody } from "../errors.ts";
 import { requireRole } from "../middleware/auth/index.ts";
 import { idempotency } from "../middleware/idempotency/index.ts";
@@ -28,6 +29,27 @@ const CodeGenerationResponseSchema = z
     pullRequest: z.object({ number: z.number().int(), url: z.string(), branch: z.string() }),
   })
   .openapi("CodeGeneration");
+
+/**
+ * Throws 403 unless `principal` may have `agent` run. A `command:` agent runs any shell command on
+ * a worker, so only an admin may choose one, and only where the operator set
+ * AIPM_ALLOW_COMMAND_AGENTS; the configured default was chosen by the operator, so anyone may use it.
+ * Retry applies the same rule to the task's agent, so that it cannot replay an admin's choice.
+ * @example requireAgentChoice(deps, { tokenId: "t", role: "editor", projectId: null }, "command:sh") // throws 403
+ */
+export function requireAgentChoice(deps: AppDeps, principal: Principal, agent: string): void {
+  if (!agent.startsWith("command:") || agent === deps.defaultAgent) return;
+  if (principal.role !== "admin") {
+    throw ApiError.forbidden(
+      `This token has the ${principal.role} role, and only an admin may choose a command agent; name a built-in agent, leave the agent out to use this deployment's default, or ask an admin.`,
+    );
+  }
+  if (!deps.allowCommandAgents) {
+    throw ApiError.forbidden(
+      "This deployment does not let requests choose a command agent; name a built-in agent, or ask the operator to set AIPM_ALLOW_COMMAND_AGENTS=true.",
+    );
+  }
+}
 
 export function codeGenerationRoutes(deps: AppDeps) {
   const router = createRouter();
@@ -60,15 +82,7 @@ export function codeGenerationRoutes(deps: AppDeps) {
       const principal = c.get("principal");
       requireRole(principal, "editor");
       const input = parseOptionalBody(await c.req.text(), codeGenerationCreateSchema);
-      if (
-        input.agent?.startsWith("command:") &&
-        !deps.allowCommandAgents &&
-        input.agent !== deps.defaultAgent
-      ) {
-        throw ApiError.forbidden(
-          "This deployment does not let requests choose a command agent; name a built-in agent, or ask the operator to set AIPM_ALLOW_COMMAND_AGENTS=true.",
-        );
-      }
+      if (input.agent) requireAgentChoice(deps, principal, input.agent);
       const record = await loadStory(deps, principal, c.req.valid("param").storyId);
       const { story } = record;
       // Independent reads, at once: each is a round trip the user waits for. Only the stories

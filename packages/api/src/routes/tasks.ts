@@ -20,6 +20,7 @@ import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
+import { requireAgentChoice } from "./code-generations.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, conflict, jsonResponse, notFound, TaskEventSchema, TaskSchema } from "./schemas.ts";
 import { requireBudgetLeft } from "./usage.ts";
@@ -133,6 +134,8 @@ export function taskRoutes(deps: AppDeps) {
           "task-state",
         );
       }
+      // The retry runs the task's agent again: a command agent needs the caller to be allowed it.
+      requireAgentChoice(deps, principal, task.agent);
       const [storyTasks, project] = await Promise.all([
         deps.tasks.list({ projectId: task.projectId, storyId: task.storyId, limit: 1000 }),
         deps.projects.get(task.projectId),
