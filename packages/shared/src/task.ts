@@ -30,6 +30,8 @@ export const taskErrorCodes = [
   "agent_auth_failed",
   "agent_misconfigured",
   "agent_budget_exceeded",
+  "agent_sandbox_unavailable",
+  "agent_worktree_too_large",
   "git_failed",
   "push_rejected",
   "forge_failed",

@@ -98,6 +98,7 @@ async function measureLane(
     heartbeatMs: defaults.AIPM_HEARTBEAT_MS,
     agentTimeoutMs: 60_000,
     agentIdleTimeoutMs: 60_000,
+    agentSandbox: "off",
     protectedGlobs: defaults.AIPM_PROTECTED_PATHS,
     parentEnv: {},
     gitAuthor: { name: "AIPM worker", email: "worker@aipm.local" },

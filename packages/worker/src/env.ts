@@ -29,6 +29,32 @@ export const workerEnvSchema = z.object({
   AIPM_AGENT_IDLE_TIMEOUT_S: seconds(600),
   /** The model CLI agents use (each CLI's own name for it); each CLI's default when unset. */
   AIPM_AGENT_MODEL: z.string().trim().min(1).max(200).optional(),
+  /** "on": every CLI agent runs in its sandbox (bubblewrap), or not at all; "off": unsandboxed. */
+  AIPM_AGENT_SANDBOX: z.enum(["on", "off"]).default("on"),
+  /** More `host:port` pairs, comma-separated, every sandboxed agent may reach (package registries). */
+  AIPM_AGENT_EGRESS: z
+    .string()
+    .default("")
+    .transform((value, context) => {
+      const pairs = value
+        .split(",")
+        .map((pair) => pair.trim())
+        .filter(Boolean);
+      return pairs.flatMap((pair) => {
+        const match = /^\[?([a-z0-9.:-]+?)\]?:(\d{1,5})$/i.exec(pair);
+        const port = Number(match?.[2]);
+        if (!match?.[1] || !(port >= 1 && port <= 65_535)) {
+          context.addIssue({
+            code: "custom",
+            message: `'${pair}' is not host:port (e.g. registry.npmjs.org:443)`,
+          });
+          return [];
+        }
+        return [{ host: match[1].toLowerCase(), port }];
+      });
+    }),
+  /** The working tree may hold at most this many megabytes; an agent that writes more is stopped. */
+  AIPM_AGENT_MAX_WORKTREE_MB: z.coerce.number().int().min(1).max(1_000_000).default(2_048),
   /** A run that costs more than this many US dollars is stopped with `agent_budget_exceeded`. */
   AIPM_AGENT_MAX_BUDGET_USD: z.coerce.number().positive().max(100_000).optional(),
   AIPM_LEASE_S: seconds(60),

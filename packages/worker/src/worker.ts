@@ -2,12 +2,13 @@
  * @module worker: claims tasks, runs each in its own worktree with the agent, commits and pushes,
  * and records every step as an event. One worker runs `concurrency` tasks at once.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { NewEvent, ProjectStore, StoryStore, TaskStore, WorkerRegistry } from "@aipm/api";
 import type { AgentUsage, CodeGenerationTask } from "@aipm/shared";
 import { agentAvailability } from "./agent/availability.ts";
 import { agentGroupRecord } from "./agent/leftovers.ts";
 import { agentRunOutcome, failure, type Outcome } from "./agent/outcome.ts";
+import type { Endpoint } from "./agent/profile.ts";
 import { profileFor } from "./agent/profiles/index.ts";
 import { runProfile } from "./agent/run-profile.ts";
 import { runScaffoldAgent } from "./agents/scaffold.ts";
@@ -15,6 +16,7 @@ import { GitError, git } from "./git/git.ts";
 import { commitAndPush, prepareWorktree, type RepositoryAccess, releaseWorktree } from "./git/workspace.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { createOutputBuffer } from "./output-buffer.ts";
+import { sandboxProblem } from "./sandbox/bwrap.ts";
 
 export interface WorkerLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -43,6 +45,15 @@ export interface WorkerOptions {
   agentModel?: string;
   /** `AIPM_AGENT_MAX_BUDGET_USD`: a run that costs more is stopped (`agent_budget_exceeded`). */
   maxBudgetUsd?: number;
+  /**
+   * `AIPM_AGENT_SANDBOX`: "on" runs every CLI agent in its sandbox, or fails its task
+   * (`agent_sandbox_unavailable`) where no sandbox can be made; "off" runs agents unsandboxed.
+   */
+  agentSandbox: "on" | "off";
+  /** `AIPM_AGENT_EGRESS`: hosts and ports every sandboxed agent may reach besides its provider's. */
+  agentEgress?: readonly Endpoint[];
+  /** `AIPM_AGENT_MAX_WORKTREE_MB`, in bytes: an agent whose worktree grows past it is stopped. */
+  maxWorktreeBytes?: number;
   protectedGlobs: readonly string[];
   /** The environment the agent's allow-list draws from. */
   parentEnv: Record<string, string | undefined>;
@@ -171,10 +182,21 @@ export function createWorker(options: WorkerOptions): Worker {
           acceptanceTests: record.acceptanceTests,
         });
         output.push("stdout", `${scaffold.summary}\n`);
+      } else if (options.agentSandbox === "on" && sandboxProblem()) {
+        result = failure("agent_sandbox_unavailable", `The agent was not started: ${sandboxProblem()}.`);
       } else {
         try {
           const run = await runProfile({
             profile,
+            sandbox:
+              options.agentSandbox === "on"
+                ? {
+                    egress: options.agentEgress ?? [],
+                    // The worker's cache and, in local mode, the data dir around it.
+                    exclude: [options.cacheDir, dirname(options.cacheDir)],
+                  }
+                : null,
+            ...(options.maxWorktreeBytes !== undefined ? { maxWorktreeBytes: options.maxWorktreeBytes } : {}),
             taskId: task.id,
             storyId: task.storyId,
             worktree: worktree.dir,

@@ -100,6 +100,8 @@ export interface Stack {
   ): Promise<CodeGenerationTask>;
   /** Every event of the task, read page by page through the API. */
   events(taskId: string): Promise<TaskEvent[]>;
+  /** Where each worker started here keeps its cache: `<cacheRoot>/<worker id>`. */
+  cacheRoot: string;
   /** What the stack's workers logged so far, one line per entry. */
   logs(): string[];
   /** A fresh clone of the project's repository, through its `cloneUrl`, with the workers' credentials. */
@@ -376,6 +378,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           ...fastTimings,
           agentTimeoutMs: 30_000,
           agentIdleTimeoutMs: 30_000,
+          agentSandbox: "on",
           protectedGlobs: [".github/workflows/**"],
           parentEnv: { PATH: process.env.PATH },
           gitAuthor: { name: "AIPM worker", email: "worker@aipm.local" },
@@ -426,6 +429,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         }
       },
 
+      cacheRoot: join(tmp, "cache"),
       logs: () => [...logs],
 
       async events(taskId) {

@@ -7,20 +7,23 @@ import { delimiter, join } from "node:path";
 import type { AgentAvailability } from "@aipm/shared";
 import { agentProfiles } from "./profiles/index.ts";
 
+/** Where `executable` is found on PATH: the first executable file by that name, or null. */
+export function findOnPath(executable: string, path: string | undefined): string | null {
+  for (const dir of (path ?? "").split(delimiter).filter(Boolean)) {
+    const file = join(dir, executable);
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
+
 /** True when `executable` is an executable file in one of PATH's directories. */
 export function onPath(executable: string, path: string | undefined): boolean {
-  return (path ?? "")
-    .split(delimiter)
-    .filter(Boolean)
-    .some((dir) => {
-      const file = join(dir, executable);
-      try {
-        accessSync(file, constants.X_OK);
-        return statSync(file).isFile();
-      } catch {
-        return false;
-      }
-    });
+  return findOnPath(executable, path) !== null;
 }
 
 /**

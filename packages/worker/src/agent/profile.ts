@@ -5,8 +5,12 @@
  */
 import type { AgentUsage } from "@aipm/shared";
 
-/** The failures a profile recognises in an agent's output, which end the task at once. */
-export type AgentFailureCode = "agent_auth_failed" | "agent_misconfigured" | "agent_budget_exceeded";
+/** The failures that end an agent's run at once: recognised in its output, or found by the worker. */
+export type AgentFailureCode =
+  | "agent_auth_failed"
+  | "agent_misconfigured"
+  | "agent_budget_exceeded"
+  | "agent_worktree_too_large";
 
 /** What one line of an agent's output means. */
 export type AgentSignal =
@@ -82,6 +86,11 @@ export interface AgentProfile {
   install: string;
   /** The provider variables an operator sets for it (documentation and `GET /api/agents`). */
   providerEnv: readonly string[];
+  /**
+   * The hosts and ports the agent must reach from its sandbox: its provider's API, from the base URL
+   * the operator set or the provider's default. `AIPM_AGENT_EGRESS` adds more (package registries).
+   */
+  egress(parentEnv: Readonly<Record<string, string | undefined>>): Endpoint[];
   /** Whether the provider variables it needs are set in `parentEnv`; never reads their values out. */
   missingConfiguration(parentEnv: Readonly<Record<string, string | undefined>>): string | null;
   launch(input: AgentLaunchInput): AgentLaunch;
@@ -91,6 +100,36 @@ export interface AgentProfile {
    * settings. They are never committed.
    */
   leftovers: readonly string[];
+}
+
+/** A host and port the sandboxed agent may connect to, through the worker's egress proxy. */
+export interface Endpoint {
+  /** Lower case, without IPv6 brackets. */
+  host: string;
+  port: number;
+}
+
+/**
+ * The host and port of a base URL (443 or 80 by scheme when it names none); null when it is not an
+ * http(s) URL.
+ *
+ * @example endpointOf("http://127.0.0.1:8080/v1") // { host: "127.0.0.1", port: 8080 }
+ */
+export function endpointOf(url: string | undefined): Endpoint | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+    const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+    return { host: parsed.hostname.replace(/^\[|\]$/g, "").toLowerCase(), port };
+  } catch {
+    return null;
+  }
+}
+
+/** The endpoints of the base URLs given, without the ones that are not URLs. */
+export function endpoints(...urls: (string | undefined)[]): Endpoint[] {
+  return urls.map(endpointOf).filter((endpoint): endpoint is Endpoint => endpoint !== null);
 }
 
 /** A parser for agents without a structured output mode: every line is shown as it is. */

@@ -21,6 +21,7 @@ function scriptProfile(script: string): AgentProfile {
     executable: process.execPath,
     install: "",
     providerEnv: ["TEST_API_KEY"],
+    egress: () => [],
     missingConfiguration: () => null,
     launch: (input) => ({
       command: process.execPath,
@@ -77,6 +78,7 @@ async function run(profile: AgentProfile, overrides: { maxBudgetUsd?: number; si
     signal: overrides.signal ?? new AbortController().signal,
     onOutput: (_stream, text) => lines.push(text),
     homeParent: homes,
+    sandbox: null,
     ...(overrides.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: overrides.maxBudgetUsd }),
   });
   return { ...result, output: lines.join(""), ms: performance.now() - started };

@@ -4,12 +4,13 @@
  * streaming output read line by line into readable text, usage, and the failures that end a run
  * early (authentication, configuration, budget).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { AgentUsage } from "@aipm/shared";
+import { sandboxCommand } from "../sandbox/sandbox.ts";
 import { agentEnvironment, createAgentHome } from "./agent-env.ts";
 import { priceOf } from "./pricing.ts";
-import type { AgentFailureCode, AgentProfile } from "./profile.ts";
+import type { AgentFailureCode, AgentProfile, Endpoint } from "./profile.ts";
 import { agentPrompt } from "./prompt.ts";
 import { type AgentRunResult, runAgent } from "./run-agent.ts";
 
@@ -31,6 +32,13 @@ export interface ProfileRunOptions {
   onSpawn?: (processGroupId: number) => void;
   /** Where the task's HOME is made; default the system's temporary directory. */
   homeParent?: string;
+  /**
+   * Run the agent in its sandbox, reaching the profile's endpoints and `egress` only, never seeing
+   * `exclude`; null runs it unsandboxed (`AIPM_AGENT_SANDBOX=off`).
+   */
+  sandbox: { egress: readonly Endpoint[]; exclude: readonly string[] } | null;
+  /** Stop the agent once its worktree holds more than this many bytes. */
+  maxWorktreeBytes?: number;
 }
 
 export interface ProfileRunResult {
@@ -198,29 +206,74 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       }
     }
 
-    const run = await runAgent({
-      command: launch.command,
-      args: launch.args,
-      shell: launch.shell ?? false,
-      cwd: options.worktree,
-      env: agentEnvironment(
-        options.parentEnv,
-        {
-          taskId: options.taskId,
-          storyId: options.storyId,
-          taskFile,
+    const taskEnv = agentEnvironment(
+      options.parentEnv,
+      {
+        taskId: options.taskId,
+        storyId: options.storyId,
+        taskFile,
+        worktree: options.worktree,
+        home: home.path,
+      },
+      launch.env,
+    );
+    const sandboxed = options.sandbox
+      ? await sandboxCommand({
+          command: launch.command,
+          args: launch.args,
+          shell: launch.shell ?? false,
           worktree: options.worktree,
           home: home.path,
+          env: taskEnv,
+          allow: uniqueEndpoints([...profile.egress(options.parentEnv), ...options.sandbox.egress]),
+          exclude: options.sandbox.exclude,
+        })
+      : undefined;
+    if (sandboxed === null)
+      return {
+        run: {
+          exitCode: null,
+          signal: null,
+          reason: "spawn_failed",
+          durationMs: 0,
+          outputBytes: 0,
+          truncated: false,
+          error: `agent command not found: ${launch.command}; install it on the worker's PATH or set AIPM_AGENT`,
         },
-        launch.env,
-      ),
-      totalTimeoutMs: options.totalTimeoutMs,
-      idleTimeoutMs: options.idleTimeoutMs,
-      signal: stop.signal,
-      maxOutputBytes: MAX_RAW_BYTES,
-      onOutput: (chunk) => splitters[chunk.stream].push(chunk.text),
-      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
-    });
+        failure: null,
+        usage: null,
+      };
+
+    const watch =
+      options.maxWorktreeBytes === undefined
+        ? null
+        : watchWorktree(options.worktree, options.maxWorktreeBytes, fail);
+    let run: AgentRunResult;
+    try {
+      run = await runAgent({
+        ...(sandboxed
+          ? { command: sandboxed.command, args: sandboxed.args, shell: false, env: sandboxed.env }
+          : { command: launch.command, args: launch.args, shell: launch.shell ?? false, env: taskEnv }),
+        cwd: options.worktree,
+        totalTimeoutMs: options.totalTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        signal: stop.signal,
+        maxOutputBytes: MAX_RAW_BYTES,
+        onOutput: (chunk) => splitters[chunk.stream].push(chunk.text),
+        ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+      });
+      // A last look: an agent can write a lot and exit between two checks.
+      await watch?.check();
+    } finally {
+      watch?.stop();
+      const refused = sandboxed?.refused() ?? [];
+      if (refused.length > 0)
+        show(
+          "stderr",
+          `[aipm: the sandbox refused connections to ${[...new Set(refused.map((endpoint) => `${endpoint.host}:${endpoint.port}`))].join(", ")}; allow a host with AIPM_AGENT_EGRESS]`,
+        );
+      await sandboxed?.close();
+    }
     splitters.stdout.end();
     splitters.stderr.end();
     options.signal.removeEventListener("abort", onAbort);
@@ -232,6 +285,59 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
     // An agent can make its HOME hard to delete (chmod 000 as another user); the run's result matters more.
     await home.remove().catch(() => {});
   }
+}
+
+/** `endpoints` without repeats. */
+function uniqueEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
+  const seen = new Map(endpoints.map((endpoint) => [`${endpoint.host}:${endpoint.port}`, endpoint]));
+  return [...seen.values()];
+}
+
+const WORKTREE_CHECK_MS = 2_000;
+
+/**
+ * Checks every two seconds how many bytes the worktree holds (its `.git` aside) and calls `fail`
+ * once it passes `maxBytes`.
+ */
+function watchWorktree(
+  worktree: string,
+  maxBytes: number,
+  fail: (code: AgentFailureCode, message: string) => void,
+): { check(): Promise<void>; stop(): void } {
+  let checking = false;
+  const check = async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const bytes = await treeBytes(worktree, maxBytes);
+      if (bytes > maxBytes)
+        fail(
+          "agent_worktree_too_large",
+          `The agent wrote more than ${Math.round(maxBytes / 1024 / 1024)} MB into the working tree (AIPM_AGENT_MAX_WORKTREE_MB) and was stopped.`,
+        );
+    } finally {
+      checking = false;
+    }
+  };
+  const timer = setInterval(() => void check(), WORKTREE_CHECK_MS);
+  return { check, stop: () => clearInterval(timer) };
+}
+
+/** The bytes of the files under `dir` (not following links, `.git` aside), counting stops past `limit`. */
+async function treeBytes(dir: string, limit: number): Promise<number> {
+  let total = 0;
+  const pending = [dir];
+  while (pending.length > 0 && total <= limit) {
+    const current = pending.pop() as string;
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (current === dir && entry.name === ".git") continue;
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile()) total += (await lstat(path).catch(() => null))?.size ?? 0;
+    }
+  }
+  return total;
 }
 
 /** Usage with a list-price cost when the CLI reported none. */

@@ -4,7 +4,7 @@
  * session." line per model call, which this parser turns into usage.
  */
 import type { AgentProfile, AgentSignal, AgentStreamParser } from "../profile.ts";
-import { firstSet, pick } from "../profile.ts";
+import { endpoints, firstSet, pick } from "../profile.ts";
 
 /** The provider keys aider (through LiteLLM) reads under their usual names. */
 const providerKeys = [
@@ -73,6 +73,14 @@ export const aiderProfile: AgentProfile = {
   executable: "aider",
   install: "python -m pip install aider-install && aider-install",
   providerEnv: [...providerKeys, "OPENAI_BASE_URL"],
+  egress: (env) =>
+    endpoints(
+      firstSet(env, "ANTHROPIC_API_KEY") && "https://api.anthropic.com",
+      firstSet(env, "OPENAI_API_KEY") && (firstSet(env, "OPENAI_BASE_URL") ?? "https://api.openai.com/v1"),
+      firstSet(env, "GEMINI_API_KEY") && "https://generativelanguage.googleapis.com",
+      firstSet(env, "OPENROUTER_API_KEY") && "https://openrouter.ai",
+      firstSet(env, "DEEPSEEK_API_KEY") && "https://api.deepseek.com",
+    ),
   missingConfiguration: (env) =>
     firstSet(env, ...providerKeys) ? null : `Set one of ${providerKeys.join(", ")} for the worker.`,
   launch(input) {

@@ -13,6 +13,7 @@ import {
   type AgentStreamParser,
   clip,
   describeToolCall,
+  endpoints,
   firstSet,
   isObject,
   type Json,
@@ -101,6 +102,20 @@ export const claudeProfile: AgentProfile = {
   executable: "claude",
   install: npmInstall("@anthropic-ai/claude-code"),
   providerEnv: [...anthropicEnv, "ANTHROPIC_MODEL", ...bedrockEnv, ...vertexEnv],
+  egress: (env) => {
+    if (optedIn(env, "CLAUDE_CODE_USE_BEDROCK"))
+      return endpoints(
+        firstSet(env, "ANTHROPIC_BEDROCK_BASE_URL") ??
+          `https://bedrock-runtime.${firstSet(env, "AWS_REGION") ?? "us-east-1"}.amazonaws.com`,
+      );
+    if (optedIn(env, "CLAUDE_CODE_USE_VERTEX"))
+      return endpoints(
+        firstSet(env, "ANTHROPIC_VERTEX_BASE_URL") ??
+          `https://${firstSet(env, "CLOUD_ML_REGION") ?? "us-east5"}-aiplatform.googleapis.com`,
+        "https://oauth2.googleapis.com",
+      );
+    return endpoints(firstSet(env, "ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com");
+  },
   missingConfiguration,
   launch: (input) => {
     const model = input.model ?? firstSet(input.parentEnv, "ANTHROPIC_MODEL");

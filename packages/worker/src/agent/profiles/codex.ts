@@ -16,6 +16,7 @@ import {
   type AgentSignal,
   type AgentStreamParser,
   clip,
+  endpoints,
   firstSet,
   isObject,
   type Json,
@@ -97,6 +98,7 @@ export const codexProfile: AgentProfile = {
   executable: "codex",
   install: npmInstall("@openai/codex"),
   providerEnv,
+  egress: (env) => endpoints(firstSet(env, "OPENAI_BASE_URL") ?? "https://api.openai.com/v1"),
   missingConfiguration: (env) =>
     firstSet(env, "OPENAI_API_KEY") ? null : "Set OPENAI_API_KEY for the worker.",
   launch: (input) => {

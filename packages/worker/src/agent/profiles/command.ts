@@ -18,6 +18,8 @@ export function commandProfile(agent: `command:${string}`): AgentProfile {
     executable: "/bin/sh",
     install: "",
     providerEnv: [],
+    // Only what the operator lists in AIPM_AGENT_EGRESS.
+    egress: () => [],
     missingConfiguration: () => null,
     launch: () => ({ command, args: [], shell: true, env: {} }),
     parser: plainTextParser,

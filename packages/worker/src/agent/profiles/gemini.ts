@@ -14,6 +14,7 @@ import {
   type AgentStreamParser,
   clip,
   describeToolCall,
+  endpoints,
   firstSet,
   isObject,
   type Json,
@@ -63,6 +64,8 @@ export const geminiProfile: AgentProfile = {
   executable: "gemini",
   install: npmInstall("@google/gemini-cli"),
   providerEnv: [...keyNames, "GOOGLE_GEMINI_BASE_URL", "GEMINI_MODEL"],
+  egress: (env) =>
+    endpoints(firstSet(env, "GOOGLE_GEMINI_BASE_URL") ?? "https://generativelanguage.googleapis.com"),
   missingConfiguration: (env) =>
     firstSet(env, ...keyNames) ? null : "Set GEMINI_API_KEY (or GOOGLE_API_KEY) for the worker.",
   launch(input) {

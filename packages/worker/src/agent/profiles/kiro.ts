@@ -17,6 +17,8 @@ export const kiroProfile: AgentProfile = {
   executable: "kiro-cli",
   install: "curl -fsSL https://cli.kiro.dev/install | bash",
   providerEnv,
+  // Kiro's service hosts are not documented for headless use: the operator names them in AIPM_AGENT_EGRESS.
+  egress: () => [],
   missingConfiguration: (env) => (env.KIRO_API_KEY ? null : "Set KIRO_API_KEY for the worker."),
   launch: (input) => ({
     command: "kiro-cli",

@@ -17,6 +17,7 @@ import {
   type AgentStreamParser,
   clip,
   describeToolCall,
+  endpoints,
   firstSet,
   isObject,
   type Json,
@@ -128,6 +129,14 @@ export const opencodeProfile: AgentProfile = {
     "GEMINI_API_KEY",
     "OPENROUTER_API_KEY",
   ],
+  // The providers whose key is set: opencode talks to whichever its model names.
+  egress: (env) =>
+    endpoints(
+      firstSet(env, nativeKeys.openai) && (firstSet(env, "OPENAI_BASE_URL") ?? "https://api.openai.com/v1"),
+      firstSet(env, nativeKeys.anthropic) && "https://api.anthropic.com",
+      firstSet(env, nativeKeys.google) && "https://generativelanguage.googleapis.com",
+      firstSet(env, nativeKeys.openrouter) && "https://openrouter.ai",
+    ),
   missingConfiguration,
   launch: (input) => {
     const model = opencodeModel(input.model, input.parentEnv);

@@ -1,0 +1,165 @@
+/**
+ * @module sandbox/bwrap: the bubblewrap command line that runs one agent in a sandbox of its own:
+ * new user, mount, PID, IPC, UTS, cgroup and network namespaces; the system's programs read-only;
+ * the task's worktree and HOME read-write; nothing else of the machine (no data dir, no worker
+ * cache, no other worktree, no other process). Bubblewrap is what Flatpak runs on: a small setuid-free
+ * tool from the distribution's packages that only needs unprivileged user namespaces.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { delimiter, dirname, join, sep } from "node:path";
+
+/** Where the egress proxy's socket directory and the forwarder appear inside the sandbox. */
+export const sandboxRunDir = "/run/aipm";
+export const sandboxSocketPath = `${sandboxRunDir}/egress/proxy.sock`;
+export const sandboxForwarderPath = `${sandboxRunDir}/forwarder.mjs`;
+
+/** The system directories every agent may read (those that exist). */
+const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt"];
+
+/** The uid and gid the agent runs as inside: not root, so it owns nothing of the real root's powers. */
+const SANDBOX_ID = "1000";
+
+export interface SandboxLayout {
+  /** The task's working tree: read-write, at the same path. */
+  worktree: string;
+  /** The task's HOME: read-write, at the same path. */
+  home: string;
+  /** The directory holding the egress proxy's socket (bound read-write: connecting needs write). */
+  socketDir: string;
+  /** The forwarder script run first inside the sandbox. */
+  forwarder: string;
+  /** The agent's executable as found on PATH, so its installation is readable inside. */
+  executable: string | null;
+  /** PATH as the agent gets it: its directories are readable inside. */
+  path: string | undefined;
+}
+
+/**
+ * The directories an agent needs to read besides the system's: PATH's directories, Node's own
+ * installation, and the agent CLI's installation (the `node_modules` folder its executable resolves
+ * into, or its directory). Only what exists; nothing that holds `exclude` (the data dir and the
+ * worker's cache may sit inside a repository checkout, next to `node_modules/.bin`).
+ */
+export function readableDirs(
+  layout: Pick<SandboxLayout, "executable" | "path">,
+  exclude: readonly string[],
+): string[] {
+  const dirs = new Set<string>();
+  const add = (dir: string) => {
+    if (!dir || !existsSync(dir)) return;
+    if (systemDirs.some((system) => dir === system || dir.startsWith(`${system}${sep}`))) return;
+    if (
+      exclude.some(
+        (excluded) =>
+          excluded === dir || excluded.startsWith(`${dir}${sep}`) || dir.startsWith(`${excluded}${sep}`),
+      )
+    )
+      return;
+    dirs.add(dir);
+  };
+  for (const dir of (layout.path ?? "").split(delimiter)) add(dir);
+  add(dirname(dirname(process.execPath)));
+  if (layout.executable) {
+    const real = realpathSync(layout.executable);
+    const marker = `${sep}node_modules${sep}`;
+    const at = real.lastIndexOf(marker);
+    add(at === -1 ? dirname(real) : real.slice(0, at + marker.length - 1));
+  }
+  // A directory inside another one already bound adds nothing.
+  return [...dirs]
+    .sort()
+    .filter((dir, index, all) => !all.slice(0, index).some((outer) => dir.startsWith(`${outer}${sep}`)));
+}
+
+/**
+ * The `bwrap` arguments (before the command) for one agent run.
+ *
+ * @example spawn("bwrap", [...bwrapArgs(layout, exclude), "node", sandboxForwarderPath, ...])
+ */
+export function bwrapArgs(layout: SandboxLayout, exclude: readonly string[]): string[] {
+  const args = [
+    "--unshare-all",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--uid",
+    SANDBOX_ID,
+    "--gid",
+    SANDBOX_ID,
+    "--hostname",
+    "aipm-agent",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--tmpfs",
+    "/tmp",
+  ];
+  for (const dir of systemDirs) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
+  for (const dir of readableDirs(layout, exclude)) args.push("--ro-bind", dir, dir);
+  args.push("--bind", layout.home, layout.home, "--bind", layout.worktree, layout.worktree);
+  // The worktree's `.git` leads to the worker's mirror (its config, hooks, every branch): the agent
+  // sees an empty file there instead, which it can neither write through nor replace.
+  const gitLink = join(layout.worktree, ".git");
+  if (existsSync(gitLink) && statSync(gitLink).isFile()) args.push("--ro-bind", "/dev/null", gitLink);
+  args.push(
+    "--dir",
+    sandboxRunDir,
+    "--bind",
+    layout.socketDir,
+    dirname(sandboxSocketPath),
+    "--ro-bind",
+    layout.forwarder,
+    sandboxForwarderPath,
+    "--chdir",
+    layout.worktree,
+  );
+  return args;
+}
+
+let probed: string | null | undefined;
+
+/**
+ * Null when bubblewrap can make a sandbox on this machine, else why not, naming the fix. Probed once
+ * per process by running `true` in the same namespaces an agent gets.
+ */
+export function sandboxProblem(path: string | undefined = process.env.PATH): string | null {
+  if (probed !== undefined) return probed;
+  const bwrap = (path ?? "")
+    .split(delimiter)
+    .map((dir) => join(dir, "bwrap"))
+    .find((file) => existsSync(file));
+  if (!bwrap) {
+    probed =
+      "bubblewrap (bwrap) is not installed: install it (apt-get install bubblewrap), or set AIPM_AGENT_SANDBOX=off to run agents unsandboxed";
+    return probed;
+  }
+  try {
+    execFileSync(
+      bwrap,
+      [
+        "--unshare-all",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+      ],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 10_000,
+      },
+    );
+    probed = null;
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? "").trim();
+    probed = `bubblewrap cannot make a sandbox here (${stderr || String(error)}): this kernel may not allow unprivileged user namespaces; set AIPM_AGENT_SANDBOX=off to run agents unsandboxed`;
+  }
+  return probed;
+}

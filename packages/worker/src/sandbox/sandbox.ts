@@ -1,0 +1,117 @@
+/**
+ * @module sandbox/sandbox: one agent command wrapped in its sandbox: bubblewrap (see `bwrap.ts`), and
+ * inside it the forwarder, which gives the agent's private loopback the model endpoints it may use
+ * and an HTTP proxy, both leading only to the worker's egress proxy, which allows exactly the
+ * configured host:port pairs.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findOnPath } from "../agent/availability.ts";
+import type { Endpoint } from "../agent/profile.ts";
+import { bwrapArgs, sandboxForwarderPath, sandboxSocketPath } from "./bwrap.ts";
+import { startEgressProxy } from "./egress-proxy.ts";
+
+/** The forwarder script, which must ship beside the worker's code (the build copies it). */
+const forwarderFile = fileURLToPath(new URL("./forwarder.mjs", import.meta.url));
+
+/** Where HTTP clients inside the sandbox find the proxy (`HTTPS_PROXY`). */
+const PROXY_ADDRESS = "127.0.0.1:3128";
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "::1"]);
+
+export interface SandboxInput {
+  command: string;
+  args: readonly string[];
+  /** Run `command` through `/bin/sh -c`. */
+  shell: boolean;
+  worktree: string;
+  home: string;
+  /** The agent's environment (see `agentEnvironment`); its PATH decides what is readable inside. */
+  env: Readonly<Record<string, string>>;
+  /** Exactly the hosts and ports the agent may reach. */
+  allow: readonly Endpoint[];
+  /** Directories that must stay invisible even if PATH leads into them (data dir, worker cache). */
+  exclude: readonly string[];
+}
+
+export interface SandboxedCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Connections the egress proxy refused, for the task's log. */
+  refused(): readonly { host: string; port: number }[];
+  /** Stops the egress proxy and removes its socket. */
+  close(): Promise<void>;
+}
+
+/**
+ * The sandboxed form of an agent command, or null when its executable is not on the agent's PATH.
+ *
+ * @example const sandboxed = await sandboxCommand({ command: "claude", args, shell: false, worktree, home, env, allow, exclude });
+ */
+export async function sandboxCommand(input: SandboxInput): Promise<SandboxedCommand | null> {
+  const [command, args] = input.shell
+    ? ["/bin/sh", ["-c", input.command, "sh", ...input.args]]
+    : [input.command, [...input.args]];
+  const executable = command.includes("/") ? command : findOnPath(command, input.env.PATH);
+  if (!executable) return null;
+
+  const socketDir = await mkdtemp(join(tmpdir(), "aipm-egress-"));
+  const proxy = await startEgressProxy({
+    socketPath: join(socketDir, "proxy.sock"),
+    allow: input.allow,
+  }).catch(async (error) => {
+    await rm(socketDir, { recursive: true, force: true });
+    throw error;
+  });
+  // Clients on the agent's own loopback reach a loopback endpoint (a local gateway, a test's fake
+  // model) at the very same address; everything else goes through HTTPS_PROXY.
+  const tunnels = input.allow
+    .filter((endpoint) => loopbackHosts.has(endpoint.host) && `127.0.0.1:${endpoint.port}` !== PROXY_ADDRESS)
+    .flatMap((endpoint) => ["--tunnel", `127.0.0.1:${endpoint.port}`]);
+  const proxyUrl = `http://${PROXY_ADDRESS}`;
+  return {
+    command: "bwrap",
+    args: [
+      ...bwrapArgs(
+        {
+          worktree: input.worktree,
+          home: input.home,
+          socketDir,
+          forwarder: forwarderFile,
+          executable,
+          path: input.env.PATH,
+        },
+        input.exclude,
+      ),
+      "--",
+      process.execPath,
+      sandboxForwarderPath,
+      "--socket",
+      sandboxSocketPath,
+      ...tunnels,
+      "--proxy",
+      PROXY_ADDRESS,
+      "--",
+      command,
+      ...args,
+    ],
+    env: {
+      ...input.env,
+      HTTPS_PROXY: proxyUrl,
+      HTTP_PROXY: proxyUrl,
+      https_proxy: proxyUrl,
+      http_proxy: proxyUrl,
+      NO_PROXY: "127.0.0.1,localhost,::1",
+      no_proxy: "127.0.0.1,localhost,::1",
+      TMPDIR: "/tmp",
+    },
+    refused: () => proxy.refused,
+    async close() {
+      await proxy.close().catch(() => {});
+      await rm(socketDir, { recursive: true, force: true });
+    },
+  };
+}
