@@ -116,7 +116,8 @@ describe("the agent sandbox", { timeout: 90_000 }, () => {
       expect(await processesMatching("sleep 31.4159"), ending).toEqual([]);
     }
     // Unsandboxed, a process that left the agent's group outlives it.
-    await attack("setsid sleep 31.4159 & echo done > out.txt", "off");
+    // (The pause lets setsid take effect before the agent exits and its group is killed.)
+    await attack("setsid sleep 31.4159 & sleep 0.5; echo done > out.txt", "off");
     expect(await processesMatching("sleep 31.4159")).not.toEqual([]);
     for (const pid of await processesMatching("sleep 31.4159")) process.kill(pid, "SIGKILL");
   });

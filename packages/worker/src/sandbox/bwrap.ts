@@ -13,6 +13,8 @@ import { delimiter, dirname, join, sep } from "node:path";
 export const sandboxRunDir = "/run/aipm";
 export const sandboxSocketPath = `${sandboxRunDir}/egress/proxy.sock`;
 export const sandboxForwarderPath = `${sandboxRunDir}/forwarder.mjs`;
+/** The agent's own git directory inside the sandbox (see `SandboxLayout.privateGit`). */
+export const sandboxGitDir = `${sandboxRunDir}/git`;
 
 /** The system directories every agent may read (those that exist). */
 const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt"];
@@ -27,6 +29,11 @@ export interface SandboxLayout {
   home: string;
   /** The directory holding the egress proxy's socket (bound read-write: connecting needs write). */
   socketDir: string;
+  /**
+   * A private, disposable git repository for the agent: its `.git` directory, and a `.git` file
+   * pointing at it (`gitdir: /run/aipm/git`) that replaces the worktree's link to the mirror.
+   */
+  privateGit: { dir: string; link: string };
   /** The forwarder script run first inside the sandbox. */
   forwarder: string;
   /** The agent's executable as found on PATH, so its installation is readable inside. */
@@ -99,14 +106,23 @@ export function bwrapArgs(layout: SandboxLayout, exclude: readonly string[]): st
   ];
   for (const dir of systemDirs) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
   for (const dir of readableDirs(layout, exclude)) args.push("--ro-bind", dir, dir);
-  args.push("--bind", layout.home, layout.home, "--bind", layout.worktree, layout.worktree);
-  // The worktree's `.git` leads to the worker's mirror (its config, hooks, every branch): the agent
-  // sees an empty file there instead, which it can neither write through nor replace.
-  const gitLink = join(layout.worktree, ".git");
-  if (existsSync(gitLink) && statSync(gitLink).isFile()) args.push("--ro-bind", "/dev/null", gitLink);
   args.push(
+    "--bind",
+    layout.home,
+    layout.home,
+    "--bind",
+    layout.worktree,
+    layout.worktree,
     "--dir",
     sandboxRunDir,
+  );
+  // The worktree's `.git` leads to the worker's mirror (its config, hooks, every branch): the agent
+  // sees a link to a private repository of its own there instead, which it cannot replace. CLIs that
+  // look for a repository (to find the project's root, to show a diff) still find one.
+  const gitLink = join(layout.worktree, ".git");
+  if (existsSync(gitLink) && statSync(gitLink).isFile())
+    args.push("--ro-bind", layout.privateGit.link, gitLink, "--bind", layout.privateGit.dir, sandboxGitDir);
+  args.push(
     "--bind",
     layout.socketDir,
     dirname(sandboxSocketPath),

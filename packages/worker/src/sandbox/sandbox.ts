@@ -4,13 +4,14 @@
  * and an HTTP proxy, both leading only to the worker's egress proxy, which allows exactly the
  * configured host:port pairs.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findOnPath } from "../agent/availability.ts";
 import type { Endpoint } from "../agent/profile.ts";
-import { bwrapArgs, sandboxForwarderPath, sandboxSocketPath } from "./bwrap.ts";
+import { git } from "../git/git.ts";
+import { bwrapArgs, sandboxForwarderPath, sandboxGitDir, sandboxSocketPath } from "./bwrap.ts";
 import { startEgressProxy } from "./egress-proxy.ts";
 
 /** The forwarder script, which must ship beside the worker's code (the build copies it). */
@@ -59,6 +60,10 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
   if (!executable) return null;
 
   const socketDir = await mkdtemp(join(tmpdir(), "aipm-egress-"));
+  const runDir = await mkdtemp(join(tmpdir(), "aipm-sandbox-"));
+  const privateGit = { dir: join(runDir, "repo", ".git"), link: join(runDir, "gitlink") };
+  await git(["init", "--quiet", join(runDir, "repo")]);
+  await writeFile(privateGit.link, `gitdir: ${sandboxGitDir}\n`);
   const proxy = await startEgressProxy({
     socketPath: join(socketDir, "proxy.sock"),
     allow: input.allow,
@@ -80,6 +85,7 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
           worktree: input.worktree,
           home: input.home,
           socketDir,
+          privateGit,
           forwarder: forwarderFile,
           executable,
           path: input.env.PATH,
@@ -112,6 +118,7 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
     async close() {
       await proxy.close().catch(() => {});
       await rm(socketDir, { recursive: true, force: true });
+      await rm(runDir, { recursive: true, force: true });
     },
   };
 }
