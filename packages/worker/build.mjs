@@ -1,4 +1,5 @@
 // Bundles the worker process into one file that the instances fetch and run with Node.
+import { readFile } from "node:fs/promises";
 import { build } from "esbuild";
 
 /** The local store (dynalite) is for local mode; a worker on an instance never starts one. */
@@ -13,8 +14,19 @@ const noLocalStore = {
   },
 };
 
+/** The sandbox's forwarder script, inlined as text: an instance fetches one file. */
+const inlineForwarder = {
+  name: "inline-forwarder",
+  setup(builder) {
+    builder.onLoad({ filter: /forwarder-source\.ts$/ }, async () => ({
+      contents: `export const forwarderSource = ${JSON.stringify(await readFile("src/sandbox/forwarder.mjs", "utf8"))};`,
+      loader: "js",
+    }));
+  },
+};
+
 const result = await build({
-  plugins: [noLocalStore],
+  plugins: [noLocalStore, inlineForwarder],
   entryPoints: ["src/main.ts"],
   outfile: "dist/worker.mjs",
   bundle: true,

@@ -9,21 +9,6 @@ import { type EgressProxy, startEgressProxy } from "./egress-proxy.ts";
 
 const forwarder = fileURLToPath(new URL("./forwarder.mjs", import.meta.url));
 
-/** The namespaces production gives an agent; only where this kernel lets bubblewrap make them. */
-const bwrapWorks =
-  spawnSync("bwrap", [
-    "--unshare-all",
-    "--die-with-parent",
-    "--ro-bind",
-    "/",
-    "/",
-    "--proc",
-    "/proc",
-    "--dev",
-    "/dev",
-    "true",
-  ]).status === 0;
-
 function startServer(name: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => res.end(`${name} says hi to ${req.url}`));
   return new Promise((resolve) =>
@@ -87,11 +72,9 @@ describe("forwarder", () => {
       script,
     ]);
 
-  it.skipIf(!bwrapWorks)(
-    "carries the sandbox's loopback to the allowed host:port and nowhere else",
-    async () => {
-      // Inside, the tunnel and the proxy port are the only listeners on a loopback of the sandbox's own.
-      const script = `
+  it("carries the sandbox's loopback to the allowed host:port and nowhere else", async () => {
+    // Inside, the tunnel and the proxy port are the only listeners on a loopback of the sandbox's own.
+    const script = `
       const net = require("node:net");
       const reach = (port) => new Promise((resolve) => {
         const socket = net.connect(port, "127.0.0.1", () => { socket.destroy(); resolve("open"); });
@@ -118,26 +101,25 @@ describe("forwarder", () => {
         process.exit(3);
       })();
     `;
-      const { done } = run("bwrap", [
-        ...["--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000"],
-        ...["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--bind", dir, dir],
-        ...[process.execPath, forwarder, "--socket", proxy.socketPath],
-        ...["--tunnel", `127.0.0.1:${allowed.port}`, "--proxy", "127.0.0.1:3128"],
-        ...["--", process.execPath, "-e", script],
-      ]);
-      const { code, stdout, stderr } = await done;
-      expect(stderr).toBe("");
-      expect(stdout.trim().split("\n")).toEqual([
-        `tunnel: 200 allowed says hi to /through-tunnel`,
-        "other port: ECONNREFUSED",
-        "metadata: ENETUNREACH",
-        "proxy allowed: 200 allowed says hi to /through-proxy",
-        `proxy other: 403 AIPM egress proxy: 127.0.0.1:${other.port} is not allowed from the agent's sandbox; list it in AIPM_AGENT_EGRESS (host:port) to allow it.`,
-      ]);
-      expect(code).toBe(3);
-      expect(proxy.refused.map(({ host, port }) => `${host}:${port}`)).toContain(`127.0.0.1:${other.port}`);
-    },
-  );
+    const { done } = run("bwrap", [
+      ...["--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000"],
+      ...["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--bind", dir, dir],
+      ...[process.execPath, forwarder, "--socket", proxy.socketPath],
+      ...["--tunnel", `127.0.0.1:${allowed.port}`, "--proxy", "127.0.0.1:3128"],
+      ...["--", process.execPath, "-e", script],
+    ]);
+    const { code, stdout, stderr } = await done;
+    expect(stderr).toBe("");
+    expect(stdout.trim().split("\n")).toEqual([
+      `tunnel: 200 allowed says hi to /through-tunnel`,
+      "other port: ECONNREFUSED",
+      "metadata: ENETUNREACH",
+      "proxy allowed: 200 allowed says hi to /through-proxy",
+      `proxy other: 403 AIPM egress proxy: 127.0.0.1:${other.port} is not allowed from the agent's sandbox; list it in AIPM_AGENT_EGRESS (host:port) to allow it.`,
+    ]);
+    expect(code).toBe(3);
+    expect(proxy.refused.map(({ host, port }) => `${host}:${port}`)).toContain(`127.0.0.1:${other.port}`);
+  });
 
   it("closes a tunnelled connection the proxy refuses", async () => {
     // Outside a sandbox the tunnel needs an address of its own: 127.0.0.2 is loopback too on Linux.

@@ -7,15 +7,12 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { findOnPath } from "../agent/availability.ts";
 import type { Endpoint } from "../agent/profile.ts";
 import { git } from "../git/git.ts";
 import { bwrapArgs, sandboxForwarderPath, sandboxGitDir, sandboxSocketPath } from "./bwrap.ts";
 import { startEgressProxy } from "./egress-proxy.ts";
-
-/** The forwarder script, which must ship beside the worker's code (the build copies it). */
-const forwarderFile = fileURLToPath(new URL("./forwarder.mjs", import.meta.url));
+import { forwarderSource } from "./forwarder-source.ts";
 
 /** Where HTTP clients inside the sandbox find the proxy (`HTTPS_PROXY`). */
 const PROXY_ADDRESS = "127.0.0.1:3128";
@@ -64,6 +61,8 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
   const privateGit = { dir: join(runDir, "repo", ".git"), link: join(runDir, "gitlink") };
   await git(["init", "--quiet", join(runDir, "repo")]);
   await writeFile(privateGit.link, `gitdir: ${sandboxGitDir}\n`);
+  const forwarder = join(runDir, "forwarder.mjs");
+  await writeFile(forwarder, forwarderSource);
   const proxy = await startEgressProxy({
     socketPath: join(socketDir, "proxy.sock"),
     allow: input.allow,
@@ -86,7 +85,7 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
           home: input.home,
           socketDir,
           privateGit,
-          forwarder: forwarderFile,
+          forwarder,
           executable,
           path: input.env.PATH,
         },
