@@ -19,7 +19,13 @@ import {
   nodeListener,
   startLocalDynamo,
 } from "@aipm/api";
-import { agentAvailability, composeWorker, loadWorkerEnv, serveWorkerHttp } from "@aipm/worker";
+import {
+  agentAvailability,
+  composeWorker,
+  loadWorkerEnv,
+  sandboxProblem,
+  serveWorkerHttp,
+} from "@aipm/worker";
 import type { CliIo, Command } from "./commands.ts";
 import { seedDemo } from "./seed.ts";
 
@@ -182,6 +188,14 @@ export async function startStack(
     );
     const agent = agentAvailability(env).find((candidate) => candidate.name === apiEnv.AIPM_AGENT);
     if (agent?.missing) say(`agent       ${agent.title} cannot run yet: ${agent.missing}`);
+    const sandbox = workerEnv.AIPM_AGENT_SANDBOX === "off" ? "off" : sandboxProblem(env.PATH);
+    say(
+      sandbox === "off"
+        ? "sandbox     OFF (AIPM_AGENT_SANDBOX=off): agents run unsandboxed, as this user"
+        : sandbox
+          ? `sandbox     unavailable, so only the scaffold agent runs: ${sandbox}`
+          : "sandbox     bubblewrap: each agent sees only its worktree and reaches only its model endpoint",
+    );
     say(`token       from ${source}`);
 
     if (firstStart) {
