@@ -51,6 +51,6 @@ export { type ComposedWorker, composeWorker } from "./compose.ts";
 export { loadWorkerEnv, type WorkerEnv, workerEnvSchema } from "./env.ts";
 export { commitAndPush, prepareWorktree, type RepositoryAccess, releaseWorktree } from "./git/workspace.ts";
 export { serveWorkerHttp } from "./http.ts";
-export { sandboxProblem } from "./sandbox/bwrap.ts";
 export { createWorkerMetrics, type WorkerMetrics } from "./metrics.ts";
+export { sandboxProblem } from "./sandbox/bwrap.ts";
 export { createWorker, type Worker, type WorkerLogger, type WorkerOptions } from "./worker.ts";
