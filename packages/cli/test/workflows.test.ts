@@ -216,7 +216,9 @@ describe.skipIf(!parseYaml)("the workflows, parsed", () => {
     expect(job?.steps.map((step) => step.run ?? step.uses)).toEqual(["actions/checkout@v4", ".ci/run"]);
     const script = readFileSync(join(root, ".ci", "run"), "utf8");
     expect(script).toContain("pnpm@10.34.9");
-    expect(script).toContain("apt-get install -y -qq chromium");
+    expect(script).toContain("apt-get install -y -qq");
+    expect(script).toContain("missing+=(chromium)");
+    expect(script).toContain("missing+=(bubblewrap)");
     expect(script).toMatch(/\npnpm test\n/);
     expect(ci.permissions).toEqual({ contents: "read" });
   });

@@ -40,8 +40,17 @@ function reportOnFailure(worker: WorkerProcess): void {
   onTestFailed(() => console.error(`--- worker ${worker.id} (pid ${worker.pid})\n${worker.output()}`));
 }
 
-/** Short enough for a quick takeover, long enough that a live worker on a loaded machine keeps it. */
-const timings = { AIPM_LEASE_S: "3", AIPM_HEARTBEAT_MS: "250", AIPM_POLL_MS: "200" };
+/**
+ * Short enough for a quick takeover, long enough that a live worker on a loaded machine keeps it.
+ * Unsandboxed: the agent here must outlive its worker and write outside its worktree, which is
+ * what the sandbox exists to prevent (test/sandbox.test.ts).
+ */
+const timings = {
+  AIPM_LEASE_S: "3",
+  AIPM_HEARTBEAT_MS: "250",
+  AIPM_POLL_MS: "200",
+  AIPM_AGENT_SANDBOX: "off",
+};
 
 describe("a worker killed with SIGKILL while its agent runs", { timeout: 240_000 }, () => {
   it("loses the task to another worker once the lease expires; exactly one commit lands", async () => {

@@ -2,7 +2,8 @@
  * A hostile agent through the real worker: each attack is run once with the sandbox off, where it
  * works (so each test can fail), and once with it on, where it must not.
  */
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CodeGenerationTask } from "@aipm/shared";
 import { describe, expect, it } from "vitest";
@@ -90,17 +91,36 @@ describe("the agent sandbox", { timeout: 90_000 }, () => {
     expect(sandboxed.output).toMatch(/the sandbox refused connections to 127\.0\.0\.1:\d+/);
   });
 
-  it("cannot change the git configuration the worker pushes with", async () => {
-    const script = `git config --file "$(git rev-parse --git-common-dir)/config" url.http://127.0.0.1:9/.pushInsteadOf ${stack.url} 2>/dev/null; echo done > out.txt`;
-    const mirrorConfig = async (cacheDir: string) => {
-      const found = await processesMatchingFiles(cacheDir);
-      return found.join("\n");
-    };
-    const open = await attack(script, "off");
-    expect(await mirrorConfig(open.cacheDir)).toContain("pushInsteadOf");
-    const sandboxed = await attack(script, "on");
+  it("cannot change the git configuration, hooks or filters the worker commits and pushes with", async () => {
+    // The filter and the hook would run in the worker's own git, after the agent: they leave a marker.
+    const script = (marker: string) =>
+      [
+        'common="$(git rev-parse --git-common-dir)"',
+        `git config --file "$common/config" url.http://127.0.0.1:9/.pushInsteadOf ${stack.url}`,
+        `git config --file "$common/config" filter.evil.clean "touch ${marker}; cat"`,
+        "echo '* filter=evil' > .gitattributes",
+        `printf '#!/bin/sh\\ntouch ${marker}\\n' > "$common/hooks/pre-push"; chmod +x "$common/hooks/pre-push"`,
+        "echo done > out.txt",
+      ].join("; ");
+    const marker = (name: string) => join(dirname(stack.cacheRoot), `${name}-${Date.now()}`);
+    // Unsandboxed, the agent's git reaches the worker's mirror and writes its config and hooks; the
+    // worker rewrites that config before it commits and never runs hooks, so neither takes effect.
+    const openMarker = marker("open");
+    const open = await attack(`${script(openMarker)}; git rev-parse --git-common-dir`, "off");
+    expect(open.output).toContain(open.cacheDir);
+    expect(await gitFiles(open.cacheDir, "pre-push")).toContain(openMarker);
+    expect(existsSync(openMarker)).toBe(false);
+    // Sandboxed, it reaches only a private repository of its own: nothing of the worker's changes.
+    const sandboxedMarker = marker("sandboxed");
+    const sandboxed = await attack(`${script(sandboxedMarker)}; git rev-parse --git-common-dir`, "on");
     expect(sandboxed.task.status).toBe("succeeded");
-    expect(await mirrorConfig(sandboxed.cacheDir)).not.toContain("pushInsteadOf");
+    expect(sandboxed.output).toContain("/run/aipm/git");
+    expect(await gitFiles(sandboxed.cacheDir, "pre-push")).toBe("");
+    for (const result of [open, sandboxed]) {
+      expect(result.task.status).toBe("succeeded");
+      expect(await gitFiles(result.cacheDir, "config")).not.toMatch(/pushInsteadOf|filter/);
+    }
+    expect(existsSync(sandboxedMarker)).toBe(false);
   });
 
   it("leaves no process behind after success, failure or cancel, setsid or not", async () => {
@@ -130,18 +150,17 @@ describe("the agent sandbox", { timeout: 90_000 }, () => {
   });
 });
 
-/** The text of every git `config` file under `dir` (the worker's mirrors). */
-async function processesMatchingFiles(dir: string): Promise<string[]> {
-  const { readdir } = await import("node:fs/promises");
+/** The text of every file named `name` under `dir` (the worker's mirrors and worktrees), joined. */
+async function gitFiles(dir: string, name: string): Promise<string> {
   const found: string[] = [];
   const walk = async (current: string, depth: number) => {
-    if (depth > 4) return;
+    if (depth > 5) return;
     for (const entry of await readdir(current, { withFileTypes: true }).catch(() => [])) {
       const path = join(current, entry.name);
       if (entry.isDirectory()) await walk(path, depth + 1);
-      else if (entry.name === "config") found.push(await readFile(path, "utf8"));
+      else if (entry.name === name) found.push(await readFile(path, "utf8"));
     }
   };
   await walk(dir, 0);
-  return found;
+  return found.join("\n");
 }

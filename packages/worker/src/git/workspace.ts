@@ -59,7 +59,7 @@ export function mirrorPath(cacheDir: string, cloneUrl: string): string {
 }
 
 /**
- * The mirror's whole configuration, written before every fetch. An agent can reach the mirror
+ * The mirror's whole configuration, written before every fetch and every commit. An agent can reach the mirror
  * through its worktree's `.git` file; a `url.*.insteadOf` or `http.proxy` it added there would
  * send the worker's credentials elsewhere. Fetch and push name the URL, so no remote is needed.
  */
@@ -284,6 +284,9 @@ export async function commitAndPush(options: {
   const cwd = worktree.dir;
   if (!(await linkedToMirror(cwd, worktree.mirror)))
     throw new Error("The worktree's .git file was changed during the task; nothing was committed.");
+  // Whatever an unsandboxed agent wrote into the mirror's config (a filter driver for `git add`, a
+  // `pushInsteadOf` for the push) is gone before the worker's own git reads it.
+  await writeFile(join(worktree.mirror, "config"), MIRROR_CONFIG);
   await git(["add", "--all"], { cwd });
   const changed = async (tree: string, pathspecs: readonly string[] = []) =>
     (
