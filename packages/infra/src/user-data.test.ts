@@ -46,6 +46,13 @@ describe("workerUserData", () => {
     );
   });
 
+  it("installs bubblewrap for the agents' sandbox, and keeps the worker's settings from every other user", () => {
+    expect(script).toMatch(/dnf install -y [^\n]*\bbubblewrap\b/);
+    const secured = script.indexOf("install -m 600 -o root -g root /dev/null /etc/aipm/worker.env");
+    expect(secured).toBeGreaterThan(-1);
+    expect(secured).toBeLessThan(script.indexOf("cat > /etc/aipm/worker.env"));
+  });
+
   it("runs it under systemd as an unprivileged user, restarting it always", () => {
     expect(script).toContain("ExecStart=/opt/node/bin/node /opt/aipm/worker/4f2c9e1/worker.mjs");
     expect(script).toContain("Restart=always");

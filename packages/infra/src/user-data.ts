@@ -116,6 +116,8 @@ aws s3 cp "s3://${options.artifactsBucket}/${options.bundleKey}" ${workerDir}/wo
 TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")
 INSTANCE_ID=$(curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)
 
+# Read by systemd (root) before it starts the worker: nobody else, an agent least of all.
+install -m 600 -o root -g root /dev/null /etc/aipm/worker.env
 cat > /etc/aipm/worker.env <<'ENV'
 ${env}
 ENV
