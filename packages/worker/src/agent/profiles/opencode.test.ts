@@ -85,18 +85,26 @@ describe("opencodeProfile.launch", () => {
     ]);
   });
 
-  it("passes the provider keys opencode reads and keeps it off models.dev, and nothing else", () => {
-    const launch = opencodeProfile.launch({
-      ...input,
-      parentEnv: {
-        ...input.parentEnv,
-        GEMINI_API_KEY: "g",
-        OPENROUTER_API_KEY: "or",
-        OPENAI_BASE_URL: "http://x/v1",
-      },
-    });
-    expect(launch.env).toEqual({
+  it("passes only the key of the model's provider, every key when opencode picks, and keeps it off models.dev", () => {
+    const parentEnv = {
+      ...input.parentEnv,
+      GEMINI_API_KEY: "g",
+      OPENROUTER_API_KEY: "or",
+      OPENAI_BASE_URL: "http://x/v1",
+    };
+    // The default model, aipm/gpt-5, is the OpenAI-compatible provider's.
+    expect(opencodeProfile.launch({ ...input, parentEnv }).env).toEqual({
       OPENAI_API_KEY: "sk-openai",
+      OPENCODE_DISABLE_MODELS_FETCH: "1",
+    });
+    expect(opencodeProfile.launch({ ...input, parentEnv, model: "anthropic/claude-sonnet-4-5" }).env).toEqual(
+      {
+        ANTHROPIC_API_KEY: "sk-ant",
+        OPENCODE_DISABLE_MODELS_FETCH: "1",
+      },
+    );
+    const { OPENAI_API_KEY: _openai, ...withoutOpenAi } = parentEnv;
+    expect(opencodeProfile.launch({ ...input, parentEnv: withoutOpenAi }).env).toEqual({
       ANTHROPIC_API_KEY: "sk-ant",
       GEMINI_API_KEY: "g",
       OPENROUTER_API_KEY: "or",

@@ -59,6 +59,12 @@ export function opencodeModel(
   return firstSet(env, "OPENAI_API_KEY") ? defaultModel : undefined;
 }
 
+/** The keys to pass: the model's provider's, or every one set when opencode picks the model itself. */
+function keysFor(model: string | undefined): string[] {
+  const key = model ? keyFor(model) : undefined;
+  return key ? [key] : Object.values(nativeKeys);
+}
+
 /** The key variable a model's provider needs, for the providers this profile knows. */
 function keyFor(model: string): string | undefined {
   const provider = model.split("/")[0] ?? "";
@@ -156,7 +162,8 @@ export const opencodeProfile: AgentProfile = {
         "--",
         input.prompt,
       ],
-      env: { ...pick(input.parentEnv, Object.values(nativeKeys)), OPENCODE_DISABLE_MODELS_FETCH: "1" },
+      // Only the key of the model's provider when the model is known: the agent needs no other.
+      env: { ...pick(input.parentEnv, keysFor(model)), OPENCODE_DISABLE_MODELS_FETCH: "1" },
       homeFiles: { ".config/opencode/opencode.json": `${JSON.stringify(config, null, 2)}\n` },
       // Its output never names the model, so the worker prices the run by this one.
       ...(model ? { model } : {}),
