@@ -2,6 +2,7 @@
  * @module worker: claims tasks, runs each in its own worktree with the agent, commits and pushes,
  * and records every step as an event. One worker runs `concurrency` tasks at once.
  */
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { NewEvent, ProjectStore, StoryStore, TaskStore, WorkerRegistry } from "@aipm/api";
 import type { AgentUsage, CodeGenerationTask } from "@aipm/shared";
@@ -192,8 +193,9 @@ export function createWorker(options: WorkerOptions): Worker {
               options.agentSandbox === "on"
                 ? {
                     egress: options.agentEgress ?? [],
-                    // The worker's cache and, in local mode, the data dir around it.
-                    exclude: [options.cacheDir, dirname(options.cacheDir)],
+                    // The worker's cache and, in local mode, the data dir around it; the worker's
+                    // HOME and root's, where credentials live.
+                    exclude: [options.cacheDir, dirname(options.cacheDir), homedir(), "/root"],
                   }
                 : null,
             ...(options.maxWorktreeBytes !== undefined ? { maxWorktreeBytes: options.maxWorktreeBytes } : {}),

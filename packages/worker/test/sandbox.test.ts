@@ -53,6 +53,13 @@ describe("the agent sandbox", { timeout: 90_000 }, () => {
     expect(sandboxed.output).toContain("environ hidden");
   });
 
+  it("cannot make namespaces of its own (a nested user namespace is a known way to root)", async () => {
+    const script =
+      "if unshare -Ur true 2>/dev/null; then echo userns made; else echo userns refused; fi; echo done > out.txt";
+    expect((await attack(script, "off")).output).toContain("userns made");
+    expect((await attack(script, "on")).output).toContain("userns refused");
+  });
+
   it("hides the data dir and the worker's cache, other worktrees included", async () => {
     // Any file outside its own worktree: the mirrors and other worktrees of the worker's cache, or
     // the forge's bare repositories beside it (the data dir, in local mode).

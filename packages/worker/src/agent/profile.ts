@@ -110,8 +110,8 @@ export interface Endpoint {
 }
 
 /**
- * The host and port of a base URL (443 or 80 by scheme when it names none); null when it is not an
- * http(s) URL.
+ * The host and port of a base URL (443 or 80 by scheme when it names none, `localhost` as
+ * 127.0.0.1); null when it is not an http(s) URL.
  *
  * @example endpointOf("http://127.0.0.1:8080/v1") // { host: "127.0.0.1", port: 8080 }
  */
@@ -121,7 +121,9 @@ export function endpointOf(url: string | undefined): Endpoint | null {
     const parsed = new URL(url);
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
     const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
-    return { host: parsed.hostname.replace(/^\[|\]$/g, "").toLowerCase(), port };
+    const host = parsed.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    // The sandbox carries loopback endpoints at 127.0.0.1; `localhost` means the same there.
+    return { host: host === "localhost" ? "127.0.0.1" : host, port };
   } catch {
     return null;
   }

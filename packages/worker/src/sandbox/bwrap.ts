@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { delimiter, dirname, join, sep } from "node:path";
+import { delimiter, dirname, isAbsolute, join, sep } from "node:path";
 
 /** Where the egress proxy's socket directory and the forwarder appear inside the sandbox. */
 export const sandboxRunDir = "/run/aipm";
@@ -18,6 +18,9 @@ export const sandboxGitDir = `${sandboxRunDir}/git`;
 
 /** The system directories every agent may read (those that exist). */
 const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt"];
+
+/** The sandbox's own /tmp is memory: bounded. */
+const TMP_BYTES = 512 * 1024 * 1024;
 
 /** The uid and gid the agent runs as inside: not root, so it owns nothing of the real root's powers. */
 const SANDBOX_ID = "1000";
@@ -42,41 +45,52 @@ export interface SandboxLayout {
   path: string | undefined;
 }
 
+/** `dir` resolved through links, or null when it is not an absolute path to an existing directory. */
+function realDir(dir: string): string | null {
+  if (!isAbsolute(dir)) return null;
+  try {
+    const real = realpathSync(dir);
+    return statSync(real).isDirectory() ? real : null;
+  } catch {
+    return null;
+  }
+}
+
+const inside = (path: string, dir: string) =>
+  path === dir || path.startsWith(dir === sep ? sep : `${dir}${sep}`);
+
 /**
  * The directories an agent needs to read besides the system's: PATH's directories, Node's own
  * installation, and the agent CLI's installation (the `node_modules` folder its executable resolves
- * into, or its directory). Only what exists; nothing that holds `exclude` (the data dir and the
- * worker's cache may sit inside a repository checkout, next to `node_modules/.bin`).
+ * into, or its directory); each resolved through links, absolute only. None that holds an excluded
+ * directory (the data dir and the worker's cache may sit inside a repository checkout, next to
+ * `node_modules/.bin`), and no PATH directory inside one (the worker's HOME holds its credentials).
  */
 export function readableDirs(
   layout: Pick<SandboxLayout, "executable" | "path">,
   exclude: readonly string[],
 ): string[] {
+  const excluded = exclude.map((dir) => realDir(dir) ?? dir);
   const dirs = new Set<string>();
-  const add = (dir: string) => {
-    if (!dir || !existsSync(dir)) return;
-    if (systemDirs.some((system) => dir === system || dir.startsWith(`${system}${sep}`))) return;
-    if (
-      exclude.some(
-        (excluded) =>
-          excluded === dir || excluded.startsWith(`${dir}${sep}`) || dir.startsWith(`${excluded}${sep}`),
-      )
-    )
-      return;
-    dirs.add(dir);
+  const add = (dir: string, fromPath: boolean) => {
+    const real = realDir(dir);
+    if (!real) return;
+    if (systemDirs.some((system) => inside(real, system))) return;
+    if (excluded.some((hidden) => inside(hidden, real) || (fromPath && inside(real, hidden)))) return;
+    dirs.add(real);
   };
-  for (const dir of (layout.path ?? "").split(delimiter)) add(dir);
-  add(dirname(dirname(process.execPath)));
+  for (const dir of (layout.path ?? "").split(delimiter)) add(dir, true);
+  add(dirname(dirname(process.execPath)), false);
   if (layout.executable) {
     const real = realpathSync(layout.executable);
     const marker = `${sep}node_modules${sep}`;
     const at = real.lastIndexOf(marker);
-    add(at === -1 ? dirname(real) : real.slice(0, at + marker.length - 1));
+    add(at === -1 ? dirname(real) : real.slice(0, at + marker.length - 1), false);
   }
   // A directory inside another one already bound adds nothing.
   return [...dirs]
     .sort()
-    .filter((dir, index, all) => !all.slice(0, index).some((outer) => dir.startsWith(`${outer}${sep}`)));
+    .filter((dir, index, all) => !all.slice(0, index).some((outer) => inside(dir, outer)));
 }
 
 /**
@@ -87,6 +101,11 @@ export function readableDirs(
 export function bwrapArgs(layout: SandboxLayout, exclude: readonly string[]): string[] {
   const args = [
     "--unshare-all",
+    // Explicitly, so that the agent cannot make namespaces of its own: a nested user namespace would
+    // give it full capabilities over the kernel's namespaced interfaces, a known way to root.
+    "--unshare-user",
+    "--disable-userns",
+    "--assert-userns-disabled",
     "--die-with-parent",
     "--new-session",
     "--cap-drop",
@@ -101,10 +120,14 @@ export function bwrapArgs(layout: SandboxLayout, exclude: readonly string[]): st
     "/proc",
     "--dev",
     "/dev",
+    "--size",
+    String(TMP_BYTES),
     "--tmpfs",
     "/tmp",
   ];
-  for (const dir of systemDirs) if (existsSync(dir)) args.push("--ro-bind", dir, dir);
+  const excluded = exclude.map((dir) => realDir(dir) ?? dir);
+  for (const dir of systemDirs)
+    if (existsSync(dir) && !excluded.some((hidden) => inside(hidden, dir))) args.push("--ro-bind", dir, dir);
   for (const dir of readableDirs(layout, exclude)) args.push("--ro-bind", dir, dir);
   args.push(
     "--bind",
@@ -123,7 +146,8 @@ export function bwrapArgs(layout: SandboxLayout, exclude: readonly string[]): st
   if (existsSync(gitLink) && statSync(gitLink).isFile())
     args.push("--ro-bind", layout.privateGit.link, gitLink, "--bind", layout.privateGit.dir, sandboxGitDir);
   args.push(
-    "--bind",
+    // Read-only: connecting to the socket needs no write to its directory.
+    "--ro-bind",
     layout.socketDir,
     dirname(sandboxSocketPath),
     "--ro-bind",
@@ -157,6 +181,9 @@ export function sandboxProblem(path: string | undefined = process.env.PATH): str
       bwrap,
       [
         "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--assert-userns-disabled",
         "--die-with-parent",
         "--ro-bind",
         "/",

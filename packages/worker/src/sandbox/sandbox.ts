@@ -17,8 +17,6 @@ import { forwarderSource } from "./forwarder-source.ts";
 /** Where HTTP clients inside the sandbox find the proxy (`HTTPS_PROXY`). */
 const PROXY_ADDRESS = "127.0.0.1:3128";
 
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "::1"]);
-
 export interface SandboxInput {
   command: string;
   args: readonly string[];
@@ -72,8 +70,9 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
   });
   // Clients on the agent's own loopback reach a loopback endpoint (a local gateway, a test's fake
   // model) at the very same address; everything else goes through HTTPS_PROXY.
+  // (Only 127.0.0.1: the proxy allows exact pairs, so `localhost:P` must be allowed as 127.0.0.1:P.)
   const tunnels = input.allow
-    .filter((endpoint) => loopbackHosts.has(endpoint.host) && `127.0.0.1:${endpoint.port}` !== PROXY_ADDRESS)
+    .filter((endpoint) => endpoint.host === "127.0.0.1" && `127.0.0.1:${endpoint.port}` !== PROXY_ADDRESS)
     .flatMap((endpoint) => ["--tunnel", `127.0.0.1:${endpoint.port}`]);
   const proxyUrl = `http://${PROXY_ADDRESS}`;
   return {
@@ -116,8 +115,9 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
     refused: () => proxy.refused,
     async close() {
       await proxy.close().catch(() => {});
-      await rm(socketDir, { recursive: true, force: true });
-      await rm(runDir, { recursive: true, force: true });
+      // The agent owns what it wrote in its private repository, and may have made it hard to delete.
+      await rm(socketDir, { recursive: true, force: true }).catch(() => {});
+      await rm(runDir, { recursive: true, force: true }).catch(() => {});
     },
   };
 }
