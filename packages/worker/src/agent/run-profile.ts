@@ -4,10 +4,11 @@
  * streaming output read line by line into readable text, usage, and the failures that end a run
  * early (authentication, configuration, budget).
  */
-import { lstat, mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { AgentUsage } from "@aipm/shared";
 import { sandboxCommand } from "../sandbox/sandbox.ts";
+import { treeBytes } from "../tree.ts";
 import { agentEnvironment, createAgentHome } from "./agent-env.ts";
 import { priceOf } from "./pricing.ts";
 import type { AgentFailureCode, AgentProfile, Endpoint } from "./profile.ts";
@@ -321,23 +322,6 @@ function watchWorktree(
   };
   const timer = setInterval(() => void check(), WORKTREE_CHECK_MS);
   return { check, stop: () => clearInterval(timer) };
-}
-
-/** The bytes of the files under `dir` (not following links, `.git` aside), counting stops past `limit`. */
-async function treeBytes(dir: string, limit: number): Promise<number> {
-  let total = 0;
-  const pending = [dir];
-  while (pending.length > 0 && total <= limit) {
-    const current = pending.pop() as string;
-    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (current === dir && entry.name === ".git") continue;
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) pending.push(path);
-      else if (entry.isFile()) total += (await lstat(path).catch(() => null))?.size ?? 0;
-    }
-  }
-  return total;
 }
 
 /** Usage with a list-price cost when the CLI reported none. */

@@ -224,6 +224,24 @@ describe("commitAndPush", () => {
     expect(files).toContain("a.txt");
   });
 
+  it("commits no repository the agent linked in with a planted .git file", async () => {
+    const tree = await prepare();
+    const other = join(tmp, "other");
+    await sh(tmp, "init", "--quiet", "--initial-branch=main", other);
+    await writeFile(join(other, "secret.txt"), "another project\n");
+    await sh(other, "add", "--all");
+    await sh(other, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "--quiet", "-m", "other");
+    await mkdir(join(tree.dir, "sub"));
+    await writeFile(join(tree.dir, "sub", ".git"), `gitdir: ${join(other, ".git")}\n`);
+    await writeFile(join(tree.dir, "a.txt"), "the work\n");
+
+    const pushed = await push(tree);
+    expect(pushed.files).toEqual(["a.txt"]);
+    expect(pushed.protectedPaths).toEqual(["sub"]);
+    expect(await filesAt(pushed.commit ?? "")).not.toContain("sub");
+    expect(await sh(remote, "ls-tree", pushed.commit ?? "")).not.toMatch(/160000/);
+  });
+
   it("is rejected, without force, when the branch moved after the task started", async () => {
     const tree = await prepare();
     const other = await prepare();

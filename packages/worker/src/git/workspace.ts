@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, realpath, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { isAlive } from "../process-alive.ts";
+import { unlockTree } from "../tree.ts";
 import { git } from "./git.ts";
 
 /** How the worker reaches a repository; the credentials never reach the agent. */
@@ -103,7 +104,11 @@ async function linkedToMirror(dir: string, mirror: string): Promise<boolean> {
 
 async function deleteSlot(mirror: string, dir: string): Promise<void> {
   await git(["worktree", "remove", "--force", "--force", dir], { cwd: mirror }).catch(() => {});
-  await rm(dir, { recursive: true, force: true });
+  // An agent may have left folders nobody can enter: give them back to their owner, the worker.
+  await rm(dir, { recursive: true, force: true }).catch(async () => {
+    await unlockTree(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
   await git(["worktree", "prune"], { cwd: mirror }).catch(() => {});
 }
 
@@ -112,7 +117,10 @@ async function resetSlot(mirror: string, dir: string, sha: string): Promise<bool
   if (!(await linkedToMirror(dir, mirror))) return false;
   try {
     await git(["checkout", "--quiet", "--force", "--detach", sha], { cwd: dir });
-    await git(["clean", "-ffdxq"], { cwd: dir });
+    await git(["clean", "-ffdxq"], { cwd: dir }).catch(async () => {
+      await unlockTree(dir);
+      await git(["clean", "-ffdxq"], { cwd: dir });
+    });
     return true;
   } catch {
     return false;
@@ -288,6 +296,16 @@ export async function commitAndPush(options: {
   // `pushInsteadOf` for the push) is gone before the worker's own git reads it.
   await writeFile(join(worktree.mirror, "config"), MIRROR_CONFIG);
   await git(["add", "--all"], { cwd });
+  // A `.git` file the agent planted in a folder makes `git add` record whatever repository it points
+  // to (another project's mirror, say) as a submodule: no new gitlink is committed.
+  const nestedRepositories = await newGitlinks(cwd, worktree.baseSha);
+  if (nestedRepositories.length > 0)
+    await git(
+      ["reset", "--quiet", worktree.baseSha, "--", ...nestedRepositories.map((path) => `:(literal)${path}`)],
+      {
+        cwd,
+      },
+    );
   const changed = async (tree: string, pathspecs: readonly string[] = []) =>
     (
       await git(
@@ -309,7 +327,8 @@ export async function commitAndPush(options: {
     tree = await git(["write-tree"], { cwd });
   }
   const files = await changed(tree);
-  if (files.length === 0) return { commit: null, protectedPaths, leftoverPaths, files };
+  if (files.length === 0)
+    return { commit: null, protectedPaths: [...protectedPaths, ...nestedRepositories], leftoverPaths, files };
   const identity = {
     GIT_AUTHOR_NAME: options.author.name,
     GIT_AUTHOR_EMAIL: options.author.email,
@@ -325,7 +344,20 @@ export async function commitAndPush(options: {
     cwd,
     config: authConfig(options.access),
   });
-  return { commit, protectedPaths, leftoverPaths, files };
+  return { commit, protectedPaths: [...protectedPaths, ...nestedRepositories], leftoverPaths, files };
+}
+
+/** Paths staged as gitlinks (mode 160000) that differ from the task's start commit. */
+async function newGitlinks(cwd: string, baseSha: string): Promise<string[]> {
+  const fields = (await git(["diff-index", "--cached", "--no-renames", "-z", baseSha], { cwd })).split("\0");
+  const paths: string[] = [];
+  // ":<old mode> <new mode> <old sha> <new sha> <status>", then the path.
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    const newMode = fields[index]?.split(" ")[1];
+    const path = fields[index + 1];
+    if (newMode === "160000" && path) paths.push(path);
+  }
+  return paths;
 }
 
 /**
