@@ -196,6 +196,10 @@ export async function startStack(
           ? `sandbox     unavailable, so only the scaffold agent runs: ${sandbox}`
           : "sandbox     bubblewrap: each agent sees only its worktree and reaches only its model endpoint",
     );
+    if (sandbox === null && process.getuid?.() === 0)
+      say(
+        "sandbox     note: running as root, an agent reads root-only files among those it can see (/etc); start AIPM as an unprivileged user",
+      );
     say(`token       from ${source}`);
 
     if (firstStart) {

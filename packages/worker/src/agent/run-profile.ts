@@ -248,7 +248,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
     const watch =
       options.maxWorktreeBytes === undefined
         ? null
-        : watchWorktree(options.worktree, options.maxWorktreeBytes, fail);
+        : watchWorktree([options.worktree, home.path], options.maxWorktreeBytes, fail);
     let run: AgentRunResult;
     try {
       run = await runAgent({
@@ -297,11 +297,11 @@ function uniqueEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
 const WORKTREE_CHECK_MS = 2_000;
 
 /**
- * Checks every two seconds how many bytes the worktree holds (its `.git` aside) and calls `fail`
- * once it passes `maxBytes`.
+ * Checks every two seconds how many bytes the worktree and the agent's HOME hold together (the
+ * worktree's `.git` aside) and calls `fail` once they pass `maxBytes`.
  */
 function watchWorktree(
-  worktree: string,
+  dirs: readonly string[],
   maxBytes: number,
   fail: (code: AgentFailureCode, message: string) => void,
 ): { check(): Promise<void>; stop(): void } {
@@ -310,11 +310,12 @@ function watchWorktree(
     if (checking) return;
     checking = true;
     try {
-      const bytes = await treeBytes(worktree, maxBytes);
+      let bytes = 0;
+      for (const dir of dirs) bytes += await treeBytes(dir, maxBytes - bytes);
       if (bytes > maxBytes)
         fail(
           "agent_worktree_too_large",
-          `The agent wrote more than ${Math.round(maxBytes / 1024 / 1024)} MB into the working tree (AIPM_AGENT_MAX_WORKTREE_MB) and was stopped.`,
+          `The agent wrote more than ${Math.round(maxBytes / 1024 / 1024)} MB into the working tree and its HOME (AIPM_AGENT_MAX_WORKTREE_MB) and was stopped.`,
         );
     } finally {
       checking = false;
