@@ -32,6 +32,7 @@ export const taskErrorCodes = [
   "agent_budget_exceeded",
   "agent_sandbox_unavailable",
   "agent_worktree_too_large",
+  "agent_out_of_memory",
   "git_failed",
   "push_rejected",
   "forge_failed",

@@ -87,6 +87,10 @@ export function composeWorker(
     agentSandbox: env.AIPM_AGENT_SANDBOX,
     agentEgress: env.AIPM_AGENT_EGRESS,
     maxWorktreeBytes: env.AIPM_AGENT_MAX_WORKTREE_MB * 1024 * 1024,
+    agentLimits: {
+      memoryBytes: env.AIPM_AGENT_MAX_MEMORY_MB * 1024 * 1024,
+      processes: env.AIPM_AGENT_MAX_PROCESSES,
+    },
     protectedGlobs: env.AIPM_PROTECTED_PATHS,
     parentEnv,
     gitAuthor: { name: "AIPM worker", email: "worker@aipm.local" },

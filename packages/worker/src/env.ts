@@ -55,6 +55,9 @@ export const workerEnvSchema = z.object({
     }),
   /** The working tree may hold at most this many megabytes; an agent that writes more is stopped. */
   AIPM_AGENT_MAX_WORKTREE_MB: z.coerce.number().int().min(1).max(1_000_000).default(2_048),
+  /** A sandboxed agent's memory (its whole control group) and number of processes. */
+  AIPM_AGENT_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(1_000_000).default(4_096),
+  AIPM_AGENT_MAX_PROCESSES: z.coerce.number().int().min(16).max(100_000).default(512),
   /** A run that costs more than this many US dollars is stopped with `agent_budget_exceeded`. */
   AIPM_AGENT_MAX_BUDGET_USD: z.coerce.number().positive().max(100_000).optional(),
   AIPM_LEASE_S: seconds(60),

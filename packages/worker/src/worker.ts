@@ -18,6 +18,7 @@ import { commitAndPush, prepareWorktree, type RepositoryAccess, releaseWorktree 
 import type { WorkerMetrics } from "./metrics.ts";
 import { createOutputBuffer } from "./output-buffer.ts";
 import { sandboxProblem } from "./sandbox/bwrap.ts";
+import type { ResourceLimits } from "./sandbox/limits.ts";
 
 export interface WorkerLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -55,6 +56,8 @@ export interface WorkerOptions {
   agentEgress?: readonly Endpoint[];
   /** `AIPM_AGENT_MAX_WORKTREE_MB`, in bytes: an agent whose worktree grows past it is stopped. */
   maxWorktreeBytes?: number;
+  /** `AIPM_AGENT_MAX_MEMORY_MB` and `AIPM_AGENT_MAX_PROCESSES`: a sandboxed run's control group. */
+  agentLimits?: ResourceLimits;
   protectedGlobs: readonly string[];
   /** The environment the agent's allow-list draws from. */
   parentEnv: Record<string, string | undefined>;
@@ -199,6 +202,7 @@ export function createWorker(options: WorkerOptions): Worker {
                   }
                 : null,
             ...(options.maxWorktreeBytes !== undefined ? { maxWorktreeBytes: options.maxWorktreeBytes } : {}),
+            ...(options.agentLimits ? { limits: options.agentLimits } : {}),
             taskId: task.id,
             storyId: task.storyId,
             worktree: worktree.dir,

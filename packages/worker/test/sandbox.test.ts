@@ -16,7 +16,11 @@ const finished = (task: CodeGenerationTask) => !["queued", "running"].includes(t
 async function attack(
   script: string,
   sandbox: "on" | "off",
-  overrides: { maxWorktreeBytes?: number; cancelAfterMs?: number } = {},
+  overrides: {
+    maxWorktreeBytes?: number;
+    cancelAfterMs?: number;
+    agentLimits?: { memoryBytes: number; processes: number };
+  } = {},
 ) {
   const { task } = await stack.queueTask({ agent: `command:${script}` });
   const id = `hostile-${sandbox}-${Math.random().toString(36).slice(2, 8)}`;
@@ -25,6 +29,7 @@ async function attack(
     id,
     agentSandbox: sandbox,
     ...(overrides.maxWorktreeBytes ? { maxWorktreeBytes: overrides.maxWorktreeBytes } : {}),
+    ...(overrides.agentLimits ? { agentLimits: overrides.agentLimits } : {}),
   });
   if (overrides.cancelAfterMs !== undefined) {
     await stack.waitForTask(task.id, (current) => current.status === "running");
@@ -147,6 +152,31 @@ describe("the agent sandbox", { timeout: 90_000 }, () => {
     await attack("setsid sleep 31.4159 & sleep 0.5; echo done > out.txt", "off");
     expect(await processesMatching("sleep 31.4159")).not.toEqual([]);
     for (const pid of await processesMatching("sleep 31.4159")) process.kill(pid, "SIGKILL");
+  });
+
+  it("holds an agent to its process and memory limits", async () => {
+    const limits = { memoryBytes: 256 * 1024 * 1024, processes: 64 };
+    // Start a hundred sleepers and count the starts refused, then hold a gigabyte in one process.
+    const forks = [
+      'const cp = require("child_process"); let refused = 0, settled = 0, running = 0;',
+      'const end = () => { if (++settled === 100) { console.log("refused forks: " + refused); } };',
+      'for (let i = 0; i < 100; i++) { const c = cp.spawn("sleep", ["1"]);',
+      'c.on("spawn", () => { running++; end(); }); c.on("error", () => { refused++; end(); }); }',
+    ].join(" ");
+    const script = [
+      `node -e '${forks}'`,
+      `node -e 'const a = []; for (let i = 0; i < 64; i++) { a.push(Buffer.alloc(16 * 1024 * 1024, 1)); } console.log("held " + a.length * 16 + " MB")'`,
+      "echo done > out.txt",
+    ].join("; ");
+    const open = await attack(script, "on");
+    expect(open.output).toContain("refused forks: 0");
+    expect(open.output).toContain("held 1024 MB");
+    expect(open.task.status).toBe("succeeded");
+    const limited = await attack(script, "on", { agentLimits: limits });
+    expect(Number(/refused forks: (\d+)/.exec(limited.output)?.[1]), limited.output).toBeGreaterThan(30);
+    expect(limited.output).not.toContain("held 1024 MB");
+    expect(limited.task).toMatchObject({ status: "failed", error: { code: "agent_out_of_memory" } });
+    expect(limited.task.error?.message).toContain("AIPM_AGENT_MAX_MEMORY_MB");
   });
 
   it("stops an agent that writes past the worktree limit", async () => {

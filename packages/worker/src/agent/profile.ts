@@ -10,7 +10,8 @@ export type AgentFailureCode =
   | "agent_auth_failed"
   | "agent_misconfigured"
   | "agent_budget_exceeded"
-  | "agent_worktree_too_large";
+  | "agent_worktree_too_large"
+  | "agent_out_of_memory";
 
 /** What one line of an agent's output means. */
 export type AgentSignal =

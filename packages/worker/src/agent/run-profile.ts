@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { AgentUsage } from "@aipm/shared";
+import { createTaskCgroup, inCgroup, type ResourceLimits } from "../sandbox/limits.ts";
 import { sandboxCommand } from "../sandbox/sandbox.ts";
 import { treeBytes } from "../tree.ts";
 import { agentEnvironment, createAgentHome } from "./agent-env.ts";
@@ -40,6 +41,8 @@ export interface ProfileRunOptions {
   sandbox: { egress: readonly Endpoint[]; exclude: readonly string[] } | null;
   /** Stop the agent once its worktree holds more than this many bytes. */
   maxWorktreeBytes?: number;
+  /** Memory and processes a sandboxed run may use, where the machine lets the worker set them. */
+  limits?: ResourceLimits;
 }
 
 export interface ProfileRunResult {
@@ -245,6 +248,20 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         usage: null,
       };
 
+    const group =
+      sandboxed && options.limits
+        ? await createTaskCgroup(`${options.taskId}-${process.pid}`, options.limits)
+        : null;
+    if (sandboxed && options.limits && !group)
+      show(
+        "stderr",
+        "[aipm: this machine gives the worker no control group: the agent runs without memory or process limits]",
+      );
+    const [command, args] = sandboxed
+      ? group
+        ? inCgroup(group.procsFiles, sandboxed.command, sandboxed.args)
+        : [sandboxed.command, sandboxed.args]
+      : [launch.command, launch.args];
     const watch =
       options.maxWorktreeBytes === undefined
         ? null
@@ -252,9 +269,11 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
     let run: AgentRunResult;
     try {
       run = await runAgent({
+        command,
+        args,
         ...(sandboxed
-          ? { command: sandboxed.command, args: sandboxed.args, shell: false, env: sandboxed.env }
-          : { command: launch.command, args: launch.args, shell: launch.shell ?? false, env: taskEnv }),
+          ? { shell: false, env: sandboxed.env }
+          : { shell: launch.shell ?? false, env: taskEnv }),
         cwd: options.worktree,
         totalTimeoutMs: options.totalTimeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
@@ -265,6 +284,11 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       });
       // A last look: an agent can write a lot and exit between two checks.
       await watch?.check();
+      if (await group?.outOfMemory())
+        fail(
+          "agent_out_of_memory",
+          `The agent used more than ${Math.round((options.limits?.memoryBytes ?? 0) / 1024 / 1024)} MB of memory (AIPM_AGENT_MAX_MEMORY_MB) and was killed.`,
+        );
     } finally {
       watch?.stop();
       const refused = sandboxed?.refused() ?? [];
@@ -274,6 +298,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
           `[aipm: the sandbox refused connections to ${[...new Set(refused.map((endpoint) => `${endpoint.host}:${endpoint.port}`))].join(", ")}; allow a host with AIPM_AGENT_EGRESS]`,
         );
       await sandboxed?.close();
+      await group?.remove();
     }
     splitters.stdout.end();
     splitters.stderr.end();
