@@ -44,7 +44,7 @@ interface Job {
   name?: string;
   if?: string;
   "runs-on": string;
-  container?: string;
+  container?: string | { image: string; options?: string };
   environment?: string | { name: string; url?: string };
   permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
@@ -212,7 +212,10 @@ describe.skipIf(!parseYaml)("the workflows, parsed", () => {
     expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
     expect(ci.on.push).toEqual({ branches: ["main"] });
     const [[, job] = []] = jobs("ci.yml");
-    expect(job?.container).toMatch(/^node:20-/);
+    const container = typeof job?.container === "string" ? { image: job.container } : job?.container;
+    expect(container?.image).toMatch(/^node:20-/);
+    // bubblewrap's user namespaces, refused by Docker's default profiles.
+    expect(container?.options).toContain("seccomp=unconfined");
     expect(job?.steps.map((step) => step.run ?? step.uses)).toEqual(["actions/checkout@v4", ".ci/run"]);
     const script = readFileSync(join(root, ".ci", "run"), "utf8");
     expect(script).toContain("pnpm@10.34.9");
