@@ -10,30 +10,17 @@ import {
   expectTaskText,
   type FakeModelServer,
   greetingSource,
+  type ScriptOptions,
   sleep,
   startFakeModelServer,
 } from "./fake-model-server.ts";
 
-export interface AnthropicServerOptions {
-  /** The only key accepted, as `x-api-key` or `Authorization: Bearer`. */
-  apiKey: string;
-  /** Input tokens each response reports. Default 1200. */
-  inputTokens?: number;
-  /** Output tokens each response reports. Default 340. */
-  outputTokens?: number;
+/** The key goes in `x-api-key` or `Authorization: Bearer`; an unknown model gets a 404 `not_found_error`. */
+export interface AnthropicServerOptions extends ScriptOptions {
   /** Prompt-cache reads each response reports. Default 0. */
   cacheReadTokens?: number;
   /** Prompt-cache writes each response reports. Default 0. */
   cacheWriteTokens?: number;
-  /**
-   * How long each model turn takes. The content is streamed in small deltas spread over this time, as a
-   * slow model would, so an agent that prints partial messages keeps printing.
-   */
-  turnDelayMs?: number;
-  /** Answer every request with 401, whatever the key. */
-  status401?: boolean;
-  /** Models answered with the API's 404 `not_found_error`, as an unknown model name is. */
-  unknownModels?: readonly string[];
 }
 
 export type FakeAnthropicServer = FakeModelServer;

@@ -12,28 +12,18 @@ import {
   type FakeModelServer,
   greetingSource,
   type RecordedRequest,
+  type ScriptOptions,
   sleep,
   startFakeModelServer,
 } from "./fake-model-server.ts";
 
-export interface GeminiServerOptions {
-  /** The only key accepted, as `x-goog-api-key` or the `key` query parameter. */
-  apiKey: string;
-  /** `promptTokenCount` of each scripted response. Default 1200. */
-  inputTokens?: number;
-  /** `candidatesTokenCount` of each scripted response. Default 340. */
-  outputTokens?: number;
+/**
+ * The key goes in `x-goog-api-key` or the `key` query parameter; the counts are `promptTokenCount`
+ * and `candidatesTokenCount`; a 401 is UNAUTHENTICATED and an unknown model a 404 NOT_FOUND.
+ */
+export interface GeminiServerOptions extends ScriptOptions {
   /** `cachedContentTokenCount` of each scripted response, part of `promptTokenCount`. Default 0. */
   cachedTokens?: number;
-  /**
-   * How long each model turn takes. Its text is streamed in small chunks spread over this time, as a
-   * slow model would, so the CLI keeps printing partial messages.
-   */
-  turnDelayMs?: number;
-  /** Answer every request with the API's 401 UNAUTHENTICATED, whatever the key. */
-  status401?: boolean;
-  /** Models answered with the API's 404 NOT_FOUND, as an unknown model name is. */
-  unknownModels?: readonly string[];
 }
 
 export type FakeGeminiServer = FakeModelServer;

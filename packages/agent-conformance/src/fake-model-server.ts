@@ -29,6 +29,25 @@ export interface FakeModelServer {
   close(): Promise<void>;
 }
 
+/** What every scripted fake takes: its key, its token counts per response, its pace and its failures. */
+export interface ScriptOptions {
+  /** The only key accepted, where the provider's API takes it. */
+  apiKey: string;
+  /** Input (prompt) tokens each response reports. Default 1200. */
+  inputTokens?: number;
+  /** Output tokens each response reports. Default 340. */
+  outputTokens?: number;
+  /**
+   * How long each model turn takes. Its content is streamed in small pieces spread over this time, as
+   * a slow model would, so a CLI that prints partial messages keeps printing.
+   */
+  turnDelayMs?: number;
+  /** Answer every request with the provider's 401, whatever the key. */
+  status401?: boolean;
+  /** Models answered with the provider's own unknown-model error. */
+  unknownModels?: readonly string[];
+}
+
 export interface FakeModelServerOptions {
   /** Header names (lower case) and query parameters that carry the key: never recorded. */
   secretHeaders: readonly string[];

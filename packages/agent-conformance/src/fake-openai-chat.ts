@@ -15,27 +15,14 @@ import {
   type FakeModelServer,
   greetingSource,
   keepAlive,
+  type ScriptOptions,
   startFakeModelServer,
 } from "./fake-model-server.ts";
 
-export interface ChatCompletionsServerOptions {
-  /** The only key accepted, as `Authorization: Bearer`. */
-  apiKey: string;
-  /** Prompt tokens each response reports, cached ones included (as OpenAI counts). Default 1200. */
-  inputTokens?: number;
-  /** Completion tokens each response reports. Default 340. */
-  outputTokens?: number;
+/** The key goes in `Authorization: Bearer`; input counts cached tokens, as OpenAI counts. */
+export interface ChatCompletionsServerOptions extends ScriptOptions {
   /** Of the prompt tokens, how many were read from the prompt cache. Default 0. */
   cacheReadTokens?: number;
-  /**
-   * How long each model turn takes. Its deltas are spread over this time, with an SSE comment at
-   * least every second, as a slow model streams.
-   */
-  turnDelayMs?: number;
-  /** Answer every request with 401, whatever the key. */
-  status401?: boolean;
-  /** Models answered with OpenAI's 404 `model_not_found`. */
-  unknownModels?: readonly string[];
 }
 
 export type ChatCompletionsServer = FakeModelServer;

@@ -19,27 +19,14 @@ import {
   greetingSource,
   keepAlive,
   type RecordedRequest,
+  type ScriptOptions,
   startFakeModelServer,
 } from "./fake-model-server.ts";
 
-export interface ResponsesServerOptions {
-  /** The only key accepted, as `Authorization: Bearer`. */
-  apiKey: string;
-  /** Input tokens each response reports, cached ones included (as OpenAI counts). Default 1200. */
-  inputTokens?: number;
-  /** Output tokens each response reports. Default 340. */
-  outputTokens?: number;
+/** The key goes in `Authorization: Bearer`; input counts cached tokens, as OpenAI counts. */
+export interface ResponsesServerOptions extends ScriptOptions {
   /** Of the input tokens, how many were read from the prompt cache. Default 0. */
   cacheReadTokens?: number;
-  /**
-   * How long each model turn takes. Its deltas are spread over this time, with an SSE comment at least
-   * every second, as a slow model streams.
-   */
-  turnDelayMs?: number;
-  /** Answer every request with 401, whatever the key. */
-  status401?: boolean;
-  /** Models answered with the API's 400 `model_not_found`. */
-  unknownModels?: readonly string[];
 }
 
 export type ResponsesServer = FakeModelServer;

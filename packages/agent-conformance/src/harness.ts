@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { AgentName, AgentUsage, CodeGenerationTask, TaskEvent } from "@aipm/shared";
 import { type Stack, useStack } from "@aipm/worker/test-stack";
 
-import { beforeAll } from "vitest";
+import { afterEach, beforeAll } from "vitest";
+import type { FakeModelServer } from "./fake-model-server.ts";
 
 /** Where `scripts/install-agents.mjs` put the pinned CLIs. */
 export const agentsBin = fileURLToPath(new URL("../agents/node_modules/.bin", import.meta.url));
@@ -123,6 +124,26 @@ export function useConformance() {
         durationMs,
       };
     },
+  };
+}
+
+/**
+ * Starts a test's fake model with `apiKey` and the given options, and closes it after each test.
+ *
+ * @example const fakeModel = useFakeModel(startAnthropicServer, apiKey); const model = await fakeModel({ turnDelayMs: 5_000 });
+ */
+export function useFakeModel<Options extends { apiKey: string }>(
+  start: (options: Options) => Promise<FakeModelServer>,
+  apiKey: string,
+): (options?: Omit<Options, "apiKey">) => Promise<FakeModelServer> {
+  let server: FakeModelServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return async (options) => {
+    server = await start({ ...options, apiKey } as Options);
+    return server;
   };
 }
 

@@ -4,23 +4,14 @@
  * model turn slower than the idle timeout survives because partial messages stream, and a spent
  * budget ends the task with no claude process left behind.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type FakeAnthropicServer, startAnthropicServer } from "../src/fake-anthropic.ts";
-import { greetingFile, leaksNowhere, processesOfTask, useConformance } from "../src/harness.ts";
+import { greetingFile, leaksNowhere, processesOfTask, useConformance, useFakeModel } from "../src/harness.ts";
 
 const apiKey = "sk-ant-conformance-4c1e2b7d9a";
 const conformance = useConformance();
 
-let model: FakeAnthropicServer | undefined;
-afterEach(async () => {
-  await model?.close();
-  model = undefined;
-});
-
-async function fakeModel(options: Omit<Parameters<typeof startAnthropicServer>[0], "apiKey"> = {}) {
-  model = await startAnthropicServer({ apiKey, ...options });
-  return model;
-}
+const fakeModel = useFakeModel(startAnthropicServer, apiKey);
 
 const providerEnv = (server: FakeAnthropicServer) => ({
   ANTHROPIC_API_KEY: apiKey,

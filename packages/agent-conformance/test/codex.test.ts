@@ -4,30 +4,16 @@
  * fast, and a first model response that costs more than the budget ends the task with no codex process
  * left behind.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type ResponsesServer,
-  type ResponsesServerOptions,
-  startResponsesServer,
-  toolOutputs,
-} from "../src/fake-openai-responses.ts";
-import { greetingFile, leaksNowhere, processesOfTask, useConformance } from "../src/harness.ts";
+import { describe, expect, it } from "vitest";
+import { type ResponsesServer, startResponsesServer, toolOutputs } from "../src/fake-openai-responses.ts";
+import { greetingFile, leaksNowhere, processesOfTask, useConformance, useFakeModel } from "../src/harness.ts";
 
 const apiKey = "sk-proj-conformance-7d3f9a1c2b";
 /** A model the worker's price table knows ($1.25 input, $10 output, $0.125 cached input a million). */
 const model = "gpt-5";
 const conformance = useConformance();
 
-let server: ResponsesServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function fakeModel(options: Omit<ResponsesServerOptions, "apiKey"> = {}) {
-  server = await startResponsesServer({ apiKey, ...options });
-  return server;
-}
+const fakeModel = useFakeModel(startResponsesServer, apiKey);
 
 const providerEnv = (fake: ResponsesServer) => ({ OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: fake.url });
 

@@ -4,30 +4,16 @@
  * their own codes, a model turn slower than the idle timeout survives because the text streams, and a
  * run that costs more than the budget fails (at its end: the CLI reports usage only when it closes).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type FakeGeminiServer,
-  functionResponses,
-  type GeminiServerOptions,
-  startGeminiServer,
-} from "../src/fake-gemini.ts";
-import { greetingFile, leaksNowhere, useConformance } from "../src/harness.ts";
+import { describe, expect, it } from "vitest";
+import { type FakeGeminiServer, functionResponses, startGeminiServer } from "../src/fake-gemini.ts";
+import { greetingFile, leaksNowhere, useConformance, useFakeModel } from "../src/harness.ts";
 
 const apiKey = "AIzaSy-conformance-5e8b1d3c7f";
 /** A model the worker's price table knows ($0.30 input, $2.50 output, $0.03 cached input a million). */
 const model = "gemini-2.5-flash";
 const conformance = useConformance();
 
-let server: FakeGeminiServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function fakeModel(options: Omit<GeminiServerOptions, "apiKey"> = {}) {
-  server = await startGeminiServer({ apiKey, ...options });
-  return server;
-}
+const fakeModel = useFakeModel(startGeminiServer, apiKey);
 
 const providerEnv = (fake: FakeGeminiServer) => ({
   GEMINI_API_KEY: apiKey,

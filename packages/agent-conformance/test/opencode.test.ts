@@ -3,23 +3,14 @@
  * OpenAI Chat Completions API (the profile's `aipm` provider): a scripted implementation succeeds and
  * is committed, a 401 fails fast, and a model the API does not know fails as a misconfiguration.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type ChatCompletionsServer, startChatCompletionsServer } from "../src/fake-openai-chat.ts";
-import { greetingFile, leaksNowhere, useConformance } from "../src/harness.ts";
+import { greetingFile, leaksNowhere, useConformance, useFakeModel } from "../src/harness.ts";
 
 const apiKey = "sk-openai-conformance-7f3a9c2e51";
 const conformance = useConformance();
 
-let model: ChatCompletionsServer | undefined;
-afterEach(async () => {
-  await model?.close();
-  model = undefined;
-});
-
-async function fakeModel(options: Omit<Parameters<typeof startChatCompletionsServer>[0], "apiKey"> = {}) {
-  model = await startChatCompletionsServer({ apiKey, ...options });
-  return model;
-}
+const fakeModel = useFakeModel(startChatCompletionsServer, apiKey);
 
 const providerEnv = (server: ChatCompletionsServer) => ({
   OPENAI_API_KEY: apiKey,
