@@ -4,35 +4,10 @@
  * of the conformance suite.
  */
 import { describe, expect, it } from "vitest";
-import type { AgentLaunchInput, AgentSignal } from "../profile.ts";
 import { claudeParser, claudeProfile } from "./claude.ts";
+import { failures, input, outputs, parseWith, prompt, type Recorded, usages } from "./test-support.ts";
 
-const prompt = "Implement the task described in /work/tsk_1/TASK.md. Read that file first.";
-
-function input(parentEnv: Record<string, string>, extra: Partial<AgentLaunchInput> = {}): AgentLaunchInput {
-  return {
-    prompt,
-    taskFile: "/work/tsk_1/TASK.md",
-    worktree: "/work/tsk_1",
-    home: "/tmp/home-1",
-    parentEnv,
-    ...extra,
-  };
-}
-
-/** Feeds recorded lines to a fresh parser and returns every signal, in order. */
-function parse(lines: Recorded): AgentSignal[] {
-  const parser = claudeParser();
-  return lines.flatMap(([stream, line]) => parser.line(stream, line));
-}
-
-const outputs = (signals: AgentSignal[]) =>
-  signals.flatMap((signal) => (signal.type === "output" ? [signal.text] : []));
-const failures = (signals: AgentSignal[]) =>
-  signals.flatMap((signal) =>
-    signal.type === "failure" ? [{ code: signal.code, message: signal.message }] : [],
-  );
-const usages = (signals: AgentSignal[]) => signals.filter((signal) => signal.type === "usage");
+const parse = (lines: Recorded) => parseWith(claudeParser, lines);
 
 describe("claudeProfile.launch", () => {
   it("runs claude -p with streaming JSON, no permission prompts, pushes denied and the prompt after --", () => {
@@ -288,8 +263,6 @@ describe("claudeParser on recorded output", () => {
     ).toEqual([{ code: "agent_misconfigured", message: expect.stringContaining("IS_SANDBOX=1") }]);
   });
 });
-
-type Recorded = ["stdout" | "stderr", string][];
 
 /** The implement script against the fake (only the first delta of each kind kept). */
 const implementRun: Recorded = [

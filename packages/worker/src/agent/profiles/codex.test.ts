@@ -4,38 +4,10 @@
  * conformance suite.
  */
 import { describe, expect, it } from "vitest";
-import type { AgentLaunchInput, AgentSignal } from "../profile.ts";
 import { codexConfig, codexLogFilter, codexParser, codexProfile } from "./codex.ts";
+import { failures, input, outputs, parseWith, prompt, type Recorded, usages } from "./test-support.ts";
 
-type Recorded = ["stdout" | "stderr", string][];
-
-const prompt = "Implement the task described in /work/tsk_1/TASK.md. Read that file first.";
-
-function input(parentEnv: Record<string, string>, extra: Partial<AgentLaunchInput> = {}): AgentLaunchInput {
-  return {
-    prompt,
-    taskFile: "/work/tsk_1/TASK.md",
-    worktree: "/work/tsk_1",
-    home: "/tmp/home-1",
-    parentEnv,
-    ...extra,
-  };
-}
-
-/** Feeds recorded lines to a fresh parser and returns every signal, in order. */
-function parse(lines: Recorded): AgentSignal[] {
-  const parser = codexParser();
-  return lines.flatMap(([stream, line]) => parser.line(stream, line));
-}
-
-const outputs = (signals: AgentSignal[]) =>
-  signals.flatMap((signal) => (signal.type === "output" ? [signal.text] : []));
-const failures = (signals: AgentSignal[]) =>
-  signals.flatMap((signal) =>
-    signal.type === "failure" ? [{ code: signal.code, message: signal.message }] : [],
-  );
-const usages = (signals: AgentSignal[]) =>
-  signals.flatMap((signal) => (signal.type === "usage" ? [signal] : []));
+const parse = (lines: Recorded) => parseWith(codexParser, lines);
 
 /** `codex exec --json -m gpt-5` against the fake's implement script (1200 input tokens, 1000 of them cached, 340 output a response), stdout and the trace lines of stderr in the order they came. */
 const implementRun: Recorded = [

@@ -4,34 +4,13 @@
  * Gemini API of the conformance suite.
  */
 import { describe, expect, it } from "vitest";
-import type { AgentLaunchInput, AgentSignal } from "../profile.ts";
+import type { AgentSignal } from "../profile.ts";
 import { geminiParser, geminiProfile, geminiPushPolicy, geminiSettings } from "./gemini.ts";
+import { input, outputs, parseWith, prompt, type Recorded, usages } from "./test-support.ts";
 
-const prompt = "Implement the task described in /work/tsk_1/TASK.md. Read that file first.";
+const parse = (lines: Recorded) => parseWith(geminiParser, lines);
 
-function input(parentEnv: Record<string, string>, extra: Partial<AgentLaunchInput> = {}): AgentLaunchInput {
-  return {
-    prompt,
-    taskFile: "/work/tsk_1/TASK.md",
-    worktree: "/work/tsk_1",
-    home: "/tmp/home-1",
-    parentEnv,
-    ...extra,
-  };
-}
-
-type Recorded = ["stdout" | "stderr", string][];
-
-/** Feeds recorded lines to a fresh parser and returns every signal, in order. */
-function parse(lines: Recorded): AgentSignal[] {
-  const parser = geminiParser();
-  return lines.flatMap(([stream, line]) => parser.line(stream, line));
-}
-
-const outputs = (signals: AgentSignal[]) =>
-  signals.flatMap((signal) => (signal.type === "output" ? [signal.text] : []));
 const failures = (signals: AgentSignal[]) => signals.filter((signal) => signal.type === "failure");
-const usages = (signals: AgentSignal[]) => signals.filter((signal) => signal.type === "usage");
 
 describe("geminiProfile.launch", () => {
   it("runs gemini headless with streaming JSON, YOLO approvals and the prompt last", () => {
