@@ -139,6 +139,21 @@ export async function keepAlive(response: ServerResponse, ms: number): Promise<v
   }
 }
 
+/** A JSON answer with `status`. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+/** A message's or tool output's content: a string, or a list of parts with `text`. */
+export function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return (content as { text?: unknown }[])
+    .map((part) => (typeof part.text === "string" ? part.text : ""))
+    .join("");
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -16,8 +16,11 @@ import {
   greetingSource,
   keepAlive,
   type ScriptOptions,
+  sendJson,
   startFakeModelServer,
+  textOf,
 } from "./fake-model-server.ts";
+import { invalidKeyError, openAiError } from "./openai-errors.ts";
 
 /** The key goes in `Authorization: Bearer`; input counts cached tokens, as OpenAI counts. */
 export interface ChatCompletionsServerOptions extends ScriptOptions {
@@ -119,7 +122,7 @@ function route(
     return;
   }
   if (request.method !== "POST" || path !== "/v1/chat/completions") {
-    sendJson(response, 404, apiError(`Invalid URL (${request.method} ${path})`, null));
+    sendJson(response, 404, openAiError(`Invalid URL (${request.method} ${path})`, null));
     return;
   }
   const completion = (body ?? {}) as {
@@ -133,7 +136,10 @@ function route(
     sendJson(
       response,
       404,
-      apiError(`The model \`${model}\` does not exist or you do not have access to it.`, "model_not_found"),
+      openAiError(
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        "model_not_found",
+      ),
     );
     return;
   }
@@ -250,37 +256,4 @@ function toolNames(tools: unknown[] | undefined): Set<string> {
     if (typeof tool.function?.name === "string") names.add(tool.function.name);
   }
   return names;
-}
-
-/** A message's content: a string, or a list of `{ type: "text", text }` parts. */
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return (content as { text?: unknown }[])
-    .map((part) => (typeof part.text === "string" ? part.text : ""))
-    .join("");
-}
-
-/** OpenAI's 401 body; a wrong key is shown by its last four characters only, as the API does. */
-function invalidKeyError(authorization: string | undefined): unknown {
-  const key = authorization?.replace(/^Bearer\s+/i, "") ?? "";
-  if (key === "") {
-    return apiError(
-      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-      null,
-    );
-  }
-  return apiError(
-    `Incorrect API key provided: ${key.length > 8 ? `sk-...${key.slice(-4)}` : "sk-..."}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-    "invalid_api_key",
-  );
-}
-
-function apiError(message: string, code: string | null): unknown {
-  return { error: { message, type: "invalid_request_error", param: null, code } };
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify(body));
 }

@@ -20,8 +20,11 @@ import {
   keepAlive,
   type RecordedRequest,
   type ScriptOptions,
+  sendJson,
   startFakeModelServer,
+  textOf,
 } from "./fake-model-server.ts";
+import { invalidKeyError, openAiError } from "./openai-errors.ts";
 
 /** The key goes in `Authorization: Bearer`; input counts cached tokens, as OpenAI counts. */
 export interface ResponsesServerOptions extends ScriptOptions {
@@ -121,7 +124,7 @@ function route(
     return;
   }
   if (request.method !== "POST" || path !== "/v1/responses") {
-    sendJson(response, 404, apiError(`Invalid URL (${request.method} ${path})`, null, null));
+    sendJson(response, 404, openAiError(`Invalid URL (${request.method} ${path})`, null));
     return;
   }
   const {
@@ -133,7 +136,7 @@ function route(
     sendJson(
       response,
       400,
-      apiError(`The requested model '${model}' does not exist.`, "model", "model_not_found"),
+      openAiError(`The requested model '${model}' does not exist.`, "model_not_found", "model"),
     );
     return;
   }
@@ -348,39 +351,4 @@ function toolTypes(tools: unknown): Map<string, string> {
     if (typeof tool.name === "string" && typeof tool.type === "string") types.set(tool.name, tool.type);
   }
   return types;
-}
-
-/** A message's or tool output's content: a string, or a list of parts with `text`. */
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return (content as { text?: unknown }[])
-    .map((part) => (typeof part.text === "string" ? part.text : ""))
-    .join("");
-}
-
-/** OpenAI's 401 body; a wrong key is shown by its last four characters only, as the API does. */
-function invalidKeyError(authorization: string | undefined): unknown {
-  const key = authorization?.replace(/^Bearer\s+/i, "") ?? "";
-  if (key === "") {
-    return apiError(
-      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-      null,
-      null,
-    );
-  }
-  return apiError(
-    `Incorrect API key provided: ${key.length > 8 ? `sk-...${key.slice(-4)}` : "sk-..."}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-    null,
-    "invalid_api_key",
-  );
-}
-
-function apiError(message: string, param: string | null, code: string | null): unknown {
-  return { error: { message, type: "invalid_request_error", param, code } };
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify(body));
 }
