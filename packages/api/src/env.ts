@@ -7,19 +7,21 @@ import { z } from "zod";
 const optional = <S extends z.ZodType>(schema: S) => schema.optional();
 
 export const apiEnvSchema = z.object({
-  /** The environment whose tables the API uses: `local`, `dev`, `prod`, ... */
   AIPM_ENV: z
     .string()
     .regex(environmentNamePattern, "must be lower-case letters, digits and '-'")
-    .default("local"),
-  /** A local DynamoDB-compatible endpoint; unset in AWS. */
-  AIPM_DYNAMODB_ENDPOINT: optional(z.url()),
-  AWS_REGION: z.string().default("us-east-1"),
-  /** An admin token given directly (local mode). */
-  AIPM_API_TOKEN: optional(z.string().min(16, "must be at least 16 characters")),
-  /** The Secrets Manager secret holding the admin token (AWS). */
-  AIPM_API_TOKEN_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")),
-  /** Origins allowed by CORS, comma-separated. */
+    .default("local")
+    .describe("The environment whose tables the API uses (`aipm-<env>-*`): `local`, `dev`, `prod`, ..."),
+  AIPM_DYNAMODB_ENDPOINT: optional(z.url()).describe(
+    "A local DynamoDB-compatible endpoint; unset in AWS, where the SDK finds DynamoDB itself.",
+  ),
+  AWS_REGION: z.string().default("us-east-1").describe("The AWS region of the tables and secrets."),
+  AIPM_API_TOKEN: optional(z.string().min(16, "must be at least 16 characters")).describe(
+    "An admin token given directly (local mode).",
+  ),
+  AIPM_API_TOKEN_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")).describe(
+    "The Secrets Manager secret holding the admin token (AWS).",
+  ),
   AIPM_WEB_ORIGINS: z
     .string()
     .default("")
@@ -28,33 +30,66 @@ export const apiEnvSchema = z.object({
         .split(",")
         .map((origin) => origin.trim())
         .filter(Boolean),
+    )
+    .describe(
+      "Origins allowed by CORS, comma-separated; none when empty (the web app is served from the same origin).",
     ),
-  /** The GitHub webhook secret given directly, or the Secrets Manager secret holding it. */
-  AIPM_GITHUB_WEBHOOK_SECRET: optional(z.string().min(16, "must be at least 16 characters")),
-  AIPM_GITHUB_WEBHOOK_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")),
-  /** The agent of a task whose request names none. */
-  AIPM_AGENT: agentNameSchema.default("scaffold"),
-  /**
-   * Whether an admin's request may name a `command:<shell>` agent (an editor's never may). Off by
-   * default, `aipm start` included: it runs any command on a worker.
-   */
+  AIPM_GITHUB_WEBHOOK_SECRET: optional(z.string().min(16, "must be at least 16 characters")).describe(
+    "The secret GitHub signs webhook deliveries with (`X-Hub-Signature-256`), given directly.",
+  ),
+  AIPM_GITHUB_WEBHOOK_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")).describe(
+    "The Secrets Manager secret holding the GitHub webhook secret (AWS).",
+  ),
+  AIPM_AGENT: agentNameSchema
+    .default("scaffold")
+    .describe("The agent of a task whose request names none; see docs/agents.md."),
   AIPM_ALLOW_COMMAND_AGENTS: z
     .enum(["true", "false"], "must be true or false")
     .default("false")
-    .transform((value) => value === "true"),
-  /** GitHub's API (GitHub Enterprise Server: `https://host/api/v3`) and the token for it. */
-  AIPM_GITHUB_API_URL: z.url().default("https://api.github.com"),
-  AIPM_GITHUB_TOKEN: optional(z.string().min(1)),
-  AIPM_GITHUB_TOKEN_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")),
-  /** Where the local git forge keeps its bare repositories; unset, there is no local forge. */
-  AIPM_LOCAL_REPOS_DIR: optional(z.string().min(1)),
-  AIPM_PUBLIC_URL: z.url().default("http://127.0.0.1:4000"),
-  AIPM_GITHUB_WEB_URL: z.url().default("https://github.com"),
-  AIPM_VERSION: z.string().default("0.0.0-dev"),
-  AIPM_COMMIT: z.string().default("unknown"),
-  AIPM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
-  HOST: z.string().default("127.0.0.1"),
+    .transform((value) => value === "true")
+    .describe(
+      "Whether an admin's request may name a `command:<shell command>` agent (an editor's never may). Off by default, `aipm start` included: it runs any command on a worker.",
+    ),
+  AIPM_GITHUB_API_URL: z
+    .url()
+    .default("https://api.github.com")
+    .describe("GitHub's API (GitHub Enterprise Server: `https://host/api/v3`)."),
+  AIPM_GITHUB_TOKEN: optional(z.string().min(1)).describe(
+    "A GitHub token for the API (repository contents and pull requests), given directly. Without it or its secret, there is no GitHub forge.",
+  ),
+  AIPM_GITHUB_TOKEN_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")).describe(
+    "The Secrets Manager secret holding the GitHub token (AWS).",
+  ),
+  AIPM_LOCAL_REPOS_DIR: optional(z.string().min(1)).describe(
+    "Where the local git forge keeps its bare repositories; unset, there is no local forge.",
+  ),
+  AIPM_PUBLIC_URL: z
+    .url()
+    .default("http://127.0.0.1:4000")
+    .describe("The API's public base URL: local clone URLs and pull-request links start with it."),
+  AIPM_GITHUB_WEB_URL: z
+    .url()
+    .default("https://github.com")
+    .describe(
+      "GitHub's web address, for repository and clone URLs (GitHub Enterprise Server: `https://host`).",
+    ),
+  AIPM_VERSION: z.string().default("0.0.0-dev").describe("The deployed version, reported by `GET /health`."),
+  AIPM_COMMIT: z
+    .string()
+    .default("unknown")
+    .describe("The commit the version was built from, reported by `GET /health`."),
+  AIPM_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("The least severe level the API logs (JSON lines on stdout)."),
+  PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(4000)
+    .describe("The Node server's port (0 for any free one); unused in Lambda."),
+  HOST: z.string().default("127.0.0.1").describe("The address the Node server listens on; unused in Lambda."),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 

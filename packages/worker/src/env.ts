@@ -10,28 +10,57 @@ const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400)
 const milliseconds = (fallback: number) => z.coerce.number().int().min(10).max(3_600_000).default(fallback);
 
 export const workerEnvSchema = z.object({
-  /** The environment whose tables the worker uses. */
   AIPM_ENV: z
     .string()
     .regex(environmentNamePattern, "must be lower-case letters, digits and '-'")
-    .default("local"),
-  AIPM_DYNAMODB_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().default("us-east-1"),
+    .default("local")
+    .describe("The environment whose tables the worker uses (`aipm-<env>-*`)."),
+  AIPM_DYNAMODB_ENDPOINT: z
+    .url()
+    .optional()
+    .describe("A local DynamoDB-compatible endpoint; unset in AWS, where the SDK finds DynamoDB itself."),
+  AWS_REGION: z.string().default("us-east-1").describe("The AWS region of the tables and secrets."),
   AIPM_WORKER_ID: z
     .string()
     .regex(/^[\w.-]{1,100}$/)
-    .default(`${hostname()}-${process.pid}`),
-  AIPM_VERSION: z.string().default("0.0.0-dev"),
-  AIPM_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  AIPM_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  AIPM_WORKER_CACHE_DIR: z.string().default(join(process.env.HOME ?? "/tmp", ".cache", "aipm-worker")),
-  AIPM_AGENT_TIMEOUT_S: seconds(1_800),
-  AIPM_AGENT_IDLE_TIMEOUT_S: seconds(600),
-  /** The model CLI agents use (each CLI's own name for it); each CLI's default when unset. */
-  AIPM_AGENT_MODEL: z.string().trim().min(1).max(200).optional(),
-  /** "on": every CLI agent runs in its sandbox (bubblewrap), or not at all; "off": unsandboxed. */
-  AIPM_AGENT_SANDBOX: z.enum(["on", "off"]).default("on"),
-  /** More `host:port` pairs, comma-separated, every sandboxed agent may reach (package registries). */
+    .default(`${hostname()}-${process.pid}`)
+    .describe("The worker's name: the owner of the leases it holds, and its row in `GET /api/queue`."),
+  AIPM_VERSION: z.string().default("0.0.0-dev").describe("The deployed version the worker reports."),
+  AIPM_WORKER_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(8080)
+    .describe("The port of the worker's `GET /health` and `GET /metrics` (0 for any free one)."),
+  AIPM_WORKER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .describe("How many tasks one worker runs at once."),
+  AIPM_WORKER_CACHE_DIR: z
+    .string()
+    .default(join(process.env.HOME ?? "/tmp", ".cache", "aipm-worker"))
+    .describe("Where the worker keeps its repository mirrors and worktrees."),
+  AIPM_AGENT_TIMEOUT_S: seconds(1_800).describe(
+    "A run is stopped after this many seconds in all (`agent_timeout`).",
+  ),
+  AIPM_AGENT_IDLE_TIMEOUT_S: seconds(600).describe(
+    "A run is stopped after this many seconds without output (`agent_idle_timeout`).",
+  ),
+  AIPM_AGENT_MODEL: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("The model CLI agents use, in each CLI's own naming; each CLI's default when unset."),
+  AIPM_AGENT_SANDBOX: z
+    .enum(["on", "off"])
+    .default("on")
+    .describe("`on`: every CLI agent runs in its sandbox (bubblewrap), or not at all; `off`: unsandboxed."),
   AIPM_AGENT_EGRESS: z
     .string()
     .default("")
@@ -52,19 +81,51 @@ export const workerEnvSchema = z.object({
         }
         return [{ host: match[1].toLowerCase(), port }];
       });
-    }),
-  /** The working tree may hold at most this many megabytes; an agent that writes more is stopped. */
-  AIPM_AGENT_MAX_WORKTREE_MB: z.coerce.number().int().min(1).max(1_000_000).default(2_048),
-  /** A sandboxed agent's memory (its whole control group) and number of processes. */
-  AIPM_AGENT_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(1_000_000).default(4_096),
-  AIPM_AGENT_MAX_PROCESSES: z.coerce.number().int().min(16).max(100_000).default(512),
-  /** A run that costs more than this many US dollars is stopped with `agent_budget_exceeded`. */
-  AIPM_AGENT_MAX_BUDGET_USD: z.coerce.number().positive().max(100_000).optional(),
-  AIPM_LEASE_S: seconds(60),
-  AIPM_POLL_MS: milliseconds(1_000),
-  AIPM_HEARTBEAT_MS: milliseconds(2_000),
-  AIPM_SHUTDOWN_GRACE_S: seconds(20),
-  /** Paths the worker never commits, comma-separated globs. */
+    })
+    .describe(
+      "More `host:port` pairs, comma-separated, every sandboxed agent may reach (e.g. `registry.npmjs.org:443`).",
+    ),
+  AIPM_AGENT_MAX_WORKTREE_MB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(2_048)
+    .describe(
+      "The working tree and the agent's HOME may hold at most this many megabytes; an agent that writes more is stopped.",
+    ),
+  AIPM_AGENT_MAX_MEMORY_MB: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .max(1_000_000)
+    .default(4_096)
+    .describe(
+      "A sandboxed agent's memory (its whole control group), where the worker may make control groups.",
+    ),
+  AIPM_AGENT_MAX_PROCESSES: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .max(100_000)
+    .default(512)
+    .describe("A sandboxed agent's number of processes, where the worker may make control groups."),
+  AIPM_AGENT_MAX_BUDGET_USD: z.coerce
+    .number()
+    .positive()
+    .max(100_000)
+    .optional()
+    .describe("A run that costs more than this many US dollars is stopped with `agent_budget_exceeded`."),
+  AIPM_LEASE_S: seconds(60).describe(
+    "How long a claim lasts without a heartbeat; an expired lease is taken back by the reconciler.",
+  ),
+  AIPM_POLL_MS: milliseconds(1_000).describe("How often the worker looks for work when nobody wakes it."),
+  AIPM_HEARTBEAT_MS: milliseconds(2_000).describe(
+    "How often a running task's lease is renewed and its cancel flag read.",
+  ),
+  AIPM_SHUTDOWN_GRACE_S: seconds(20).describe(
+    "On SIGTERM, how long running tasks may finish before they are handed back to the queue.",
+  ),
   AIPM_PROTECTED_PATHS: z
     .string()
     .default(".github/workflows/**")
@@ -73,14 +134,33 @@ export const workerEnvSchema = z.object({
         .split(",")
         .map((glob) => glob.trim())
         .filter(Boolean),
+    )
+    .describe("Paths the worker never commits, comma-separated globs."),
+  AIPM_GITHUB_TOKEN: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("A GitHub token the worker fetches and pushes with, given directly."),
+  AIPM_GITHUB_TOKEN_SECRET_ARN: z
+    .string()
+    .startsWith("arn:", "must be a secret ARN")
+    .optional()
+    .describe("The Secrets Manager secret holding the GitHub token (AWS)."),
+  AIPM_GITHUB_WEB_URL: z
+    .url()
+    .default("https://github.com")
+    .describe(
+      "GitHub's web address, which clone URLs start with (GitHub Enterprise Server: `https://host`).",
     ),
-  /** GitHub access for fetch and push: a token, or the Secrets Manager secret holding one. */
-  AIPM_GITHUB_TOKEN: z.string().min(1).optional(),
-  AIPM_GITHUB_TOKEN_SECRET_ARN: z.string().startsWith("arn:", "must be a secret ARN").optional(),
-  AIPM_GITHUB_WEB_URL: z.url().default("https://github.com"),
-  /** The local forge (local mode): where its repositories are served, and a token that may push. */
-  AIPM_PUBLIC_URL: z.url().default("http://127.0.0.1:4000"),
-  AIPM_LOCAL_GIT_TOKEN: z.string().min(1).optional(),
+  AIPM_PUBLIC_URL: z
+    .url()
+    .default("http://127.0.0.1:4000")
+    .describe("The local forge's base URL (local mode): where its repositories are fetched and pushed."),
+  AIPM_LOCAL_GIT_TOKEN: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("A token the local forge accepts for push (local mode)."),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
