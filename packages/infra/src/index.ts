@@ -20,6 +20,18 @@ export { Secrets, type SecretsArgs } from "./components/secrets.ts";
 export { WebHosting, type WebHostingArgs } from "./components/web-hosting.ts";
 export { WorkerFleet, type WorkerFleetArgs } from "./components/worker-fleet.ts";
 export { type DeployScope, deployPolicy } from "./deploy-policy.ts";
+export {
+  defaultApiMemoryMb,
+  defaultAssociatePublicIpAddress,
+  defaultGithubBranch,
+  defaultLogRetentionDays,
+  defaultPriceClass,
+  defaultRequiredCheck,
+  defaultSecretRecoveryWindowInDays,
+  defaultTargetBacklogPerWorker,
+  defaultWorkerInstanceType,
+  noDataProtection,
+} from "./defaults.ts";
 export { forwardedAuthorizationHeader } from "./edge-code.ts";
 export {
   type CapturedResource,
@@ -33,6 +45,7 @@ export {
 } from "./mock-deployment.ts";
 export { aipmPolicies, type PolicySubject, policyViolations } from "./policies.ts";
 export { type LoadedProgram, loadProgramLikePulumi } from "./program-loader.ts";
+export { type PrivateBucket, privateBucket } from "./private-bucket.ts";
 export { queueDepthMetric } from "./queue-metric.ts";
 export { type TableProtection, tableArgs } from "./table-args.ts";
 export { githubActionsTrustPolicy, githubSubject, serviceTrustPolicy } from "./trust-policies.ts";

@@ -3,6 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiTables, workerTables } from "../access-policies.ts";
 import { writeBuildFixtures } from "../build-fixtures.ts";
+import {
+  defaultApiMemoryMb,
+  defaultGithubBranch,
+  defaultLogRetentionDays,
+  defaultPriceClass,
+  defaultSecretRecoveryWindowInDays,
+  defaultWorkerInstanceType,
+} from "../defaults.ts";
 import { type MockDeployment, outputValue, startMockDeployment } from "../mock-deployment.ts";
 import { policyViolations } from "../policies.ts";
 
@@ -105,6 +113,46 @@ describe("AipmEnvironment: wiring", () => {
     for (const resource of deployment.resources) {
       if (resource.name === "aipm-prod") continue;
       expect(resource.parent, resource.name).toMatch(/aipm:[a-z]+:[A-Za-z]+::aipm-prod(-[a-z]+)?$/);
+    }
+  });
+});
+
+describe("AipmEnvironment: defaults", () => {
+  it("leaves unset settings to the components' defaults, stated once in defaults.ts", () => {
+    for (const secret of deployment.ofType("aws:secretsmanager/secret:Secret")) {
+      expect(secret.inputs.recoveryWindowInDays).toBe(defaultSecretRecoveryWindowInDays);
+    }
+    const logGroups = deployment.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(logGroups.map((group) => group.inputs.name).sort()).toEqual([
+      "/aipm/prod/api",
+      "/aipm/prod/worker",
+    ]);
+    for (const group of logGroups) expect(group.inputs.retentionInDays).toBe(defaultLogRetentionDays);
+    expect(deployment.named("aipm-prod-workers-template").inputs.instanceType).toBe(
+      defaultWorkerInstanceType,
+    );
+    expect(deployment.named("aipm-prod-api-function").inputs.memorySize).toBe(defaultApiMemoryMb);
+    expect(deployment.named("aipm-prod-web-cdn").inputs.priceClass).toBe(defaultPriceClass);
+    expect(deployment.named("aipm-prod-github-deploy-from-default-branch").inputs.branchPattern).toBe(
+      defaultGithubBranch,
+    );
+  });
+
+  it("keeps both of its buckets private with the one helper's settings", () => {
+    const buckets = deployment.ofType("aws:s3/bucket:Bucket").map((bucket) => bucket.name);
+    expect(buckets.sort()).toEqual(["aipm-prod-web-bucket", "aipm-prod-workers-artifacts"]);
+    for (const type of [
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    ]) {
+      expect(
+        deployment
+          .ofType(type)
+          .map((resource) => resource.name)
+          .sort(),
+        type,
+      ).toEqual(buckets);
     }
   });
 });

@@ -7,6 +7,18 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as getRegion from "@pulumi/aws/getRegion";
 import * as pulumi from "@pulumi/pulumi";
 import { apiTables, workerTables } from "../access-policies.ts";
+import type {
+  defaultApiMemoryMb,
+  defaultAssociatePublicIpAddress,
+  defaultGithubBranch,
+  defaultLogRetentionDays,
+  defaultPriceClass,
+  defaultRequiredCheck,
+  defaultSecretRecoveryWindowInDays,
+  defaultTargetBacklogPerWorker,
+  defaultWorkerInstanceType,
+  noDataProtection,
+} from "../defaults.ts";
 import { Api } from "./api.ts";
 import { CiAccess } from "./ci-access.ts";
 import { Data } from "./data.ts";
@@ -22,7 +34,10 @@ export interface AipmEnvironmentArgs {
   version: string;
   /** The commit the version was built from. Default: the version. */
   commit?: string;
-  /** Protection of the data. Every flag defaults to false; prod sets them all. */
+  /**
+   * Protection of the data. Each flag defaults to off ({@link noDataProtection}); prod sets them
+   * all. Every default here is the component's own, stated once in defaults.ts.
+   */
   protection?: {
     /** Point-in-time recovery on the tables. */
     pointInTimeRecovery?: boolean;
@@ -32,23 +47,23 @@ export interface AipmEnvironmentArgs {
     protect?: boolean;
     /** Pulumi `retainOnDelete` on the tables. */
     retainOnDelete?: boolean;
-    /** Days a deleted secret stays recoverable. Default: 0 (deleted at once). */
+    /** Days a deleted secret stays recoverable; 0 deletes at once. Default: {@link defaultSecretRecoveryWindowInDays}. */
     secretRecoveryWindowInDays?: number;
   };
-  /** Days logs are kept. Default: 30. */
+  /** Days logs are kept. Default: {@link defaultLogRetentionDays}. */
   logRetentionDays?: number;
   /** SNS topics the alarms notify. Default: none. */
   alarmActions?: pulumi.Input<string>[];
   api: {
     /** The Lambda bundle directory (packages/api/dist/lambda). */
     bundleDir: string;
-    /** Memory in MB. Default: 1024. */
+    /** Memory in MB. Default: {@link defaultApiMemoryMb}. */
     memoryMb?: number;
   };
   web: {
     /** The web app's build output (packages/web/dist). */
     assetsDir: string;
-    /** CloudFront price class. Default: `PriceClass_100`. */
+    /** CloudFront price class. Default: {@link defaultPriceClass}. */
     priceClass?: string;
   };
   workers: {
@@ -56,16 +71,16 @@ export interface AipmEnvironmentArgs {
     bundlePath: string;
     minSize: number;
     maxSize: number;
-    /** A Graviton instance type. Default: `t4g.small`. */
+    /** A Graviton instance type. Default: {@link defaultWorkerInstanceType}. */
     instanceType?: string;
-    /** Queued tasks per worker to aim at. Default: 2. */
+    /** Queued tasks per worker to aim at. Default: {@link defaultTargetBacklogPerWorker}. */
     targetBacklogPerWorker?: number;
   };
   /** Where the workers run. Default: the default VPC's default subnets (one per availability zone). */
   network?: {
     vpcId: pulumi.Input<string>;
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Default: true; set false for private subnets behind a NAT gateway. */
+    /** Default: {@link defaultAssociatePublicIpAddress}; set false for private subnets behind a NAT gateway. */
     associatePublicIpAddress?: boolean;
   };
   /** Secret values, from Pulumi config secrets; stored in Secrets Manager. */
@@ -85,9 +100,9 @@ export interface AipmEnvironmentArgs {
     defaultBranchOnly?: boolean;
     /** This stack owns the default branch's ruleset. Default: false. */
     manageBranchRuleset?: boolean;
-    /** Default: `main`. */
+    /** Default: {@link defaultGithubBranch}. */
     defaultBranch?: string;
-    /** The CI check the ruleset requires. Default: `pnpm test`. */
+    /** The CI check the ruleset requires. Default: {@link defaultRequiredCheck}. */
     requiredCheck?: string;
     /**
      * Publish the repository variable `AWS_REGION` the workflows read. It is one for all
@@ -123,23 +138,24 @@ export class AipmEnvironment extends pulumi.ComponentResource {
     super("aipm:environment:AipmEnvironment", name, {}, opts);
     const parent = { parent: this };
     const protection = args.protection ?? {};
-    const logRetentionDays = args.logRetentionDays ?? 30;
+    // Settings left out stay undefined here: each component applies its default (defaults.ts).
+    const logRetentionDays = args.logRetentionDays;
     const region = getRegion.getRegionOutput({}, parent).apply((r) => r.region);
 
     const data = new Data(
       `${name}-data`,
       {
         environment: args.environment,
-        pointInTimeRecovery: protection.pointInTimeRecovery ?? false,
-        deletionProtection: protection.deletionProtection ?? false,
-        protect: protection.protect ?? false,
-        retainOnDelete: protection.retainOnDelete ?? false,
+        pointInTimeRecovery: protection.pointInTimeRecovery,
+        deletionProtection: protection.deletionProtection,
+        protect: protection.protect,
+        retainOnDelete: protection.retainOnDelete,
       },
       parent,
     );
     const secrets = new Secrets(
       `${name}-secrets`,
-      { ...args.secrets, recoveryWindowInDays: protection.secretRecoveryWindowInDays ?? 0 },
+      { ...args.secrets, recoveryWindowInDays: protection.secretRecoveryWindowInDays },
       parent,
     );
     const api = new Api(
@@ -147,9 +163,9 @@ export class AipmEnvironment extends pulumi.ComponentResource {
       {
         environment: args.environment,
         version: args.version,
-        commit: args.commit ?? args.version,
+        commit: args.commit,
         bundleDir: args.api.bundleDir,
-        memoryMb: args.api.memoryMb ?? 1024,
+        memoryMb: args.api.memoryMb,
         tableArns: pick(data.tableArns, apiTables),
         secrets: {
           githubToken: secrets.githubTokenArn,
@@ -157,7 +173,7 @@ export class AipmEnvironment extends pulumi.ComponentResource {
           apiToken: secrets.apiTokenArn,
         },
         logRetentionDays,
-        alarmActions: args.alarmActions ?? [],
+        alarmActions: args.alarmActions,
       },
       parent,
     );
@@ -168,7 +184,7 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         assetsDir: args.web.assetsDir,
         apiFunctionUrl: api.functionUrl.functionUrl,
         apiFunctionName: api.function.name,
-        priceClass: args.web.priceClass ?? "PriceClass_100",
+        priceClass: args.web.priceClass,
       },
       parent,
     );
@@ -183,11 +199,12 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         region,
         minSize: args.workers.minSize,
         maxSize: args.workers.maxSize,
-        instanceType: args.workers.instanceType ?? "t4g.small",
-        targetBacklogPerWorker: args.workers.targetBacklogPerWorker ?? 2,
+        instanceType: args.workers.instanceType,
+        targetBacklogPerWorker: args.workers.targetBacklogPerWorker,
         vpcId: network.vpcId,
         subnetIds: network.subnetIds,
-        associatePublicIpAddress: network.associatePublicIpAddress ?? true,
+        // The default VPC has no NAT gateway: there the workers take the fleet's default, public addresses.
+        associatePublicIpAddress: args.network?.associatePublicIpAddress,
         tableArns: pick(data.tableArns, workerTables),
         githubTokenSecretArn: secrets.githubTokenArn,
         logRetentionDays,
@@ -218,11 +235,11 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         repository: args.github.repository,
         token: args.github.adminToken,
         environment: args.environment,
-        reviewers: args.github.reviewers ?? [],
-        defaultBranchOnly: args.github.defaultBranchOnly ?? false,
-        manageBranchRuleset: args.github.manageBranchRuleset ?? false,
-        defaultBranch: args.github.defaultBranch ?? "main",
-        requiredCheck: args.github.requiredCheck ?? "pnpm test",
+        reviewers: args.github.reviewers,
+        defaultBranchOnly: args.github.defaultBranchOnly,
+        manageBranchRuleset: args.github.manageBranchRuleset,
+        defaultBranch: args.github.defaultBranch,
+        requiredCheck: args.github.requiredCheck,
         // The names .github/workflows/deploy-<env>.yml read.
         variables: {
           [`AWS_DEPLOY_ROLE_ARN_${args.environment.toUpperCase().replaceAll("-", "_")}`]: ci.deployRole.arn,
@@ -261,5 +278,5 @@ function defaultNetwork(parent: pulumi.Resource) {
     },
     { parent },
   );
-  return { vpcId: vpc.id, subnetIds: subnets.ids, associatePublicIpAddress: true };
+  return { vpcId: vpc.id, subnetIds: subnets.ids };
 }

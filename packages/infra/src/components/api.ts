@@ -10,6 +10,7 @@ import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPolicy } from "../access-policies.ts";
+import { defaultApiMemoryMb, defaultLogRetentionDays } from "../defaults.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 
 export interface ApiArgs {
@@ -29,11 +30,11 @@ export interface ApiArgs {
     webhookSecret: pulumi.Input<string>;
     apiToken: pulumi.Input<string>;
   };
-  /** Memory in MB; CPU scales with it. Default: 1024. */
+  /** Memory in MB; CPU scales with it. Default: {@link defaultApiMemoryMb}. */
   memoryMb?: number;
   /** Seconds before a request is cut off; CloudFront waits 30. Default: 25. */
   timeoutSeconds?: number;
-  /** Days the logs are kept. Default: 30. */
+  /** Days the logs are kept. Default: {@link defaultLogRetentionDays}. */
   logRetentionDays?: number;
   /** Errors in five minutes that raise the errors alarm. Default: 5. */
   errorsThreshold?: number;
@@ -67,7 +68,10 @@ export class Api extends pulumi.ComponentResource {
 
     this.logGroup = new cloudwatch.LogGroup(
       `${name}-logs`,
-      { name: `/aipm/${args.environment}/api`, retentionInDays: args.logRetentionDays ?? 30 },
+      {
+        name: `/aipm/${args.environment}/api`,
+        retentionInDays: args.logRetentionDays ?? defaultLogRetentionDays,
+      },
       { parent: this },
     );
     this.role = new iam.Role(
@@ -108,7 +112,7 @@ export class Api extends pulumi.ComponentResource {
         handler: "index.handler",
         code: new pulumi.asset.FileArchive(args.bundleDir),
         role: this.role.arn,
-        memorySize: args.memoryMb ?? 1024,
+        memorySize: args.memoryMb ?? defaultApiMemoryMb,
         timeout: args.timeoutSeconds ?? 25,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {

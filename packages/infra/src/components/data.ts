@@ -4,18 +4,19 @@
 import { type TableLogicalName, tableLogicalNames, tableSpecs } from "@aipm/shared";
 import * as dynamodb from "@pulumi/aws/dynamodb";
 import * as pulumi from "@pulumi/pulumi";
+import { noDataProtection } from "../defaults.ts";
 import { tableArgs } from "../table-args.ts";
 
 export interface DataArgs {
   /** The environment; tables are named `aipm-<environment>-<table>`. */
   environment: string;
-  /** Point-in-time recovery on every table. Default: false; prod sets it. */
+  /** Point-in-time recovery on every table. Default: off ({@link noDataProtection}); prod sets it. */
   pointInTimeRecovery?: boolean;
-  /** DynamoDB deletion protection on every table. Default: false; prod sets it. */
+  /** DynamoDB deletion protection on every table. Default: off ({@link noDataProtection}); prod sets it. */
   deletionProtection?: boolean;
-  /** Pulumi `protect`: the stack refuses to delete the tables. Default: false; prod sets it. */
+  /** Pulumi `protect`: the stack refuses to delete the tables. Default: off ({@link noDataProtection}); prod sets it. */
   protect?: boolean;
-  /** Pulumi `retainOnDelete`: a removed table is left in AWS, not deleted. Default: false; prod sets it. */
+  /** Pulumi `retainOnDelete`: a removed table is left in AWS, not deleted. Default: off ({@link noDataProtection}); prod sets it. */
   retainOnDelete?: boolean;
 }
 
@@ -35,14 +36,18 @@ export class Data extends pulumi.ComponentResource {
   constructor(name: string, args: DataArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aipm:data:Data", name, {}, opts);
     const protection = {
-      pointInTimeRecovery: args.pointInTimeRecovery ?? false,
-      deletionProtection: args.deletionProtection ?? false,
+      pointInTimeRecovery: args.pointInTimeRecovery ?? noDataProtection.pointInTimeRecovery,
+      deletionProtection: args.deletionProtection ?? noDataProtection.deletionProtection,
     };
     const entries = tableLogicalNames.map((logical) => {
       const table = new dynamodb.Table(
         `${name}-${logical}`,
         tableArgs(tableSpecs[logical], args.environment, protection),
-        { parent: this, protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? false },
+        {
+          parent: this,
+          protect: args.protect ?? noDataProtection.protect,
+          retainOnDelete: args.retainOnDelete ?? noDataProtection.retainOnDelete,
+        },
       );
       return [logical, table] as const;
     });

@@ -11,6 +11,7 @@ import * as repositoryEnvironmentDeploymentPolicy from "@pulumi/github/repositor
 import * as repositoryRuleset from "@pulumi/github/repositoryRuleset";
 import * as repositoryWebhook from "@pulumi/github/repositoryWebhook";
 import * as pulumi from "@pulumi/pulumi";
+import { defaultGithubBranch, defaultRequiredCheck } from "../defaults.ts";
 
 export interface GithubRepositoryArgs {
   /** The repository's owner (user or organisation). */
@@ -43,9 +44,9 @@ export interface GithubRepositoryArgs {
    * this. Default: false.
    */
   manageBranchRuleset?: boolean;
-  /** The default branch. Default: `main`. */
+  /** The default branch. Default: {@link defaultGithubBranch}. */
   defaultBranch?: string;
-  /** The status check the ruleset requires: the CI job's name. Default: `pnpm test` (.github/workflows/ci.yml). */
+  /** The status check the ruleset requires: the CI job's name. Default: {@link defaultRequiredCheck}. */
   requiredCheck?: string;
   /** Approving reviews the ruleset requires. Default: 1. */
   requiredApprovals?: number;
@@ -89,7 +90,11 @@ export class GithubRepository extends pulumi.ComponentResource {
     if (args.defaultBranchOnly) {
       new repositoryEnvironmentDeploymentPolicy.RepositoryEnvironmentDeploymentPolicy(
         `${name}-deploy-from-default-branch`,
-        { repository, environment: environment.environment, branchPattern: args.defaultBranch ?? "main" },
+        {
+          repository,
+          environment: environment.environment,
+          branchPattern: args.defaultBranch ?? defaultGithubBranch,
+        },
         childOptions,
       );
     }
@@ -136,7 +141,7 @@ export class GithubRepository extends pulumi.ComponentResource {
             },
             requiredStatusChecks: {
               strictRequiredStatusChecksPolicy: true,
-              requiredChecks: [{ context: args.requiredCheck ?? "pnpm test" }],
+              requiredChecks: [{ context: args.requiredCheck ?? defaultRequiredCheck }],
             },
           },
         },

@@ -5,6 +5,7 @@
 
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
+import { defaultSecretRecoveryWindowInDays } from "../defaults.ts";
 
 export interface SecretsArgs {
   /** The GitHub token the API and workers use for repositories and pull requests. */
@@ -15,7 +16,7 @@ export interface SecretsArgs {
   apiToken: pulumi.Input<string>;
   /**
    * Days a deleted secret stays recoverable; 0 deletes at once, so a re-created stack can reuse
-   * the name. Default: 30.
+   * the name. Default: {@link defaultSecretRecoveryWindowInDays}.
    */
   recoveryWindowInDays?: number;
 }
@@ -32,7 +33,7 @@ export class Secrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aipm:secrets:Secrets", name, {}, opts);
-    const recoveryWindowInDays = args.recoveryWindowInDays ?? 30;
+    const recoveryWindowInDays = args.recoveryWindowInDays ?? defaultSecretRecoveryWindowInDays;
     const secret = (suffix: string, description: string, value: pulumi.Input<string>) => {
       const resource = new secretsmanager.Secret(
         `${name}-${suffix}`,

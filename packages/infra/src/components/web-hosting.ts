@@ -8,7 +8,9 @@ import * as lambda from "@pulumi/aws/lambda";
 import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPolicy } from "../access-policies.ts";
+import { defaultPriceClass } from "../defaults.ts";
 import { originRequestHandlerCode, spaRewriteCode } from "../edge-code.ts";
+import { privateBucket } from "../private-bucket.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 import { listWebAssets } from "../web-assets.ts";
 
@@ -33,7 +35,7 @@ export interface WebHostingArgs {
   apiFunctionUrl: pulumi.Input<string>;
   /** The API function's name, to grant CloudFront the right to invoke it. */
   apiFunctionName: pulumi.Input<string>;
-  /** CloudFront price class. Default: `PriceClass_100` (North America and Europe). */
+  /** CloudFront price class. Default: {@link defaultPriceClass}. */
   priceClass?: string;
 }
 
@@ -55,28 +57,8 @@ export class WebHosting extends pulumi.ComponentResource {
     super("aipm:web:WebHosting", name, {}, opts);
     const assets = listWebAssets(args.assetsDir);
 
-    this.bucket = new s3.Bucket(`${name}-bucket`, { forceDestroy: true }, { parent: this });
-    const publicAccessBlock = new s3.BucketPublicAccessBlock(
-      `${name}-bucket`,
-      {
-        bucket: this.bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new s3.BucketOwnershipControls(
-      `${name}-bucket`,
-      { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    new s3.BucketServerSideEncryptionConfiguration(
-      `${name}-bucket`,
-      { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      { parent: this },
-    );
+    const { bucket, publicAccessBlock } = privateBucket(`${name}-bucket`, this);
+    this.bucket = bucket;
 
     const s3Access = new cloudfront.OriginAccessControl(
       `${name}-s3-oac`,
@@ -228,7 +210,7 @@ export class WebHosting extends pulumi.ComponentResource {
         enabled: true,
         isIpv6Enabled: true,
         httpVersion: "http2and3",
-        priceClass: args.priceClass ?? "PriceClass_100",
+        priceClass: args.priceClass ?? defaultPriceClass,
         defaultRootObject: "index.html",
         origins: [
           {

@@ -11,6 +11,13 @@ import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPolicy } from "../access-policies.ts";
+import {
+  defaultAssociatePublicIpAddress,
+  defaultLogRetentionDays,
+  defaultTargetBacklogPerWorker,
+  defaultWorkerInstanceType,
+} from "../defaults.ts";
+import { privateBucket } from "../private-bucket.ts";
 import { queueDepthMetric } from "../queue-metric.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 import { workerUserData } from "../user-data.ts";
@@ -31,7 +38,7 @@ export interface WorkerFleetArgs {
   minSize: number;
   /** Most instances. */
   maxSize: number;
-  /** A Graviton (arm64) instance type. Default: `t4g.small`. */
+  /** A Graviton (arm64) instance type. Default: {@link defaultWorkerInstanceType}. */
   instanceType?: string;
   /** The VPC of the subnets. */
   vpcId: pulumi.Input<string>;
@@ -39,18 +46,18 @@ export interface WorkerFleetArgs {
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Give instances a public address. Needed in subnets without a NAT gateway (the default VPC)
-   * to reach GitHub and AWS. Default: true.
+   * to reach GitHub and AWS. Default: {@link defaultAssociatePublicIpAddress}.
    */
   associatePublicIpAddress?: boolean;
   /** ARNs of the tables the worker uses; its role may touch these and no others. */
   tableArns: pulumi.Input<string>[];
   /** The secret holding the GitHub token. */
   githubTokenSecretArn: pulumi.Input<string>;
-  /** Queued tasks per in-service worker the scaling policy aims at. Default: 2. */
+  /** Queued tasks per in-service worker the scaling policy aims at. Default: {@link defaultTargetBacklogPerWorker}. */
   targetBacklogPerWorker?: number;
   /** Tasks each worker runs at once. Default: 1. */
   concurrency?: number;
-  /** Days the worker logs are kept. Default: 30. */
+  /** Days the worker logs are kept. Default: {@link defaultLogRetentionDays}. */
   logRetentionDays?: number;
   /** The Node.js release installed on the instances. Default: `22.12.0`. */
   nodeVersion?: string;
@@ -79,7 +86,7 @@ export class WorkerFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aipm:workers:WorkerFleet", name, {}, opts);
-    const instanceType = args.instanceType ?? "t4g.small";
+    const instanceType = args.instanceType ?? defaultWorkerInstanceType;
     if (!gravitonType.test(instanceType)) {
       throw new Error(
         `Worker instances boot the arm64 AMI: "${instanceType}" is not a Graviton type; choose one like t4g.small or m7g.large.`,
@@ -96,31 +103,7 @@ export class WorkerFleet extends pulumi.ComponentResource {
       );
     }
 
-    this.artifactsBucket = new s3.Bucket(`${name}-artifacts`, { forceDestroy: true }, { parent: this });
-    new s3.BucketPublicAccessBlock(
-      `${name}-artifacts`,
-      {
-        bucket: this.artifactsBucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new s3.BucketOwnershipControls(
-      `${name}-artifacts`,
-      { bucket: this.artifactsBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    new s3.BucketServerSideEncryptionConfiguration(
-      `${name}-artifacts`,
-      {
-        bucket: this.artifactsBucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
-      { parent: this },
-    );
+    this.artifactsBucket = privateBucket(`${name}-artifacts`, this).bucket;
     const bundleKey = `worker/${args.version}/worker.mjs`;
     const bundle = new s3.BucketObjectv2(
       `${name}-bundle`,
@@ -135,7 +118,10 @@ export class WorkerFleet extends pulumi.ComponentResource {
 
     const logGroup = new cloudwatch.LogGroup(
       `${name}-logs`,
-      { name: `/aipm/${args.environment}/worker`, retentionInDays: args.logRetentionDays ?? 30 },
+      {
+        name: `/aipm/${args.environment}/worker`,
+        retentionInDays: args.logRetentionDays ?? defaultLogRetentionDays,
+      },
       { parent: this },
     );
 
@@ -237,7 +223,9 @@ export class WorkerFleet extends pulumi.ComponentResource {
         networkInterfaces: [
           {
             deviceIndex: 0,
-            associatePublicIpAddress: String(args.associatePublicIpAddress ?? true),
+            associatePublicIpAddress: String(
+              args.associatePublicIpAddress ?? defaultAssociatePublicIpAddress,
+            ),
             securityGroups: [securityGroup.id],
             deleteOnTermination: "true",
           },
@@ -298,7 +286,7 @@ export class WorkerFleet extends pulumi.ComponentResource {
         policyType: "TargetTrackingScaling",
         estimatedInstanceWarmup: 180,
         targetTrackingConfiguration: {
-          targetValue: args.targetBacklogPerWorker ?? 2,
+          targetValue: args.targetBacklogPerWorker ?? defaultTargetBacklogPerWorker,
           customizedMetricSpecification: {
             metrics: [
               {
