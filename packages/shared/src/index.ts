@@ -18,3 +18,4 @@ export * from "./task.ts";
 export * from "./task-md.ts";
 export * from "./task-state.ts";
 export * from "./usage.ts";
+export * from "./values.ts";

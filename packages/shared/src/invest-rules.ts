@@ -1,8 +1,9 @@
 /**
  * @module invest-rules: the offline, deterministic INVEST analysis of a story by fixed rules.
  */
-import { type InvestAnalysis, type InvestCriterion, type InvestWarning, investCriteria } from "./invest.ts";
+import type { InvestAnalysis, InvestWarning } from "./invest.ts";
 import type { AcceptanceTest, Story } from "./story.ts";
+import { type InvestCriterion, investCriteria } from "./values.ts";
 
 /**
  * Every rule, the criterion it belongs to and the points it takes off a perfect score of 100.

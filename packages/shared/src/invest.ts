@@ -2,11 +2,9 @@
  * @module invest: the shape of an INVEST analysis of a story.
  */
 import { z } from "zod";
+import { investCriteria } from "./values.ts";
 
-/** Independent, Negotiable, Valuable, Estimable, Small, Testable. */
-export const investCriteria = ["I", "N", "V", "E", "S", "T"] as const;
 export const investCriterionSchema = z.enum(investCriteria);
-export type InvestCriterion = z.infer<typeof investCriterionSchema>;
 
 export const investWarningSchema = z.strictObject({
   criterion: investCriterionSchema,

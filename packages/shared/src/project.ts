@@ -4,10 +4,9 @@
 import { z } from "zod";
 import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
 import { projectIdSchema } from "./ids.ts";
+import { repositoryProviders } from "./values.ts";
 
-export const repositoryProviders = ["github", "local"] as const;
 export const repositoryProviderSchema = z.enum(repositoryProviders);
-export type RepositoryProvider = z.infer<typeof repositoryProviderSchema>;
 
 /** GitHub's rule for user and organisation names; local repositories follow it too. */
 export const repositoryOwnerSchema = z

@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AcceptanceTestStatus, StoryStatus } from "./story.ts";
-import { storyStatuses } from "./story.ts";
 import { checkStoryStatusChange, type StoryStatusChange, storyStatusForPullRequest } from "./story-status.ts";
+import { type AcceptanceTestStatus, type StoryStatus, storyStatuses } from "./values.ts";
 
 const written = {
   title: "Export stories",

@@ -1,7 +1,8 @@
 /**
  * @module story-status: when a story may change status, and how its pull request moves it.
  */
-import type { AcceptanceTest, Story, StoryStatus } from "./story.ts";
+import type { AcceptanceTest, Story } from "./story.ts";
+import type { StoryStatus } from "./values.ts";
 
 export interface StoryStatusChange {
   story: Pick<Story, "status" | "asA" | "iWant" | "soThat" | "title">;

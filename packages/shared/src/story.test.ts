@@ -12,9 +12,9 @@ import {
   storyCreateSchema,
   storyDetailSchema,
   storySchema,
-  storyStatuses,
   storyUpdateSchema,
 } from "./story.ts";
+import { storyStatuses } from "./values.ts";
 
 const at = "2025-01-02T03:04:05.678Z";
 

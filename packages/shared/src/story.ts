@@ -4,32 +4,28 @@
 import { z } from "zod";
 import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
 import { acceptanceTestIdSchema, projectIdSchema, storyIdSchema } from "./ids.ts";
+import { acceptanceTestLimits, acceptanceTestStatuses, storyLimits, storyStatuses } from "./values.ts";
 
-export const storyStatuses = ["Draft", "Ready", "In Progress", "Blocked", "Done"] as const;
 export const storyStatusSchema = z.enum(storyStatuses);
-export type StoryStatus = z.infer<typeof storyStatusSchema>;
-
-export const acceptanceTestStatuses = ["Draft", "Ready", "Pass", "Fail"] as const;
 export const acceptanceTestStatusSchema = z.enum(acceptanceTestStatuses);
-export type AcceptanceTestStatus = z.infer<typeof acceptanceTestStatusSchema>;
 
 /** Points are stored as given; INVEST flags values outside 1-8 rather than rejecting them. */
-export const storyPointsSchema = z.number().int().min(0).max(100).nullable();
-const componentsSchema = z.array(line(60).min(1)).max(20);
-const stepsSchema = z.array(line(1_000).min(1)).max(30);
+export const storyPointsSchema = z.number().int().min(0).max(storyLimits.storyPoints).nullable();
+const componentsSchema = z.array(line(storyLimits.component).min(1)).max(storyLimits.components);
+const stepsSchema = z.array(line(acceptanceTestLimits.step).min(1)).max(acceptanceTestLimits.steps);
 
 export const storySchema = z.strictObject({
   id: storyIdSchema,
   projectId: projectIdSchema,
   parentId: storyIdSchema.nullable(),
-  title: line(200).min(1),
-  asA: line(500),
-  iWant: text(2_000),
-  soThat: text(2_000),
-  description: text(20_000),
+  title: line(storyLimits.title).min(1),
+  asA: line(storyLimits.asA),
+  iWant: text(storyLimits.iWant),
+  soThat: text(storyLimits.soThat),
+  description: text(storyLimits.description),
   components: componentsSchema,
   storyPoints: storyPointsSchema,
-  assignee: line(200),
+  assignee: line(storyLimits.assignee),
   status: storyStatusSchema,
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
@@ -39,14 +35,14 @@ export type Story = z.infer<typeof storySchema>;
 
 export const storyCreateSchema = z.strictObject({
   parentId: storyIdSchema.nullable().default(null),
-  title: line(200).min(1, "must not be empty"),
-  asA: line(500).default(""),
-  iWant: text(2_000).default(""),
-  soThat: text(2_000).default(""),
-  description: text(20_000).default(""),
+  title: line(storyLimits.title).min(1, "must not be empty"),
+  asA: line(storyLimits.asA).default(""),
+  iWant: text(storyLimits.iWant).default(""),
+  soThat: text(storyLimits.soThat).default(""),
+  description: text(storyLimits.description).default(""),
   components: componentsSchema.default([]),
   storyPoints: storyPointsSchema.default(null),
-  assignee: line(200).default(""),
+  assignee: line(storyLimits.assignee).default(""),
   status: storyStatusSchema.default("Draft"),
 });
 export type StoryCreate = z.input<typeof storyCreateSchema>;
@@ -55,14 +51,14 @@ export const storyUpdateSchema = z.strictObject({
   /** The version the client last read; a stale one is a conflict (409). */
   version: versionSchema,
   parentId: storyIdSchema.nullable().optional(),
-  title: line(200).min(1, "must not be empty").optional(),
-  asA: line(500).optional(),
-  iWant: text(2_000).optional(),
-  soThat: text(2_000).optional(),
-  description: text(20_000).optional(),
+  title: line(storyLimits.title).min(1, "must not be empty").optional(),
+  asA: line(storyLimits.asA).optional(),
+  iWant: text(storyLimits.iWant).optional(),
+  soThat: text(storyLimits.soThat).optional(),
+  description: text(storyLimits.description).optional(),
   components: componentsSchema.optional(),
   storyPoints: storyPointsSchema.optional(),
-  assignee: line(200).optional(),
+  assignee: line(storyLimits.assignee).optional(),
   status: storyStatusSchema.optional(),
 });
 export type StoryUpdate = z.input<typeof storyUpdateSchema>;
@@ -70,7 +66,7 @@ export type StoryUpdate = z.input<typeof storyUpdateSchema>;
 export const acceptanceTestSchema = z.strictObject({
   id: acceptanceTestIdSchema,
   storyId: storyIdSchema,
-  title: line(200).min(1),
+  title: line(acceptanceTestLimits.title).min(1),
   given: stepsSchema,
   when: stepsSchema,
   then: stepsSchema,
@@ -82,7 +78,7 @@ export const acceptanceTestSchema = z.strictObject({
 export type AcceptanceTest = z.infer<typeof acceptanceTestSchema>;
 
 export const acceptanceTestCreateSchema = z.strictObject({
-  title: line(200).min(1, "must not be empty"),
+  title: line(acceptanceTestLimits.title).min(1, "must not be empty"),
   given: stepsSchema.min(1, "needs at least one Given step"),
   when: stepsSchema.min(1, "needs at least one When step"),
   then: stepsSchema.min(1, "needs at least one Then step"),
@@ -93,7 +89,7 @@ export type AcceptanceTestCreate = z.input<typeof acceptanceTestCreateSchema>;
 export const acceptanceTestUpdateSchema = z.strictObject({
   /** When given, the update applies only to this version (409 otherwise). */
   version: versionSchema.optional(),
-  title: line(200).min(1, "must not be empty").optional(),
+  title: line(acceptanceTestLimits.title).min(1, "must not be empty").optional(),
   given: stepsSchema.min(1, "needs at least one Given step").optional(),
   when: stepsSchema.min(1, "needs at least one When step").optional(),
   then: stepsSchema.min(1, "needs at least one Then step").optional(),

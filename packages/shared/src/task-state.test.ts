@@ -1,7 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { TaskErrorCode, TaskEventType, TaskStatus } from "./task.ts";
-import { taskStatuses } from "./task.ts";
 import {
   canRetryTask,
   decideTaskTransition,
@@ -10,8 +8,14 @@ import {
   type TaskState,
   type TaskTransitionResult,
   taskActions,
-  terminalTaskStatuses,
 } from "./task-state.ts";
+import {
+  type TaskErrorCode,
+  type TaskEventType,
+  type TaskStatus,
+  taskStatuses,
+  terminalTaskStatuses,
+} from "./values.ts";
 
 type Expected =
   | {

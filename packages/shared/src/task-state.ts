@@ -1,14 +1,8 @@
 /**
  * @module task-state: the one state machine every change of a task's status goes through.
  */
-import type { CodeGenerationTask, TaskErrorCode, TaskEventType, TaskStatus } from "./task.ts";
-
-export const terminalTaskStatuses = [
-  "succeeded",
-  "failed",
-  "cancelled",
-  "timed_out",
-] as const satisfies readonly TaskStatus[];
+import type { CodeGenerationTask } from "./task.ts";
+import { type TaskErrorCode, type TaskEventType, type TaskStatus, terminalTaskStatuses } from "./values.ts";
 
 /** What can happen to a task. Each action is valid only from some states. */
 export const taskActions = [

@@ -9,8 +9,8 @@ import {
   type TaskEvent,
   taskErrorSchema,
   taskEventSchema,
-  taskStatuses,
 } from "./task.ts";
+import { taskStatuses } from "./values.ts";
 
 const at = "2025-01-02T03:04:05.678Z";
 

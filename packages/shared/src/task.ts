@@ -5,13 +5,9 @@ import { z } from "zod";
 import { isoDateTimeSchema } from "./common.ts";
 import { projectIdSchema, storyIdSchema, taskIdSchema } from "./ids.ts";
 import { branchNameSchema } from "./project.ts";
+import { agentNames, taskErrorCodes, taskEventTypes, taskStatuses } from "./values.ts";
 
-export const taskStatuses = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
 export const taskStatusSchema = z.enum(taskStatuses);
-export type TaskStatus = z.infer<typeof taskStatusSchema>;
-
-/** The agents with a profile in the worker, `scaffold` (built in) first. */
-export const agentNames = ["scaffold", "claude", "codex", "gemini", "opencode", "kiro", "aider"] as const;
 
 /** The agents a worker can run; `command:<cmd>` runs any shell command. */
 export const agentNameSchema = z.union([
@@ -20,28 +16,7 @@ export const agentNameSchema = z.union([
 ]);
 export type AgentName = z.infer<typeof agentNameSchema>;
 
-/** Stable, machine-readable reasons a task failed. */
-export const taskErrorCodes = [
-  "lease_expired",
-  "agent_failed",
-  "agent_timeout",
-  "agent_idle_timeout",
-  "agent_not_found",
-  "agent_auth_failed",
-  "agent_misconfigured",
-  "agent_budget_exceeded",
-  "agent_sandbox_unavailable",
-  "agent_worktree_too_large",
-  "agent_out_of_memory",
-  "git_failed",
-  "push_rejected",
-  "forge_failed",
-  "nothing_to_commit",
-  "pull_request_closed",
-  "worker_error",
-] as const;
 export const taskErrorCodeSchema = z.enum(taskErrorCodes);
-export type TaskErrorCode = z.infer<typeof taskErrorCodeSchema>;
 
 export const taskErrorSchema = z.strictObject({
   code: taskErrorCodeSchema,
@@ -171,31 +146,7 @@ export const codeGenerationCreateSchema = z.strictObject({
 });
 export type CodeGenerationCreate = z.input<typeof codeGenerationCreateSchema>;
 
-export const taskEventTypes = [
-  "task.queued",
-  "task.claimed",
-  "task.heartbeat_lost",
-  "task.lease_expired",
-  "task.released",
-  "task.cancel_requested",
-  "task.cancelled",
-  "task.succeeded",
-  "task.failed",
-  "task.timed_out",
-  "task.retried",
-  "pull_request.opened",
-  "pull_request.merged",
-  "pull_request.closed",
-  "agent.started",
-  "agent.output",
-  "agent.exited",
-  "agent.usage",
-  "git.committed",
-  "git.pushed",
-  "log",
-] as const;
 export const taskEventTypeSchema = z.enum(taskEventTypes);
-export type TaskEventType = z.infer<typeof taskEventTypeSchema>;
 
 export const taskEventSchema = z.strictObject({
   taskId: taskIdSchema,

@@ -1,0 +1,109 @@
+/**
+ * @module values: the domain's value lists (statuses, agents, error codes, event types, INVEST
+ * criteria) and field limits, each defined once. The zod schemas build their enums and bounds from
+ * these. No zod here, nor in anything this imports, so the web app and the CLI can import
+ * `@aipm/shared/values` without the schemas; values.test.ts keeps it so.
+ */
+
+export const storyStatuses = ["Draft", "Ready", "In Progress", "Blocked", "Done"] as const;
+export type StoryStatus = (typeof storyStatuses)[number];
+
+export const acceptanceTestStatuses = ["Draft", "Ready", "Pass", "Fail"] as const;
+export type AcceptanceTestStatus = (typeof acceptanceTestStatuses)[number];
+
+/** How long a story's fields may be, in characters; `components` and `storyPoints` are bounds on numbers. */
+export const storyLimits = {
+  title: 200,
+  asA: 500,
+  iWant: 2_000,
+  soThat: 2_000,
+  description: 20_000,
+  /** One component's name. */
+  component: 60,
+  /** How many components a story may have. */
+  components: 20,
+  assignee: 200,
+  /** The highest number of points stored; INVEST flags values outside 1-8 rather than rejecting them. */
+  storyPoints: 100,
+} as const;
+
+/** How long an acceptance test's title and each Given/When/Then step may be, and how many steps of each. */
+export const acceptanceTestLimits = { title: 200, step: 1_000, steps: 30 } as const;
+
+export const taskStatuses = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+/** The states a task never leaves; a retry makes a new task instead. */
+export const terminalTaskStatuses = [
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const satisfies readonly TaskStatus[];
+
+/** The agents with a profile in the worker, `scaffold` (built in) first. */
+export const agentNames = ["scaffold", "claude", "codex", "gemini", "opencode", "kiro", "aider"] as const;
+
+/** Stable, machine-readable reasons a task failed. */
+export const taskErrorCodes = [
+  "lease_expired",
+  "agent_failed",
+  "agent_timeout",
+  "agent_idle_timeout",
+  "agent_not_found",
+  "agent_auth_failed",
+  "agent_misconfigured",
+  "agent_budget_exceeded",
+  "agent_sandbox_unavailable",
+  "agent_worktree_too_large",
+  "agent_out_of_memory",
+  "git_failed",
+  "push_rejected",
+  "forge_failed",
+  "nothing_to_commit",
+  "pull_request_closed",
+  "worker_error",
+] as const;
+export type TaskErrorCode = (typeof taskErrorCodes)[number];
+
+export const taskEventTypes = [
+  "task.queued",
+  "task.claimed",
+  "task.heartbeat_lost",
+  "task.lease_expired",
+  "task.released",
+  "task.cancel_requested",
+  "task.cancelled",
+  "task.succeeded",
+  "task.failed",
+  "task.timed_out",
+  "task.retried",
+  "pull_request.opened",
+  "pull_request.merged",
+  "pull_request.closed",
+  "agent.started",
+  "agent.output",
+  "agent.exited",
+  "agent.usage",
+  "git.committed",
+  "git.pushed",
+  "log",
+] as const;
+export type TaskEventType = (typeof taskEventTypes)[number];
+
+export const repositoryProviders = ["github", "local"] as const;
+export type RepositoryProvider = (typeof repositoryProviders)[number];
+
+/** Independent, Negotiable, Valuable, Estimable, Small, Testable. */
+export const investCriteria = ["I", "N", "V", "E", "S", "T"] as const;
+export type InvestCriterion = (typeof investCriteria)[number];
+
+/** Each INVEST criterion's name, as people read it. */
+export const investCriterionNames = {
+  I: "Independent",
+  N: "Negotiable",
+  V: "Valuable",
+  E: "Estimable",
+  S: "Small",
+  T: "Testable",
+} as const satisfies Record<InvestCriterion, string>;
