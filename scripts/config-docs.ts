@@ -6,8 +6,8 @@
  *   node --import tsx scripts/config-docs.ts           write docs/configuration.md  (pnpm docs:config)
  *   node --import tsx scripts/config-docs.ts --check   fail when it is stale        (pnpm docs:check)
  *
- * Both modes also fail when a source file under packages/<name>/src names an `AIPM_*` variable
- * the reference does not list, so that a new variable cannot go undocumented.
+ * Both modes also fail when a source file under packages/<name>/src (test-only packages aside)
+ * names an `AIPM_*` variable the reference does not list, so that none goes undocumented.
  */
 import { execFileSync } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -328,7 +328,10 @@ ${table("agent", agentVariables)}
 `;
 }
 
-/** Every source file under packages/<name>/src, tests excluded. */
+/** Packages that only tests load (test support, the agent conformance suite): no process reads their variables. */
+const testOnlyPackages = new Set(["testing", "agent-conformance"]);
+
+/** Every source file under packages/<name>/src of the packages processes load, tests excluded. */
 async function sourceFiles(): Promise<string[]> {
   const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -342,7 +345,7 @@ async function sourceFiles(): Promise<string[]> {
     }
   };
   for (const entry of await readdir(join(root, "packages"), { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
+    if (!entry.isDirectory() || testOnlyPackages.has(entry.name)) continue;
     const src = join(root, "packages", entry.name, "src");
     await walk(src).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;
