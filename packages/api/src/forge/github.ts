@@ -3,9 +3,6 @@
  * (github.com or GitHub Enterprise Server), with retries and GitHub's rate limits respected.
  */
 import { createHash } from "node:crypto";
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import { Octokit } from "@octokit/rest";
 import type { Logger } from "../deps.ts";
 import {
   assertOpenPullRequestInput,
@@ -18,9 +15,7 @@ import {
   type PullRequestInfo,
   type RepositoryRef,
 } from "./forge.ts";
-
-const GitHubClient = Octokit.plugin(retry, throttling);
-type GitHubClient = InstanceType<typeof GitHubClient>;
+import { type GitHubClient, newGitHubClient } from "./github-client.ts";
 
 export interface GitHubForgeOptions {
   /**
@@ -35,7 +30,10 @@ export interface GitHubForgeOptions {
   webUrl?: string;
   /** The unit of every wait, in ms: retry back-off and GitHub's `retry-after`. Default 1000; tests use 1. */
   retry?: { retryAfterBaseValue?: number };
-  /** Spaces writes and waits out rate limits, as GitHub asks of integrations. Default enabled; tests disable it. */
+  /**
+   * Waits out GitHub's rate limits and retries, as GitHub asks of integrations (requests are never
+   * spaced apart: see github-client.ts). Default enabled; tests disable it.
+   */
   throttle?: { enabled: boolean };
   /** Default `aipm`. */
   userAgent?: string;
@@ -52,11 +50,6 @@ const defaults = {
   userAgent: "aipm",
   requestTimeoutMs: 10_000,
 } satisfies Partial<GitHubForgeOptions>;
-
-/** GitHub answers these the same way every time; retrying them only delays the error. */
-const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 451];
-/** Rate-limited calls are retried this many times, after the wait GitHub names. */
-const RATE_LIMIT_RETRIES = 2;
 
 /**
  * Git's id of a file holding `content`, which GitHub reports as the file's `sha`: comparing it
@@ -100,33 +93,6 @@ const isGitHubError = (error: unknown, status: number, message: RegExp) =>
 const isStaleFile = (error: unknown) =>
   statusOf(error) === 409 || isGitHubError(error, 422, /\bsha\b|does not match/i);
 
-type FailedHandler = (error: unknown, info: { args: unknown[]; retryCount: number }) => unknown;
-
-/**
- * What the throttling plugin needs of the Bottleneck limiter it retries rate-limited requests
- * with: run the job now; when it fails, ask the plugin's "failed" handler, which answers the ms
- * to wait before the next try (GitHub's `retry-after`, or the rate limit's reset), or nothing.
- */
-function retryInPlace() {
-  const handlers: FailedHandler[] = [];
-  return {
-    on(event: string, handler: FailedHandler) {
-      if (event === "failed") handlers.push(handler);
-    },
-    async schedule<T>(job: (...args: unknown[]) => Promise<T>, ...args: unknown[]): Promise<T> {
-      for (let retryCount = 0; ; retryCount++) {
-        try {
-          return await job(...args);
-        } catch (error) {
-          const waitMs = await handlers[0]?.(error, { args, retryCount });
-          if (typeof waitMs !== "number") throw error;
-          await new Promise((resolve) => setTimeout(resolve, waitMs));
-        }
-      }
-    },
-  };
-}
-
 /**
  * The GitHub forge. It never creates repositories; `openPullRequest` makes at most 4 sequential
  * calls for one file on a new branch (base head and the file's base version at once, create the
@@ -145,58 +111,16 @@ export function githubForge(options: GitHubForgeOptions): Forge {
     );
   }
   const webUrl = (options.webUrl ?? githubWebUrl(apiUrl)).replace(/\/+$/, "");
-  const retryAfterBaseValue = options.retry?.retryAfterBaseValue ?? defaults.retry.retryAfterBaseValue;
-  const timeoutMs = options.requestTimeoutMs ?? defaults.requestTimeoutMs;
   const log = options.log ?? { info: console.info, error: console.error };
-  const timedFetch: typeof fetch = (url, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    return fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
-  };
-
-  const onLimit =
-    (kind: string) =>
-    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-      const retrying = retryCount < RATE_LIMIT_RETRIES;
-      log.info(`GitHub ${kind} hit`, {
-        method: request.method,
-        url: request.url,
-        retryAfter,
-        retryCount,
-        retrying,
-      });
-      return retrying;
-    };
-  const unspaced = {
-    key: () => ({
-      schedule: <T>(_options: unknown, job: (...args: unknown[]) => Promise<T>, ...args: unknown[]) =>
-        job(...args),
-    }),
-  };
   const newClient = (token: string) =>
-    new GitHubClient({
-      auth: token,
-      baseUrl: apiUrl,
+    newGitHubClient({
+      token,
+      apiUrl,
       userAgent: options.userAgent ?? defaults.userAgent,
-      retry: { retryAfterBaseValue, doNotRetry: DO_NOT_RETRY },
-      throttle: {
-        enabled: (options.throttle ?? defaults.throttle).enabled,
-        retryAfterBaseValue,
-        onRateLimit: onLimit("rate limit"),
-        onSecondaryRateLimit: onLimit("secondary rate limit"),
-        // The plugin spaces writes 1 s apart by default, which would add 2-3 s to every pull
-        // request (PRODUCT.md §8 allows 50 ms). Rate-limit answers are still waited out and retried.
-        write: unspaced as never,
-        // Opening a pull request counts as a "notification" write, which the plugin spaces 3 s apart.
-        notifications: unspaced as never,
-        // Bottleneck's queues cost a few timer ticks per request, about 45 ms per pull request in
-        // all (PRODUCT.md §8 allows 50 ms); a forge operation makes at most two requests at once.
-        // The plugin takes these, like the two above, from its options over its own state; its
-        // types leave them out. Tests with rate-limit answers cover that retries still happen.
-        ...({ global: unspaced, retryLimiter: retryInPlace() } as object),
-      },
-      request: { fetch: timedFetch },
-      // Failed requests become ForgeErrors, reported once by whoever handles them.
-      log: { debug: () => {}, info: () => {}, warn: (message: string) => log.info(message), error: () => {} },
+      retryAfterBaseValue: options.retry?.retryAfterBaseValue ?? defaults.retry.retryAfterBaseValue,
+      waitOutRateLimits: (options.throttle ?? defaults.throttle).enabled,
+      requestTimeoutMs: options.requestTimeoutMs ?? defaults.requestTimeoutMs,
+      log,
     });
 
   let cached: { token: string; client: GitHubClient } | undefined;
