@@ -69,8 +69,21 @@ describe("the dev stack program", () => {
     }
   });
 
-  it("runs 1 to 2 workers", () => {
+  it("runs 1 to 2 workers, t4g.small", () => {
     expect(deployment.named("aipm-dev-workers-group").inputs).toMatchObject({ minSize: 1, maxSize: 2 });
+    expect(deployment.named("aipm-dev-workers-template").inputs.instanceType).toBe("t4g.small");
+  });
+
+  it("deletes dev's secrets at once, so a re-created stack can reuse their names", () => {
+    const secrets = deployment.ofType("aws:secretsmanager/secret:Secret");
+    expect(secrets).toHaveLength(3);
+    for (const secret of secrets) expect(secret.inputs.recoveryWindowInDays).toBe(0);
+  });
+
+  it("keeps dev's logs 14 days", () => {
+    const logGroups = deployment.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(logGroups.map((group) => group.inputs.name).sort()).toEqual(["/aipm/dev/api", "/aipm/dev/worker"]);
+    for (const group of logGroups) expect(group.inputs.retentionInDays).toBe(14);
   });
 
   it("lets any workflow of the repository deploy dev, and leaves the branch ruleset to prod", () => {

@@ -68,6 +68,15 @@ describe("the prod stack program", () => {
     }
   });
 
+  it("keeps prod's logs 90 days", () => {
+    const logGroups = deployment.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(logGroups.map((group) => group.inputs.name).sort()).toEqual([
+      "/aipm/prod/api",
+      "/aipm/prod/worker",
+    ]);
+    for (const group of logGroups) expect(group.inputs.retentionInDays).toBe(90);
+  });
+
   it("runs at least 2 workers, up to the configured maximum, across the availability zones' subnets", () => {
     expect(deployment.named("aipm-prod-workers-group").inputs).toMatchObject({
       minSize: 2,

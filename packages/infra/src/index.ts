@@ -19,7 +19,6 @@ export { GithubRepository, type GithubRepositoryArgs } from "./components/github
 export { Secrets, type SecretsArgs } from "./components/secrets.ts";
 export { WebHosting, type WebHostingArgs } from "./components/web-hosting.ts";
 export { WorkerFleet, type WorkerFleetArgs } from "./components/worker-fleet.ts";
-export { type DeployScope, deployPolicy } from "./deploy-policy.ts";
 export {
   defaultApiMemoryMb,
   defaultAssociatePublicIpAddress,
@@ -32,6 +31,7 @@ export {
   defaultWorkerInstanceType,
   noDataProtection,
 } from "./defaults.ts";
+export { type DeployScope, deployPolicy } from "./deploy-policy.ts";
 export { forwardedAuthorizationHeader } from "./edge-code.ts";
 export {
   type CapturedResource,
@@ -44,9 +44,18 @@ export {
   startMockDeployment,
 } from "./mock-deployment.ts";
 export { aipmPolicies, type PolicySubject, policyViolations } from "./policies.ts";
-export { type LoadedProgram, loadProgramLikePulumi } from "./program-loader.ts";
 export { type PrivateBucket, privateBucket } from "./private-bucket.ts";
+export { type LoadedProgram, loadProgramLikePulumi } from "./program-loader.ts";
 export { queueDepthMetric } from "./queue-metric.ts";
+export {
+  aipmStackProgram,
+  defaultBuildOutputs,
+  type StackConfig,
+  type StackName,
+  type StackOutputs,
+  type StackProfile,
+  stackProfiles,
+} from "./stack-program.ts";
 export { type TableProtection, tableArgs } from "./table-args.ts";
 export { githubActionsTrustPolicy, githubSubject, serviceTrustPolicy } from "./trust-policies.ts";
 export { workerUserData } from "./user-data.ts";

@@ -1,0 +1,181 @@
+import { type TableLogicalName, tableLogicalNames } from "@aipm/shared";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { writeBuildFixtures } from "./build-fixtures.ts";
+import { type CapturedResource, startMockDeployment } from "./mock-deployment.ts";
+import { policyViolations } from "./policies.ts";
+import { aipmStackProgram, type StackName, stackProfiles } from "./stack-program.ts";
+
+const fixtures = writeBuildFixtures();
+const secrets = {
+  "aipm:githubToken": "ghp_stackProgramTestToken00000000000",
+  "aipm:githubWebhookSecret": "stack-program-test-webhook-secret",
+  "aipm:apiToken": "stack-program-test-admin-api-token",
+};
+/** One configuration for both stacks, so that every difference between them is the program's. */
+const config = {
+  ...secrets,
+  "aws:region": "us-east-1",
+  "aipm:githubOwner": "acme",
+  "aipm:githubRepository": "aipm",
+  "aipm:prodReviewers": JSON.stringify(["alice"]),
+  "aipm:version": "1.2.3",
+  "aipm:apiBundleDir": fixtures.apiBundleDir,
+  "aipm:webAssetsDir": fixtures.webAssetsDir,
+  "aipm:workerBundle": fixtures.workerBundle,
+};
+
+/** Runs the stack program of `stack` under mocks and returns its provider resources. */
+async function deploy(stack: StackName, extra: Record<string, string> = {}): Promise<CapturedResource[]> {
+  const deployment = await startMockDeployment({
+    stack,
+    config: { ...config, ...extra },
+    secretKeys: Object.keys(secrets),
+  });
+  aipmStackProgram(stack, new pulumi.Config("aipm"), fixtures.apiBundleDir);
+  await deployment.settle();
+  return deployment.resources.filter((resource) => resource.custom);
+}
+
+/** A resource's type and name, and its inputs with its environment's name replaced by `ENV`, user data decoded. */
+function normalized(resource: CapturedResource, stack: StackName) {
+  const inputs = { ...resource.inputs };
+  if (typeof inputs.userData === "string")
+    inputs.userData = Buffer.from(inputs.userData, "base64").toString();
+  const replace = (text: string) =>
+    text
+      .replaceAll(`aipm-${stack}`, "aipm-ENV")
+      .replaceAll(`/aipm/${stack}/`, "/aipm/ENV/")
+      .replaceAll(`AIPM ${stack}`, "AIPM ENV")
+      .replaceAll(`(${stack})`, "(ENV)")
+      .replaceAll(`"${stack}"`, '"ENV"')
+      .replaceAll(`=${stack}\\n`, "=ENV\\n")
+      .replaceAll(`_${stack.toUpperCase()}`, "_ENV");
+  return {
+    name: `${resource.type.split(":").at(-1)} ${replace(resource.name)}`,
+    fields: {
+      ...Object.fromEntries(
+        Object.entries(inputs).map(([key, value]) => [key, replace(JSON.stringify(value) ?? "")]),
+      ),
+      "(protect)": String(resource.protect),
+      "(retainOnDelete)": String(resource.retainOnDelete),
+    } as Record<string, string>,
+  };
+}
+
+/** Every input (and option) whose value differs between the stacks, by `<Type> <name> <input>`. */
+function differences(dev: CapturedResource[], prod: CapturedResource[]): Record<string, unknown> {
+  const index = (list: CapturedResource[], stack: StackName) =>
+    new Map(list.map((resource) => normalized(resource, stack)).map(({ name, fields }) => [name, fields]));
+  const [devIndex, prodIndex] = [index(dev, "dev"), index(prod, "prod")];
+  const parse = (text: string | undefined) => (text ? (JSON.parse(text) as unknown) : undefined);
+  const found: Record<string, unknown> = {};
+  for (const name of new Set([...devIndex.keys(), ...prodIndex.keys()])) {
+    const [devFields, prodFields] = [devIndex.get(name), prodIndex.get(name)];
+    if (!devFields || !prodFields) {
+      found[name] = devFields ? "dev only" : "prod only";
+      continue;
+    }
+    for (const field of new Set([...Object.keys(devFields), ...Object.keys(prodFields)])) {
+      if (devFields[field] !== prodFields[field]) {
+        found[`${name} ${field}`] = { dev: parse(devFields[field]), prod: parse(prodFields[field]) };
+      }
+    }
+  }
+  return found;
+}
+
+let resources: Record<StackName, CapturedResource[]>;
+
+beforeAll(async () => {
+  resources = { dev: await deploy("dev"), prod: await deploy("prod") };
+});
+
+describe("the stack program: dev and prod side by side", () => {
+  it("builds the same environment for both but for exactly these differences", () => {
+    const table = (logical: TableLogicalName) => `Table aipm-ENV-data-${logical}`;
+    const secret = (suffix: string) => `Secret aipm-ENV-secrets-${suffix} recoveryWindowInDays`;
+    expect(differences(resources.dev, resources.prod)).toEqual({
+      // Tables: prod's are protected four ways, dev's not at all.
+      ...Object.fromEntries(
+        tableLogicalNames.flatMap((logical) => [
+          [`${table(logical)} pointInTimeRecovery`, { dev: { enabled: false }, prod: { enabled: true } }],
+          [`${table(logical)} deletionProtectionEnabled`, { dev: false, prod: true }],
+          [`${table(logical)} (protect)`, { dev: false, prod: true }],
+          [`${table(logical)} (retainOnDelete)`, { dev: false, prod: true }],
+        ]),
+      ),
+      // Secrets: deleted at once in dev, recoverable for 30 days in prod.
+      [secret("github-token")]: { dev: 0, prod: 30 },
+      [secret("webhook-secret")]: { dev: 0, prod: 30 },
+      [secret("api-token")]: { dev: 0, prod: 30 },
+      // Logs: 14 days in dev, 90 in prod.
+      "LogGroup aipm-ENV-api-logs retentionInDays": { dev: 14, prod: 90 },
+      "LogGroup aipm-ENV-workers-logs retentionInDays": { dev: 14, prod: 90 },
+      // Workers: 1 to 2 t4g.small in dev, 2 to 6 t4g.medium in prod.
+      "Group aipm-ENV-workers-group minSize": { dev: 1, prod: 2 },
+      "Group aipm-ENV-workers-group maxSize": { dev: 2, prod: 6 },
+      "LaunchTemplate aipm-ENV-workers-template instanceType": { dev: "t4g.small", prod: "t4g.medium" },
+      // The deploy role: any workflow of the repository for dev, only the prod environment's jobs for prod.
+      "Role aipm-ENV-ci-deploy assumeRolePolicy": {
+        dev: expect.stringContaining('"token.actions.githubusercontent.com:sub":"repo:acme/aipm:*"'),
+        prod: expect.stringContaining(
+          '"token.actions.githubusercontent.com:sub":"repo:acme/aipm:environment:prod"',
+        ),
+      },
+      // GitHub: prod has required reviewers, deploys from the default branch only and owns its
+      // ruleset; dev publishes the one AWS_REGION variable.
+      "RepositoryEnvironment aipm-ENV-github-environment reviewers": {
+        dev: [],
+        prod: [{ users: [expect.any(Number)] }],
+      },
+      "RepositoryEnvironment aipm-ENV-github-environment preventSelfReview": { dev: false, prod: true },
+      "RepositoryEnvironment aipm-ENV-github-environment deploymentBranchPolicy": {
+        dev: undefined,
+        prod: { customBranchPolicies: true, protectedBranches: false },
+      },
+      "RepositoryEnvironmentDeploymentPolicy aipm-ENV-github-deploy-from-default-branch": "prod only",
+      "RepositoryRuleset aipm-ENV-github-default-branch": "prod only",
+      "ActionsVariable aipm-ENV-github-var-AWS_REGION": "dev only",
+    });
+  });
+
+  it("states those differences in one place, one profile per environment, each setting in both", () => {
+    const paths = (value: unknown, prefix = ""): string[] =>
+      value !== null && typeof value === "object"
+        ? Object.entries(value).flatMap(([key, child]) => paths(child, `${prefix}${key}.`))
+        : [prefix];
+    expect(Object.keys(stackProfiles).sort()).toEqual(["dev", "prod"]);
+    expect(paths(stackProfiles.dev).sort()).toEqual(paths(stackProfiles.prod).sort());
+  });
+
+  it("passes every AIPM policy in both stacks", () => {
+    expect(policyViolations(resources.dev, "dev")).toEqual([]);
+    expect(policyViolations(resources.prod, "prod")).toEqual([]);
+  });
+
+  it("lets config override a profile's defaults the same way in both stacks", async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const overridden = await deploy(stack, {
+        "aipm:logRetentionDays": "7",
+        "aipm:workerMaxSize": "4",
+        "aipm:workerInstanceType": "m7g.large",
+      });
+      const named = (name: string) => overridden.find((resource) => resource.name === name)?.inputs;
+      expect(named(`aipm-${stack}-api-logs`)?.retentionInDays, stack).toBe(7);
+      expect(named(`aipm-${stack}-workers-group`)?.maxSize, stack).toBe(4);
+      expect(named(`aipm-${stack}-workers-template`)?.instanceType, stack).toBe("m7g.large");
+    }
+  });
+
+  it("refuses to deploy prod without at least one reviewer", async () => {
+    await startMockDeployment({
+      stack: "prod",
+      config: { ...config, "aipm:prodReviewers": "[]" },
+      secretKeys: Object.keys(secrets),
+    });
+    expect(() => aipmStackProgram("prod", new pulumi.Config("aipm"), fixtures.apiBundleDir)).toThrow(
+      "aipm:prodReviewers must list at least one GitHub user who approves prod deployments.",
+    );
+  });
+});
