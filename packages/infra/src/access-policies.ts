@@ -18,7 +18,7 @@ export interface PolicyDocument {
 }
 
 /**
- * The DynamoDB calls the stores make (packages/api/src/store): item reads and writes, conditional
+ * The DynamoDB calls the stores make (packages/store/src): item reads and writes, conditional
  * transactions (TransactWriteItems is authorised per item action plus ConditionCheckItem), Query
  * and Scan, and DescribeTable for the health check. No table management.
  */
