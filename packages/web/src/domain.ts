@@ -1,20 +1,12 @@
 /**
- * @module domain: the shapes the app works with, from @aipm/shared, and the value lists it shows.
- * The lists are repeated here because their @aipm/shared originals sit beside zod schemas that
- * would triple the bundle; domain.test.ts keeps the two equal.
+ * @module domain: the shapes the app works with, and the value lists it shows, from @aipm/shared.
+ * The app takes values only from its zod-free subpaths (`@aipm/shared/values`, `/story-tree`,
+ * `/task-state`, `/usage`); the package's index, which holds the zod schemas, for types alone.
  */
-import type {
-  AcceptanceTestStatus,
-  CodeGenerationTask,
-  InvestCriterion,
-  StoryDetail,
-  StoryStatus,
-  TaskStatus,
-} from "@aipm/shared";
+import type { CodeGenerationTask, StoryDetail } from "@aipm/shared";
 
 export type {
   AcceptanceTest,
-  AcceptanceTestStatus,
   AgentList,
   AgentOffer,
   AgentUsage,
@@ -26,48 +18,25 @@ export type {
   ProjectUpdate,
   StoryCreate,
   StoryDetail,
-  StoryStatus,
   StoryUpdate,
   TaskEvent,
-  TaskStatus,
 } from "@aipm/shared";
+export {
+  type AcceptanceTestStatus,
+  acceptanceTestStatuses,
+  type InvestCriterion,
+  investCriterionNames,
+  type RepositoryProvider,
+  type StoryStatus,
+  storyLimits,
+  storyStatuses,
+  type TaskStatus,
+  taskStatuses,
+} from "@aipm/shared/values";
 
 /** A story as the workspace holds it: the API's story detail. */
 export type Story = StoryDetail;
 export type Task = CodeGenerationTask;
-
-export const storyStatuses = [
-  "Draft",
-  "Ready",
-  "In Progress",
-  "Blocked",
-  "Done",
-] as const satisfies readonly StoryStatus[];
-
-export const acceptanceTestStatuses = [
-  "Draft",
-  "Ready",
-  "Pass",
-  "Fail",
-] as const satisfies readonly AcceptanceTestStatus[];
-
-export const taskStatuses = [
-  "queued",
-  "running",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "timed_out",
-] as const satisfies readonly TaskStatus[];
-
-export const investCriterionNames = {
-  I: "Independent",
-  N: "Negotiable",
-  V: "Valuable",
-  E: "Estimable",
-  S: "Small",
-  T: "Testable",
-} as const satisfies Record<InvestCriterion, string>;
 
 /** The health document of `GET /health`. */
 export interface Health {

@@ -2,6 +2,7 @@
  * @module components/NewStoryDialog: write a new story; it opens in the details when created.
  */
 import { useState } from "preact/hooks";
+import { storyLimits } from "../domain.ts";
 import { parseList } from "../logic/steps.ts";
 import { errorMessage } from "../state/notices.ts";
 import { createStory, selectedStory, stories } from "../state/stories.ts";
@@ -51,7 +52,7 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
       <form class="form" onSubmit={submit}>
         <label>
           Title
-          <input required maxLength={200} {...field("title")} />
+          <input required maxLength={storyLimits.title} {...field("title")} />
         </label>
         <label>
           As a

@@ -4,7 +4,7 @@
  * the rows in view are in the DOM, so a project of thousands of stories renders as fast as a
  * small one.
  */
-import { wouldCreateParentCycle } from "@aipm/shared";
+import { wouldCreateParentCycle } from "@aipm/shared/story-tree";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Story } from "../domain.ts";
 import { isFiltering } from "../logic/filters.ts";

@@ -3,7 +3,7 @@
  */
 import { useState } from "preact/hooks";
 import { ApiError } from "../api/client.ts";
-import type { Project } from "../domain.ts";
+import type { Project, RepositoryProvider } from "../domain.ts";
 import { errorMessage } from "../state/notices.ts";
 import { createProject, projects, updateProject } from "../state/projects.ts";
 import { Dialog } from "./Dialog.tsx";
@@ -11,7 +11,7 @@ import { Dialog } from "./Dialog.tsx";
 export function ProjectDialog({ project, onClose }: { project: Project | null; onClose: () => void }) {
   const [name, setName] = useState(project?.name ?? "");
   const [description, setDescription] = useState(project?.description ?? "");
-  const [provider, setProvider] = useState<"local" | "github">(project?.repository.provider ?? "local");
+  const [provider, setProvider] = useState<RepositoryProvider>(project?.repository.provider ?? "local");
   const [owner, setOwner] = useState(project?.repository.owner ?? "");
   const [repo, setRepo] = useState(project?.repository.name ?? "");
   const [branch, setBranch] = useState(project?.repository.defaultBranch ?? "main");
@@ -66,7 +66,7 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
             <select
               value={provider}
               disabled={Boolean(project)}
-              onChange={(e) => setProvider(e.currentTarget.value as "local" | "github")}
+              onChange={(e) => setProvider(e.currentTarget.value as RepositoryProvider)}
             >
               <option value="local">Local git forge (created if missing)</option>
               <option value="github">GitHub</option>

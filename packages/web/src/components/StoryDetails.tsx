@@ -2,7 +2,7 @@
  * @module components/StoryDetails: the selected story: its fields, dependencies, acceptance tests,
  * INVEST analysis and code generation.
  */
-import { collectSubtree } from "@aipm/shared";
+import { collectSubtree } from "@aipm/shared/story-tree";
 import { useState } from "preact/hooks";
 import type { Story } from "../domain.ts";
 import { deleteStory, selectStory, stories } from "../state/stories.ts";

@@ -2,9 +2,9 @@
  * @module components/StoryForm: every field of a story. Saves against the version the form was
  * filled from, so a change made elsewhere meanwhile is a conflict that rolls back, not an overwrite.
  */
-import { collectSubtree } from "@aipm/shared";
+import { collectSubtree } from "@aipm/shared/story-tree";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { type Story, type StoryStatus, type StoryUpdate, storyStatuses } from "../domain.ts";
+import { type Story, type StoryStatus, type StoryUpdate, storyLimits, storyStatuses } from "../domain.ts";
 import { parseList } from "../logic/steps.ts";
 import { changeStory, stories, storyById } from "../state/stories.ts";
 
@@ -103,7 +103,13 @@ export function StoryForm({ story }: { story: Story }) {
   return (
     <form class="form story-form" onSubmit={save} aria-label="Story details">
       <label for={id("title")}>Title</label>
-      <input id={id("title")} required maxLength={200} value={draft.title} onInput={set("title")} />
+      <input
+        id={id("title")}
+        required
+        maxLength={storyLimits.title}
+        value={draft.title}
+        onInput={set("title")}
+      />
       <label for={id("asA")}>As a</label>
       <input id={id("asA")} value={draft.asA} onInput={set("asA")} />
       <label for={id("iWant")}>I want</label>
@@ -129,7 +135,7 @@ export function StoryForm({ story }: { story: Story }) {
             id={id("points")}
             type="number"
             min={0}
-            max={100}
+            max={storyLimits.storyPoints}
             step={1}
             value={draft.storyPoints}
             onInput={set("storyPoints")}

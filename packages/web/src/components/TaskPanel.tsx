@@ -2,7 +2,8 @@
  * @module components/TaskPanel: Generate Code & PR for the story, and its task: the pull request
  * and its state, status, attempt, the live log, cancel and retry.
  */
-import { canRetryTask, describeUsage, isTerminalTaskStatus, summarizeUsage } from "@aipm/shared";
+import { canRetryTask, isTerminalTaskStatus } from "@aipm/shared/task-state";
+import { describeUsage, summarizeUsage } from "@aipm/shared/usage";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Story, Task, TaskEvent } from "../domain.ts";
 import { describeEvent, timeAgo } from "../logic/format.ts";

@@ -1,7 +1,7 @@
 /**
  * @module logic/format: times and task events as short readable text.
  */
-import { describeUsage } from "@aipm/shared";
+import { describeUsage } from "@aipm/shared/usage";
 import type { AgentUsage, TaskEvent } from "../domain.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { buildStoryTree } from "@aipm/shared";
+import { buildStoryTree } from "@aipm/shared/story-tree";
 import { describe, expect, it } from "vitest";
 import { sampleStories } from "../../test/stories.ts";
 import { outlineKeyAction, outlineRows, scrollToShow, visibleWindow } from "./outline.ts";

@@ -2,7 +2,7 @@
  * @module state/stories: the stories of the open project, the selection, the filters and the
  * edits. Edits show at once and are rolled back, with the reason, when the API refuses them.
  */
-import { buildStoryTree } from "@aipm/shared";
+import { buildStoryTree } from "@aipm/shared/story-tree";
 import { computed, signal } from "@preact/signals";
 import { ApiError } from "../api/client.ts";
 import type { Story, StoryCreate, StoryUpdate } from "../domain.ts";
