@@ -3,6 +3,7 @@
  * project, a story with two acceptance tests, its INVEST analysis, optionally a code generation,
  * then everything it created is deleted. One pass/fail line per step.
  */
+import { terminalTaskStatuses } from "@aipm/shared/values";
 import { apiBase, describeAnswer, type HttpResult, requestJson } from "./http.ts";
 
 export type DevTestRepository =
@@ -38,7 +39,7 @@ export interface DevTestResult {
 
 class StepFailure extends Error {}
 
-const TERMINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+const TERMINAL: ReadonlySet<string> = new Set(terminalTaskStatuses);
 
 /**
  * Runs the suite; resolves (never rejects) with every step's result. Cleanup runs whatever failed.

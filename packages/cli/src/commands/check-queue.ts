@@ -3,6 +3,7 @@
  * API: counts by status, the oldest queued task, expired leases, the last day's failures; with
  * `--requeue-stuck`, the reconciler hands expired leases back first.
  */
+import { terminalTaskStatuses } from "@aipm/shared/values";
 import { CliError, type CliIo, type Command, numberOption, parseCommandArgs } from "../commands.ts";
 import { DEFAULT_THRESHOLDS } from "../health.ts";
 import { describeAnswer, type HttpResult, requestJson } from "../http.ts";
@@ -12,7 +13,6 @@ import { resolveTarget } from "../target.ts";
 /** The most tasks of one status read per request (the API's limit). */
 const PAGE = 500;
 const DAY_MS = 24 * 3600 * 1000;
-const FINISHED_STATUSES = ["succeeded", "failed", "timed_out", "cancelled"] as const;
 
 interface TaskSummary {
   id: string;
@@ -47,7 +47,7 @@ export interface QueueReport {
     tasks: { id: string; leaseOwner: string | null; expiredSecondsAgo: number }[];
   };
   /** Tasks that finished in the last 24 hours, by status; `capped` when a status had more than one page. */
-  finishedLast24h: Record<(typeof FINISHED_STATUSES)[number], number> & { capped: boolean };
+  finishedLast24h: Record<(typeof terminalTaskStatuses)[number], number> & { capped: boolean };
   failuresLast24h: { id: string; storyId: string; status: string; finishedAt: string; error: string }[];
   workers: { id: string; lastHeartbeatAt: string; runningTasks: string[] }[];
   /** Nothing stuck: no expired lease, and the oldest queued task within the limit. */
@@ -78,20 +78,22 @@ async function readQueue(
   const [queueResult, runningResult, ...finishedResults] = await Promise.all([
     get("/api/queue"),
     get(`/api/tasks?status=running&limit=${PAGE}`),
-    ...FINISHED_STATUSES.map((status) => get(`/api/tasks?status=${status}&limit=${PAGE}`)),
+    ...terminalTaskStatuses.map((status) => get(`/api/tasks?status=${status}&limit=${PAGE}`)),
   ]);
   const queue = expect200(queueResult, "GET /api/queue") as QueueBody;
   const running = (expect200(runningResult, "GET /api/tasks?status=running") as { tasks: TaskSummary[] })
     .tasks;
   const finished = finishedResults.map(
     (result, index) =>
-      (expect200(result, `GET /api/tasks?status=${FINISHED_STATUSES[index]}`) as { tasks: TaskSummary[] })
+      (expect200(result, `GET /api/tasks?status=${terminalTaskStatuses[index]}`) as { tasks: TaskSummary[] })
         .tasks,
   );
   const now = Date.now();
   const since = now - DAY_MS;
   const recent = (tasks: TaskSummary[]) =>
     tasks.filter((task) => Date.parse(task.finishedAt ?? task.updatedAt) >= since);
+  const recentOf = (status: (typeof terminalTaskStatuses)[number]) =>
+    recent(finished[terminalTaskStatuses.indexOf(status)] ?? []);
   const finishedLast24h = {
     succeeded: 0,
     failed: 0,
@@ -99,10 +101,8 @@ async function readQueue(
     cancelled: 0,
     capped: finished.some((tasks) => tasks.length >= PAGE),
   };
-  FINISHED_STATUSES.forEach((status, index) => {
-    finishedLast24h[status] = recent(finished[index] ?? []).length;
-  });
-  const failuresLast24h = [...recent(finished[1] ?? []), ...recent(finished[2] ?? [])]
+  for (const status of terminalTaskStatuses) finishedLast24h[status] = recentOf(status).length;
+  const failuresLast24h = [...recentOf("failed"), ...recentOf("timed_out")]
     .map((task) => ({
       id: task.id,
       storyId: task.storyId,
