@@ -2,18 +2,6 @@
 import { readFile } from "node:fs/promises";
 import { build } from "esbuild";
 
-/** The local store (dynalite) is for local mode; a worker on an instance never starts one. */
-const noLocalStore = {
-  name: "no-local-store",
-  setup(builder) {
-    builder.onResolve({ filter: /^dynalite$/ }, () => ({ path: "dynalite", namespace: "aipm" }));
-    builder.onLoad({ filter: /^dynalite$/, namespace: "aipm" }, () => ({
-      contents:
-        'export default function dynalite() { throw new Error("The worker bundle has no local store."); }',
-    }));
-  },
-};
-
 /** The sandbox's forwarder script, inlined as text: an instance fetches one file. */
 const inlineForwarder = {
   name: "inline-forwarder",
@@ -26,7 +14,7 @@ const inlineForwarder = {
 };
 
 const result = await build({
-  plugins: [noLocalStore, inlineForwarder],
+  plugins: [inlineForwarder],
   entryPoints: ["src/main.ts"],
   outfile: "dist/worker.mjs",
   bundle: true,

@@ -17,11 +17,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type AcceptanceTest, newId, type Story } from "@aipm/shared";
+import type { Dynamo, ProjectContents } from "@aipm/store";
+import { ADMIN_TOKEN, createTestApi, type LocalDynamo, startLocalDynamo } from "@aipm/testing";
 import { BatchWriteCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { presentProjectStories } from "../src/routes/stories.ts";
-import type { Dynamo } from "../src/store/dynamo.ts";
-import type { ProjectContents } from "../src/store/stories.ts";
-import { ADMIN_TOKEN, createTestApi, type LocalDynamo, startLocalDynamo } from "../test/harness.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);

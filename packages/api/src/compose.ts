@@ -2,67 +2,27 @@
  * @module compose: wires the real dependencies (DynamoDB, Secrets Manager, logging) from the
  * configuration. The entry points call this once.
  */
+
+import {
+  createDynamo,
+  createLogger,
+  type Dynamo,
+  dynamoIdempotencyStore,
+  dynamoLocalPullRequestStore,
+  dynamoProjectStore,
+  dynamoStoryStore,
+  dynamoTaskStore,
+  dynamoTokenStore,
+  dynamoWorkerRegistry,
+  hashToken,
+  secretSource,
+} from "@aipm/store";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import pino from "pino";
 import { createApp } from "./app.ts";
-import type { AppDeps, Logger } from "./deps.ts";
+import type { AppDeps } from "./deps.ts";
 import type { ApiEnv } from "./env.ts";
 import { githubForge } from "./forge/github.ts";
 import { localGitForge } from "./forge/local-git.ts";
-import { dynamoLocalPullRequestStore } from "./forge/local-pull-requests.ts";
-import { createDynamo, type Dynamo } from "./store/dynamo.ts";
-import { dynamoIdempotencyStore } from "./store/idempotency.ts";
-import { dynamoProjectStore } from "./store/projects.ts";
-import { dynamoStoryStore } from "./store/stories.ts";
-import { dynamoTaskStore } from "./store/tasks.ts";
-import { dynamoTokenStore, hashToken } from "./store/tokens.ts";
-import { dynamoWorkerRegistry } from "./store/workers.ts";
-
-const SECRET_CACHE_MS = 5 * 60_000;
-
-/** A JSON logger that never prints credentials. */
-export function createLogger(level: ApiEnv["AIPM_LOG_LEVEL"], service = "aipm-api"): Logger {
-  const log = pino({
-    level,
-    base: { service },
-    redact: {
-      paths: ["token", "authorization", "*.token", "*.authorization", "headers.authorization"],
-      censor: "[redacted]",
-    },
-  });
-  return {
-    info: (message, fields) => log.info(fields ?? {}, message),
-    error: (message, fields) => log.error(fields ?? {}, message),
-  };
-}
-
-/**
- * A secret given directly, or read from Secrets Manager by ARN and cached; `transform` turns it
- * into what the caller keeps (the admin token is kept only as its hash).
- */
-export function secretSource(
-  region: string,
-  direct: string | undefined,
-  arn: string | undefined,
-  transform: (secret: string) => string = (secret) => secret,
-): () => Promise<string | undefined> {
-  if (direct) {
-    const value = transform(direct);
-    return async () => value;
-  }
-  if (!arn) return async () => undefined;
-  const client = new SecretsManagerClient({ region });
-  let cached: { value: string; until: number } | undefined;
-  return async () => {
-    if (cached && cached.until > Date.now()) return cached.value;
-    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    if (!SecretString)
-      throw new Error(`Secret ${arn} has no string value; store the secret as its SecretString.`);
-    cached = { value: transform(SecretString.trim()), until: Date.now() + SECRET_CACHE_MS };
-    return cached.value;
-  };
-}
 
 /**
  * Every dependency of the app, backed by DynamoDB. `extra` supplies what depends on where the
@@ -73,7 +33,7 @@ export function createDeps(
   dynamo: Dynamo = createDynamoFromEnv(env),
   extra: Partial<AppDeps> = {},
 ): AppDeps {
-  const log = createLogger(env.AIPM_LOG_LEVEL);
+  const log = createLogger(env.AIPM_LOG_LEVEL, "aipm-api");
   const forges: AppDeps["forges"] = {};
   if (env.AIPM_GITHUB_TOKEN || env.AIPM_GITHUB_TOKEN_SECRET_ARN) {
     forges.github = githubForge({

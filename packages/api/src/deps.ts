@@ -1,19 +1,19 @@
 /**
  * @module deps: everything the app needs from outside, passed in once by an entry point.
  */
-import type { AgentName, Project, RepositoryProvider } from "@aipm/shared";
+import type { AgentName, RepositoryProvider } from "@aipm/shared";
+import type {
+  IdempotencyStore,
+  Logger,
+  ProjectStore,
+  StoryStore,
+  TaskStore,
+  TokenStore,
+  WorkerRegistry,
+} from "@aipm/store";
 import type { Forge } from "./forge/forge.ts";
-import type { IdempotencyStore } from "./store/idempotency.ts";
-import type { ProjectStore, StoredProject } from "./store/projects.ts";
-import type { StoryStore } from "./store/stories.ts";
-import type { TaskStore } from "./store/tasks.ts";
-import type { TokenStore } from "./store/tokens.ts";
-import type { WorkerRegistry } from "./store/workers.ts";
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger } from "@aipm/store";
 
 export interface AppDeps {
   projects: ProjectStore;
@@ -48,17 +48,4 @@ export interface AppDeps {
   githubWebUrl: string;
   now: () => Date;
   log: Logger;
-}
-
-/** The project as the API returns it, with its derived clone URL. */
-export function presentProject(
-  project: StoredProject,
-  deps: Pick<AppDeps, "publicUrl" | "githubWebUrl">,
-): Project {
-  const { provider, owner, name } = project.repository;
-  const base = provider === "github" ? deps.githubWebUrl : `${deps.publicUrl}/git`;
-  return {
-    ...project,
-    repository: { ...project.repository, cloneUrl: `${base.replace(/\/$/, "")}/${owner}/${name}.git` },
-  };
 }

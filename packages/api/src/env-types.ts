@@ -1,7 +1,7 @@
 /**
  * @module env-types: the Hono environment shared by the app, its middleware and its routes.
  */
-import type { TokenRole } from "./store/tokens.ts";
+import type { TokenRole } from "@aipm/store";
 
 /** Who is calling: resolved from the bearer token by the auth middleware. */
 export interface Principal {

@@ -1,6 +1,8 @@
 /**
  * @module errors: the API's one error type, rendered as an RFC 9457 problem document.
  */
+
+import { StoreError, type StoreErrorCode } from "@aipm/store";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -101,6 +103,22 @@ export function problemResponse(c: Context, error: ApiError): Response {
   return c.body(JSON.stringify(body), error.status, { "Content-Type": "application/problem+json" });
 }
 
+/** Each store refusal as a problem: its status and problem type. */
+const storeProblems: Record<StoreErrorCode, { status: ContentfulStatusCode; type: string }> = {
+  not_found: { status: 404, type: "not-found" },
+  conflict: { status: 409, type: "conflict" },
+  stale_version: { status: 409, type: "stale-version" },
+  lease_lost: { status: 409, type: "lease-lost" },
+  busy: { status: 409, type: "busy" },
+  invalid_transition: { status: 409, type: "task-state" },
+};
+
+/** A store refusal as the API reports it. */
+export function fromStoreError(error: StoreError): ApiError {
+  const { status, type } = storeProblems[error.code];
+  return new ApiError(status, error.message, { type });
+}
+
 /** The app's `onError`: every thrown error becomes a problem document; unknown ones a logged 500. */
 export function toProblem(
   error: Error,
@@ -108,6 +126,7 @@ export function toProblem(
   log: (message: string, error: unknown) => void,
 ): Response {
   if (error instanceof ApiError) return problemResponse(c, error);
+  if (error instanceof StoreError) return problemResponse(c, fromStoreError(error));
   if (error instanceof ForgeError) {
     const status = ({ invalid: 422, "not-found": 422, conflict: 409, failed: 502 } as const)[error.code];
     if (status === 502) log("forge failed", error);

@@ -1,4 +1,6 @@
 import { type CodeGenerationTask, queueMetrics } from "@aipm/shared";
+import { createDynamo, dynamoTaskStore, ensureTables, type TaskStore } from "@aipm/store";
+import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queuedTaskAt } from "../test/fixtures.ts";
 import type { Logger } from "./deps.ts";
@@ -8,9 +10,6 @@ import {
   queueMetricsDocument,
   runHousekeeping,
 } from "./housekeeping.ts";
-import { createDynamo, ensureTables } from "./store/dynamo.ts";
-import { type LocalDynamo, startLocalDynamo } from "./store/local-dynamo.ts";
-import { dynamoTaskStore, type TaskStore } from "./store/tasks.ts";
 
 /** A Scheduled Event as EventBridge delivers it for a `rate(1 minute)` rule. */
 const scheduledEvent = {

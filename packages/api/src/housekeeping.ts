@@ -4,8 +4,8 @@
  * metrics (the worker fleet scales on them) as one CloudWatch Embedded Metric Format line.
  */
 import { queueMetrics, type TaskStatus } from "@aipm/shared";
+import type { TaskStore } from "@aipm/store";
 import type { Logger } from "./deps.ts";
-import type { TaskStore } from "./store/tasks.ts";
 
 export interface HousekeepingOptions {
   tasks: Pick<TaskStore, "reconcile" | "stats">;

@@ -6,12 +6,11 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, posix, resolve, sep } from "node:path";
+import { hashToken, type RepositoryKey } from "@aipm/store";
 import { getRequestListener } from "@hono/node-server";
 import type { App } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import { gitHttpHandler, parseBasicAuthorization } from "./forge/git-http.ts";
-import type { RepositoryKey } from "./forge/local-pull-requests.ts";
-import { hashToken } from "./store/tokens.ts";
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 

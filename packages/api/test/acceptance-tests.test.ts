@@ -1,5 +1,6 @@
 import { newId } from "@aipm/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import {
   type AcceptanceTest,
   createAcceptanceTest,
@@ -10,16 +11,8 @@ import {
   fieldErrors,
   type StoryDetail,
 } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 async function listTests(storyId: string): Promise<AcceptanceTest[]> {
   const response = await api.request("GET", `/api/stories/${storyId}/acceptance-tests`);

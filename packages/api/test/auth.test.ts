@@ -1,5 +1,6 @@
 import { newId } from "@aipm/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import {
   createAcceptanceTest,
   createProject,
@@ -14,16 +15,8 @@ import {
   type StoryDetail,
   tokenRoutes,
 } from "./fixtures.ts";
-import { ADMIN_TOKEN, createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 const anyIds = {
   projectId: newId("project"),

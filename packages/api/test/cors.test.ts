@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import { expectJson, expectProblem } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
 const WEB_ORIGIN = "http://localhost:5173";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 function preflight(origin: string, method = "PATCH", headers = "authorization,content-type,idempotency-key") {
   return api.request("OPTIONS", "/api/projects", {

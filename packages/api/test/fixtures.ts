@@ -11,8 +11,8 @@ import {
   type Project,
   type StoryDetail,
 } from "@aipm/shared";
+import type { TestApi } from "@aipm/testing";
 import { expect } from "vitest";
-import type { TestApi } from "./harness.ts";
 
 /** An RFC 9457 problem document as the API sends it. */
 export interface Problem {

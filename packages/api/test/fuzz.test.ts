@@ -5,10 +5,18 @@
  */
 import { createHmac } from "node:crypto";
 import { type IdKind, idPrefixes } from "@aipm/shared";
+import {
+  ADMIN_TOKEN,
+  createTestApi,
+  type FakeGithub,
+  type LocalDynamo,
+  startFakeGithub,
+  startLocalDynamo,
+  type TestApi,
+} from "@aipm/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { githubForge } from "../src/forge/github.ts";
-import { type FakeGithub, startFakeGithub } from "./fake-github.ts";
 import {
   anyText,
   brokenJson,
@@ -28,7 +36,6 @@ import {
   validQueryString,
   webhookPayload,
 } from "./fuzz-requests.ts";
-import { ADMIN_TOKEN, createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
 const RUNS = 1_500;
 /** A request left unanswered this long is reported as a hang rather than stalling the suite. */

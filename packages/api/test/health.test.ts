@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApi, startLocalDynamo, type TestApi, useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import { expectJson } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
 interface Health {
   status: "ok" | "unhealthy";
@@ -9,12 +9,7 @@ interface Health {
   checks: Record<string, { status: "ok" | "failed"; ms: number; error?: string }>;
 }
 
-let local: LocalDynamo;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-});
-afterAll(() => local.close());
+const testApi = useTestApi();
 
 function health(api: TestApi) {
   return api.request("GET", "/health", { token: null });
@@ -22,7 +17,7 @@ function health(api: TestApi) {
 
 describe("GET /health", () => {
   it("is 200 with the version, the commit and a passing DynamoDB check, without a token", async () => {
-    const api = await createTestApi(local, { version: "1.4.0", commit: "0123abc" });
+    const api = await testApi.another({ version: "1.4.0", commit: "0123abc" });
     const body = await expectJson<Health>(await health(api), 200);
     expect(body).toEqual({
       status: "ok",
@@ -33,14 +28,14 @@ describe("GET /health", () => {
   });
 
   it("is 503 when a check throws, naming the check and its error", async () => {
-    const api = await createTestApi(local);
+    const api = await testApi.another();
     const checks = {
       ...api.deps.checks,
       secrets: async () => {
         throw new Error("Secrets Manager denied GetSecretValue");
       },
     };
-    const unhealthy = await createTestApi(local, { checks });
+    const unhealthy = await testApi.another({ checks });
     const body = await expectJson<Health>(await health(unhealthy), 503);
     expect(body).toMatchObject({
       status: "unhealthy",
@@ -61,7 +56,7 @@ describe("GET /health", () => {
   });
 
   it("gives up on a check that does not answer within 3 seconds", async () => {
-    const api = await createTestApi(local, { checks: { slow: () => new Promise<void>(() => {}) } });
+    const api = await testApi.another({ checks: { slow: () => new Promise<void>(() => {}) } });
     const started = Date.now();
     const body = await expectJson<Health>(await health(api), 503);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -8,10 +8,9 @@ import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { createDynamo, type Dynamo, dynamoTaskStore, ensureTables } from "@aipm/store";
+import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createDynamo, type Dynamo, ensureTables } from "../src/store/dynamo.ts";
-import { type LocalDynamo, startLocalDynamo } from "../src/store/local-dynamo.ts";
-import { dynamoTaskStore } from "../src/store/tasks.ts";
 import { queuedTaskAt } from "./fixtures.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));

@@ -5,7 +5,8 @@ import {
   projectSchema,
   storyDetailSchema,
 } from "@aipm/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestApi } from "@aipm/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   createAcceptanceTest,
@@ -16,7 +17,6 @@ import {
   productRoutes,
   tokenRoutes,
 } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
 interface Operation {
   summary?: string;
@@ -35,19 +35,15 @@ interface OpenApiDocument {
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
-let local: LocalDynamo;
-let api: TestApi;
+const api = useTestApi(() => ({ version: "2.3.4" }));
 let document: OpenApiDocument;
 
 beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local, { version: "2.3.4" });
   document = await expectJson<OpenApiDocument>(
     await api.request("GET", "/api/openapi.json", { token: null }),
     200,
   );
 });
-afterAll(() => local.close());
 
 function operations(doc: OpenApiDocument): string[] {
   return Object.entries(doc.paths).flatMap(([path, methods]) =>

@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { newId } from "@aipm/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoLocalPullRequestStore } from "@aipm/store";
+import { type TestApi, useTestApi } from "@aipm/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../src/deps.ts";
 import { type LocalGitForge, localGitForge } from "../src/forge/local-git.ts";
-import { dynamoLocalPullRequestStore } from "../src/forge/local-pull-requests.ts";
 import {
   createProject,
   createStory,
@@ -18,18 +19,11 @@ import {
   type Project,
   type StoryDetail,
 } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
+const api = useTestApi();
 const reposDirs: string[] = [];
 
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
 afterAll(async () => {
-  await local.close();
   await Promise.all(reposDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
@@ -44,7 +38,7 @@ async function createApiWithLocalForge(
     publicUrl: overrides.publicUrl ?? api.deps.publicUrl,
     pullRequests: dynamoLocalPullRequestStore(api.dynamo),
   });
-  return { api: await createTestApi(local, { ...overrides, forges: { local: forge } }), forge };
+  return { api: await api.another({ ...overrides, forges: { local: forge } }), forge };
 }
 
 const git = async (gitDir: string, ...args: string[]) =>
@@ -93,7 +87,7 @@ describe("creating a project", () => {
   });
 
   it("refuses a local repository where this deployment has no local forge (422)", async () => {
-    const withoutForges = await createTestApi(local, { forges: {} });
+    const withoutForges = await api.another({ forges: {} });
     const problem = await expectProblem(
       await withoutForges.request("POST", "/api/projects", {
         body: { name: "Shop", repository: { provider: "local", owner: "acme", name: "shop" } },

@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
+import { useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads response bodies loosely
 type Json = Record<string, any>;

@@ -1,5 +1,6 @@
 import { newId } from "@aipm/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import {
   createAcceptanceTest,
   createProject,
@@ -9,16 +10,8 @@ import {
   fieldErrors,
   type StoryDetail,
 } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 function patchStory(story: { id: string }, body: Record<string, unknown>) {
   return api.request("PATCH", `/api/stories/${story.id}`, { body });

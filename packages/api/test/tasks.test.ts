@@ -5,12 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type CodeGenerationTask, newId, type TaskEvent } from "@aipm/shared";
+import { dynamoLocalPullRequestStore } from "@aipm/store";
+import {
+  createTestApi,
+  type FakeGithub,
+  type LocalDynamo,
+  startFakeGithub,
+  startLocalDynamo,
+  type TestApi,
+} from "@aipm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../src/deps.ts";
 import { githubForge } from "../src/forge/github.ts";
 import { type LocalGitForge, localGitForge } from "../src/forge/local-git.ts";
-import { dynamoLocalPullRequestStore } from "../src/forge/local-pull-requests.ts";
-import { type FakeGithub, startFakeGithub } from "./fake-github.ts";
 import {
   createAcceptanceTest,
   createProject,
@@ -22,7 +29,6 @@ import {
   type Project,
   type StoryDetail,
 } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
 const WEBHOOK_SECRET = "whsec_test_secret_1234";
 const PUBLIC_URL = "http://127.0.0.1:4000";

@@ -1,6 +1,7 @@
 import { newId } from "@aipm/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashToken } from "../src/store/tokens.ts";
+import { hashToken } from "@aipm/store";
+import { useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import {
   type CreatedToken,
   createProject,
@@ -10,17 +11,9 @@ import {
   fieldErrors,
   type Project,
 } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  // A fresh environment per test file, so the token list holds only this file's tokens.
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+// A fresh environment per test file, so the token list holds only this file's tokens.
+const api = useTestApi();
 
 type ListedToken = Omit<CreatedToken, "token">;
 

@@ -3,7 +3,8 @@
  * code generations once spent; and the agents a deployment offers, from its workers' reports.
  */
 import type { AgentList, AgentUsage, CodeGenerationTask } from "@aipm/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import {
   createAcceptanceTest,
   createProject,
@@ -13,16 +14,8 @@ import {
   expectProblem,
   type Project,
 } from "./fixtures.ts";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 const usage = (costUsd: number | null, inputTokens = 1_000): AgentUsage => ({
   inputTokens,

@@ -1,6 +1,7 @@
 import { newId } from "@aipm/shared";
+import { ADMIN_TOKEN, useTestApi } from "@aipm/testing";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../src/app.ts";
 import {
   createAcceptanceTest,
@@ -15,16 +16,8 @@ import {
   productRoutes,
   tokenRoutes,
 } from "./fixtures.ts";
-import { ADMIN_TOKEN, createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "./harness.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 const repository = { provider: "github", owner: "acme", name: "shop" };
 

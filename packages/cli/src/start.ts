@@ -9,16 +9,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  createApp,
-  createDeps,
-  createDynamo,
-  createLogger,
-  ensureTables,
-  loadApiEnv,
-  nodeListener,
-  startLocalDynamo,
-} from "@aipm/api";
+import { createApp, createDeps, loadApiEnv, nodeListener } from "@aipm/api";
+import { createDynamo, createLogger, ensureTables } from "@aipm/store";
+import { startLocalDynamo } from "@aipm/store/local";
 import {
   agentAvailability,
   composeWorker,
@@ -162,7 +155,7 @@ export async function startStack(
       AIPM_LEASE_S: env.AIPM_LEASE_S ?? "15",
       AIPM_POLL_MS: env.AIPM_POLL_MS ?? "1000",
     });
-    const log = createLogger(apiEnv.AIPM_LOG_LEVEL === "info" ? "warn" : apiEnv.AIPM_LOG_LEVEL);
+    const log = createLogger(apiEnv.AIPM_LOG_LEVEL === "info" ? "warn" : apiEnv.AIPM_LOG_LEVEL, "aipm-api");
     const { worker, metrics } = composeWorker(workerEnv, env, log, { dynamo });
     const deps = createDeps(apiEnv, dynamo, { wakeWorkers: () => worker.wake(), log });
     server.on("request", nodeListener(createApp(deps), deps, { reposDir: dirs.repos, webDir }));

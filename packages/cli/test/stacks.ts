@@ -8,16 +8,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type AppDeps,
-  createApp,
-  createDeps,
-  createDynamo,
-  ensureTables,
-  loadApiEnv,
-  nodeListener,
-  startLocalDynamo,
-} from "@aipm/api";
+import { type AppDeps, createApp, createDeps, loadApiEnv, nodeListener } from "@aipm/api";
+import { createDynamo, ensureTables } from "@aipm/store";
+import { startLocalDynamo } from "@aipm/store/local";
 import { type StartedStack, startStack } from "../src/start.ts";
 
 export const ADMIN_TOKEN = "ops-test-admin-token-0123456789";

@@ -2,7 +2,8 @@
  * @module claim-race: 8 workers' claim loops against one queue of 1,000 tasks. Every task must be
  * claimed exactly once and end `succeeded`: no duplicates, no losses.
  */
-import { dynamoTaskStore, type LocalDynamo, type TaskStore } from "@aipm/api";
+import { dynamoTaskStore, type TaskStore } from "@aipm/store";
+import type { LocalDynamo } from "@aipm/store/local";
 import { workerEnvSchema } from "../src/index.ts";
 import { mapLimit, ms, printTable, sleep, summarize, verdict } from "./report.ts";
 import { createBenchApi, queuedTask, seedProject, startLocalDynamoProcess } from "./setup.ts";

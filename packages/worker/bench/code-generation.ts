@@ -2,8 +2,8 @@
  * @module code-generation: Generate Code & PR's overhead in the API beyond GitHub's own round
  * trips, and how many GitHub calls it makes in how many sequential steps.
  */
-import type { LocalDynamo } from "@aipm/api";
-import { type FakeGithub, startFakeGithub } from "../../api/test/fake-github.ts";
+import type { LocalDynamo } from "@aipm/store/local";
+import { type FakeGithub, startFakeGithub } from "@aipm/testing";
 import { ms, printTable, type Summary, sleep, summarize, verdict } from "./report.ts";
 import { type BenchApi, createBenchApi, seedProject, startLocalDynamoProcess } from "./setup.ts";
 

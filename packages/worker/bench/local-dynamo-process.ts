@@ -3,7 +3,7 @@
  * store does not share an event loop with the code being measured. Prints its endpoint, and
  * exits when its stdin closes (the bench ended, or died).
  */
-import { startLocalDynamo } from "@aipm/api";
+import { startLocalDynamo } from "@aipm/store/local";
 
 const local = await startLocalDynamo();
 process.stdout.write(`${local.endpoint}\n`);

@@ -9,9 +9,9 @@ import {
   dynamoStoryStore,
   dynamoTaskStore,
   dynamoWorkerRegistry,
-  type LocalDynamo,
   type TaskStore,
-} from "@aipm/api";
+} from "@aipm/store";
+import type { LocalDynamo } from "@aipm/store/local";
 import { createWorker, createWorkerMetrics, workerEnvSchema } from "../src/index.ts";
 import { ms, printTable, sleep, summarize, verdict } from "./report.ts";
 import { createBenchApi, queuedTask, seedProject, startLocalDynamoProcess } from "./setup.ts";

@@ -4,24 +4,10 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import {
-  type AppDeps,
-  apiEnvSchema,
-  createApp,
-  createDeps,
-  createDynamo,
-  type Dynamo,
-  ensureTables,
-  type LocalDynamo,
-} from "@aipm/api";
 import { type CodeGenerationTask, newId, newQueuedTask, type Project, type StoryDetail } from "@aipm/shared";
+import { createTestApi, type LocalDynamo, type TestApi } from "@aipm/testing";
 
-export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
-
-export interface BenchApi {
-  app: ReturnType<typeof createApp>;
-  deps: AppDeps;
-  dynamo: Dynamo;
+export type BenchApi = TestApi & {
   /** Sends a JSON request as the admin; throws unless the answer has `expected` status. */
   call<T>(
     method: string,
@@ -29,14 +15,7 @@ export interface BenchApi {
     body?: unknown,
     options?: { expected?: number; headers?: Record<string, string> },
   ): Promise<T>;
-}
-
-let environments = 0;
-
-/** A fresh environment name, so each bench gets its own tables in one dynalite. */
-export function benchEnvironment(): string {
-  return `bench-${process.pid}-${++environments}`;
-}
+};
 
 /**
  * The API as composed for production (`createDeps`), on fresh tables in `local`; `env` adds
@@ -45,33 +24,15 @@ export function benchEnvironment(): string {
 export async function createBenchApi(
   local: LocalDynamo,
   env: Record<string, string> = {},
-  extra: (deps: AppDeps) => Partial<AppDeps> = () => ({}),
+  extra: (deps: TestApi["deps"]) => Partial<TestApi["deps"]> = () => ({}),
 ): Promise<BenchApi> {
-  const parsed = apiEnvSchema.parse({
-    AIPM_ENV: benchEnvironment(),
-    AIPM_DYNAMODB_ENDPOINT: local.endpoint,
-    AIPM_API_TOKEN: BENCH_ADMIN_TOKEN,
-    AIPM_LOG_LEVEL: "silent",
-    ...env,
-  });
-  const dynamo = createDynamo({ endpoint: local.endpoint, region: parsed.AWS_REGION }, parsed.AIPM_ENV);
-  await ensureTables(dynamo);
-  const base = createDeps(parsed, dynamo);
-  const deps = { ...base, ...extra(base) };
-  const app = createApp(deps);
+  const api = await createTestApi(local, extra, env);
   return {
-    app,
-    deps,
-    dynamo,
+    ...api,
     async call(method, path, body, options = {}) {
-      const response = await app.request(path, {
-        method,
-        headers: {
-          Authorization: `Bearer ${BENCH_ADMIN_TOKEN}`,
-          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-          ...options.headers,
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      const response = await api.request(method, path, {
+        ...(body !== undefined ? { body } : {}),
+        ...(options.headers ? { headers: options.headers } : {}),
       });
       const text = await response.text();
       const expected = options.expected ?? (method === "POST" ? 201 : 200);

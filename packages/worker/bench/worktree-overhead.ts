@@ -4,11 +4,9 @@
  * fresh clone per task.
  */
 import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nodeListener } from "@aipm/api";
+import { ADMIN_TOKEN, startApiServer } from "@aipm/testing";
 import {
   commitAndPush,
   createAgentHome,
@@ -19,13 +17,7 @@ import {
 } from "../src/index.ts";
 import { sandboxCommand } from "../src/sandbox/sandbox.ts";
 import { ms, printTable, summarize, verdict } from "./report.ts";
-import {
-  BENCH_ADMIN_TOKEN,
-  createBareRepository,
-  createBenchApi,
-  git,
-  startLocalDynamoProcess,
-} from "./setup.ts";
+import { createBareRepository, git, startLocalDynamoProcess } from "./setup.ts";
 
 const FILES = 10_000;
 const TASKS = 10;
@@ -68,9 +60,13 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 export async function worktreeOverheadBench(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), "aipm-bench-worktree-"));
   const local = await startLocalDynamoProcess();
-  const api = await createBenchApi(local);
   const reposDir = join(workDir, "repos");
-  const server = createServer(nodeListener(api.app, api.deps, { reposDir }));
+  const server = await startApiServer({
+    dynamoEndpoint: local.endpoint,
+    environment: `bench-worktree-${process.pid}`,
+    adminToken: ADMIN_TOKEN,
+    reposDir,
+  });
   try {
     const [, createMs] = await timed(async () => {
       await mkdir(join(reposDir, "acme"), { recursive: true });
@@ -81,11 +77,9 @@ export async function worktreeOverheadBench(): Promise<void> {
         await git(["update-ref", `refs/heads/aipm/fresh-${i}`, "refs/heads/main"], { cwd: remote });
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
     const access: RepositoryAccess = {
-      cloneUrl: `http://127.0.0.1:${port}/git/acme/big.git`,
-      authorization: `Basic ${Buffer.from(`aipm-worker:${BENCH_ADMIN_TOKEN}`).toString("base64")}`,
+      cloneUrl: `${server.url}/git/acme/big.git`,
+      authorization: `Basic ${Buffer.from(`aipm-worker:${ADMIN_TOKEN}`).toString("base64")}`,
     };
     const authConfig = ["-c", `http.extraHeader=Authorization: ${access.authorization}`];
     const cacheDir = join(workDir, "cache");
@@ -247,8 +241,7 @@ export async function worktreeOverheadBench(): Promise<void> {
       ],
     );
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await local.close();
     await rm(workDir, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@ import {
   dynamoTaskStore,
   dynamoWorkerRegistry,
   presentProject,
-} from "@aipm/api";
+} from "@aipm/store";
 import type { WorkerEnv } from "./env.ts";
 import type { RepositoryAccess } from "./git/workspace.ts";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics.ts";

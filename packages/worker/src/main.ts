@@ -1,7 +1,7 @@
 /**
  * @module main: the worker process (`node dist/worker.mjs`), as run by systemd on each instance.
  */
-import { createLogger, secretSource } from "@aipm/api";
+import { createLogger, secretSource } from "@aipm/store";
 import { composeWorker } from "./compose.ts";
 import { loadWorkerEnv } from "./env.ts";
 import { serveWorkerHttp } from "./http.ts";

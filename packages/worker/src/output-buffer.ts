@@ -2,7 +2,7 @@
  * @module output-buffer: agent output gathered into a few events per second instead of one per
  * line, so a chatty agent cannot flood the event table.
  */
-import type { NewEvent } from "@aipm/api";
+import type { NewEvent } from "@aipm/store";
 
 /** One event holds at most this much text. */
 const EVENT_TEXT_BYTES = 8 * 1024;

@@ -4,7 +4,7 @@
  */
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import type { NewEvent, ProjectStore, StoryStore, TaskStore, WorkerRegistry } from "@aipm/api";
+import type { NewEvent, ProjectStore, StoryStore, TaskStore, WorkerRegistry } from "@aipm/store";
 import type { AgentUsage, CodeGenerationTask } from "@aipm/shared";
 import { agentAvailability } from "./agent/availability.ts";
 import { agentGroupRecord } from "./agent/leftovers.ts";

@@ -5,8 +5,8 @@
  * production fetches the branch and pushes the skeleton over git's smart HTTP with the token.
  */
 import type { CodeGenerationTask } from "@aipm/shared";
+import { type FakeGithub, type GitRepository, startFakeGithub } from "@aipm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeGithub, type GitRepository, startFakeGithub } from "../../api/test/fake-github.ts";
 import { expectOneScaffoldRun, git, type Stack, startStack } from "./stack.ts";
 
 const TOKEN = "ghs_fakeInstallationToken0123456789abcdef";

@@ -6,23 +6,13 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  createApp,
-  createDeps,
-  createDynamo,
-  ensureTables,
-  type LocalDynamo,
-  loadApiEnv,
-  nodeListener,
-  startLocalDynamo,
-  type TaskStore,
-} from "@aipm/api";
 import type { CodeGenerationTask, Project, StoryDetail, TaskEvent } from "@aipm/shared";
+import type { TaskStore } from "@aipm/store";
+import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
+import { startApiServer } from "@aipm/testing";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { type ComposedWorker, composeWorker } from "../src/compose.ts";
 import { loadWorkerEnv } from "../src/env.ts";
@@ -234,46 +224,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const local: LocalDynamo = await startLocalDynamo();
     cleanups.push(() => local.close());
     const environment = `w${process.pid}-${++stacks}`;
-    const dynamo = createDynamo({ endpoint: local.endpoint, region: "us-east-1" }, environment);
-    await ensureTables(dynamo);
-
-    // Listen first: the public URL, and so every clone URL, needs the port.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const reposDir = join(tmp, "repos");
-    const apiEnv = loadApiEnv({
-      AIPM_ENV: environment,
-      AIPM_DYNAMODB_ENDPOINT: local.endpoint,
-      AIPM_API_TOKEN: ADMIN_TOKEN,
-      AIPM_LOCAL_REPOS_DIR: reposDir,
-      AIPM_PUBLIC_URL: url,
-      AIPM_LOG_LEVEL: "silent",
-      AIPM_ALLOW_COMMAND_AGENTS: "true",
-      ...(github
+    const workers: Worker[] = [];
+    const stopWorkers = () => Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    const api = await startApiServer({
+      dynamoEndpoint: local.endpoint,
+      environment,
+      adminToken: ADMIN_TOKEN,
+      reposDir,
+      env: github
         ? {
             AIPM_GITHUB_API_URL: github.apiUrl,
             AIPM_GITHUB_WEB_URL: github.webUrl,
             AIPM_GITHUB_TOKEN: github.token,
           }
-        : {}),
-    });
-    const workers: Worker[] = [];
-    const stopWorkers = () => Promise.all(workers.splice(0).map((worker) => worker.stop()));
-    cleanups.push(stopWorkers);
-    const deps = createDeps(apiEnv, dynamo, {
-      wakeWorkers: () => {
-        for (const worker of workers) worker.wake();
+        : {},
+      extra: {
+        wakeWorkers: () => {
+          for (const worker of workers) worker.wake();
+        },
       },
     });
-    server.on("request", nodeListener(createApp(deps), deps, { reposDir }));
+    cleanups.push(api.close);
+    cleanups.push(stopWorkers);
+    const { url, deps, dynamo } = api;
 
     // What the workers said, shown when a task does not get where a test waits for it.
     const logs: string[] = [];

@@ -2,6 +2,7 @@
  * @module forge: where repositories and pull requests live (GitHub, or the local git forge), behind one interface.
  */
 import { branchNameSchema, repositoryNameSchema, repositoryOwnerSchema } from "@aipm/shared";
+import type { PullRequestState } from "@aipm/store";
 
 /** A repository as a forge sees it. */
 export interface RepositoryRef {
@@ -10,7 +11,7 @@ export interface RepositoryRef {
   defaultBranch: string;
 }
 
-export type PullRequestState = "open" | "closed" | "merged";
+export type { PullRequestState };
 
 export interface PullRequestInfo {
   number: number;

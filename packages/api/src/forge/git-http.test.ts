@@ -5,14 +5,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { createDynamo, dynamoLocalPullRequestStore, ensureTables, type RepositoryKey } from "@aipm/store";
+import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDynamo, ensureTables } from "../store/dynamo.ts";
-import { type LocalDynamo, startLocalDynamo } from "../store/local-dynamo.ts";
 import type { RepositoryRef } from "./forge.ts";
 import { GitCommandError, runGit } from "./git-command.ts";
 import { gitHttpHandler, isPushRequest, parseBasicAuthorization, parseGitRequestPath } from "./git-http.ts";
 import { type LocalGitForge, localGitForge } from "./local-git.ts";
-import { dynamoLocalPullRequestStore, type RepositoryKey } from "./local-pull-requests.ts";
 
 const TOKEN = "good-token";
 const identity = {

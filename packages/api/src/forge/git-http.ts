@@ -6,8 +6,8 @@ import { lstat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
 import { repositoryNameSchema, repositoryOwnerSchema } from "@aipm/shared";
+import type { RepositoryKey } from "@aipm/store";
 import { gitEnvironment } from "./git-command.ts";
-import type { RepositoryKey } from "./local-pull-requests.ts";
 
 export interface GitHttpOptions {
   /** The folder holding `<owner>/<name>.git`, as given to the local forge. */

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGithub, startFakeGithub } from "@aipm/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type GitHubClientOptions,
   newGitHubClient,

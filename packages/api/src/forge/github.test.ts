@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
+import { type FakeCall, type FakeGithub, startFakeGithub } from "@aipm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeCall, type FakeGithub, startFakeGithub } from "../../test/fake-github.ts";
 import { ForgeError, type OpenPullRequestInput, type RepositoryRef } from "./forge.ts";
 import { type GitHubForgeOptions, gitBlobSha, githubForge, githubWebUrl } from "./github.ts";
 

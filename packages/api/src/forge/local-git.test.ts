@@ -1,13 +1,17 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  createDynamo,
+  dynamoLocalPullRequestStore,
+  ensureTables,
+  type LocalPullRequestStore,
+} from "@aipm/store";
+import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamo, ensureTables } from "../store/dynamo.ts";
-import { type LocalDynamo, startLocalDynamo } from "../store/local-dynamo.ts";
 import { ForgeError, type OpenPullRequestInput, type RepositoryRef } from "./forge.ts";
 import { runGit } from "./git-command.ts";
 import { type LocalGitForge, localGitForge } from "./local-git.ts";
-import { dynamoLocalPullRequestStore, type LocalPullRequestStore } from "./local-pull-requests.ts";
 
 const PUBLIC_URL = "http://127.0.0.1:4000/";
 

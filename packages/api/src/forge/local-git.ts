@@ -4,6 +4,7 @@
 import { lstat, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { LocalPullRequestStore, RepositoryKey } from "@aipm/store";
 import {
   assertOpenPullRequestInput,
   assertValidIdentity,
@@ -14,7 +15,6 @@ import {
   type RepositoryRef,
 } from "./forge.ts";
 import { GitCommandError, type RunGitOptions, runGit } from "./git-command.ts";
-import type { LocalPullRequestStore, RepositoryKey } from "./local-pull-requests.ts";
 
 export interface GitIdentity {
   name: string;

@@ -12,8 +12,9 @@ import {
   storyIdSchema,
   storyStatusForPullRequest,
 } from "@aipm/shared";
+import { isStoreError, presentProject } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
-import { type AppDeps, presentProject } from "../deps.ts";
+import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
 import { ApiError, parseOptionalBody } from "../errors.ts";
 import { requireRole } from "../middleware/auth/index.ts";
@@ -194,6 +195,6 @@ async function moveStoryWithPullRequest(
     await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());
   } catch (error) {
     // The story changed meanwhile; its status is the user's to set now.
-    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    if (!isStoreError(error, "stale_version") && !isStoreError(error, "conflict")) throw error;
   }
 }

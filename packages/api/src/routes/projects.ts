@@ -2,8 +2,9 @@
  * @module routes/projects: list, create, read, update and delete projects.
  */
 import { newId, projectIdSchema } from "@aipm/shared";
+import { presentProject } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
-import { type AppDeps, presentProject } from "../deps.ts";
+import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
 import { createRouter } from "./router.ts";

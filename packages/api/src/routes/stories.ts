@@ -11,13 +11,13 @@ import {
   type StoryDetail,
   storyIdSchema,
 } from "@aipm/shared";
+import type { ProjectContents, StoryRecord, StoryStore } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { groupBy } from "../group-by.ts";
 import { requireProject } from "../middleware/auth/index.ts";
-import type { ProjectContents, StoryRecord, StoryStore } from "../store/stories.ts";
 import { createRouter } from "./router.ts";
 import {
   commonProblems,

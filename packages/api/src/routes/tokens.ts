@@ -2,12 +2,12 @@
  * @module routes/tokens: admins create, list and revoke API tokens. A token is shown once.
  */
 import { newId, projectIdSchema, tokenIdSchema } from "@aipm/shared";
+import { generateToken, hashToken, type TokenRecord, tokenRoleSchema } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { requireRole } from "../middleware/auth/index.ts";
-import { generateToken, hashToken, type TokenRecord, tokenRoleSchema } from "../store/tokens.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, jsonBody, jsonResponse, notFound } from "./schemas.ts";
 

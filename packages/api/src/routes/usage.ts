@@ -9,11 +9,11 @@ import {
   storyIdSchema,
   usageSummarySchema,
 } from "@aipm/shared";
+import type { StoredProject } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { requireProject } from "../middleware/auth/index.ts";
-import type { StoredProject } from "../store/projects.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, jsonResponse, notFound } from "./schemas.ts";
 import { loadStory } from "./stories.ts";

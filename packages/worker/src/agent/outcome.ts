@@ -1,7 +1,7 @@
 /**
  * @module agent/outcome: which task outcome one agent run leads to. A pure function, tested as a table.
  */
-import type { NewEvent } from "@aipm/api";
+import type { NewEvent } from "@aipm/store";
 import type { TaskAction, TaskError, TaskErrorCode } from "@aipm/shared";
 import type { ProfileRunResult } from "./run-profile.ts";
 

@@ -1,10 +1,11 @@
 /**
  * @module auth: bearer-token authentication and the role and project-scope checks built on it.
  */
+
+import { hashToken, type TokenRole, type TokenStore } from "@aipm/store";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Principal } from "../../env-types.ts";
 import { ApiError } from "../../errors.ts";
-import { hashToken, type TokenRole, type TokenStore } from "../../store/tokens.ts";
 
 export interface AuthOptions {
   tokens: TokenStore;

@@ -1,25 +1,12 @@
+import { ADMIN_TOKEN, useTestApi } from "@aipm/testing";
 import { Hono } from "hono";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  ADMIN_TOKEN,
-  createTestApi,
-  type LocalDynamo,
-  startLocalDynamo,
-  type TestApi,
-} from "../../../test/harness.ts";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { AppEnv } from "../../env-types.ts";
 import { ApiError, toProblem } from "../../errors.ts";
 import { auth } from "../auth/index.ts";
 import { idempotency } from "./index.ts";
 
-let local: LocalDynamo;
-let api: TestApi;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  api = await createTestApi(local);
-});
-afterAll(() => local.close());
+const api = useTestApi();
 
 /**
  * A tiny app behind the real auth middleware and the real DynamoDB idempotency store: `POST /orders`

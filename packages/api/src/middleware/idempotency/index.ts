@@ -3,10 +3,10 @@
  * double click or a client retry does the work once.
  */
 import { createHash } from "node:crypto";
+import type { IdempotencyStore } from "@aipm/store";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env-types.ts";
 import { ApiError } from "../../errors.ts";
-import type { IdempotencyStore } from "../../store/idempotency.ts";
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;

@@ -5,8 +5,8 @@
 import type { Project } from "@aipm/shared";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ApiError } from "../errors.ts";
 import { type Dynamo, queryAll } from "./dynamo.ts";
+import { StoreError } from "./errors.ts";
 
 /** A project as stored: the clone URL is derived when it is read, never kept. */
 export type StoredProject = Omit<Project, "repository"> & {
@@ -114,10 +114,10 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
           const { Item } = await dynamo.doc.send(
             new GetCommand({ TableName, Key: { pk: PARTITION, sk: id } }),
           );
-          if (!Item) throw ApiError.notFound(`Project ${id} does not exist.`);
-          throw ApiError.conflict(
+          if (!Item) throw StoreError.notFound(`Project ${id} does not exist.`);
+          throw new StoreError(
+            "stale_version",
             `Project ${id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,
-            "stale-version",
           );
         }
         throw error;
@@ -127,5 +127,21 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
     async delete(id) {
       await dynamo.doc.send(new DeleteCommand({ TableName, Key: { pk: PARTITION, sk: id } }));
     },
+  };
+}
+
+/**
+ * The project as the API returns it, with its derived clone URL: on GitHub (`githubWebUrl`), or
+ * on the local forge served under `<publicUrl>/git`.
+ */
+export function presentProject(
+  project: StoredProject,
+  urls: { publicUrl: string; githubWebUrl: string },
+): Project {
+  const { provider, owner, name } = project.repository;
+  const base = provider === "github" ? urls.githubWebUrl : `${urls.publicUrl}/git`;
+  return {
+    ...project,
+    repository: { ...project.repository, cloneUrl: `${base.replace(/\/$/, "")}/${owner}/${name}.git` },
   };
 }

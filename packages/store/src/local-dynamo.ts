@@ -1,4 +1,4 @@
-/// <reference path="../dynalite.d.ts" />
+/// <reference path="./dynalite.d.ts" />
 /**
  * @module local-dynamo: a DynamoDB-compatible server (dynalite) on loopback, for local mode and
  * tests. In memory, or persisted in a folder.

@@ -16,8 +16,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { ApiError } from "../errors.ts";
 import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
+import { StoreError } from "./errors.ts";
 
 export interface ProjectContents {
   stories: Story[];
@@ -280,8 +280,8 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         throw story.parentId
-          ? ApiError.conflict(`The parent story ${story.parentId} no longer exists in this project.`)
-          : ApiError.notFound(`Project ${story.projectId} does not exist.`);
+          ? StoreError.conflict(`The parent story ${story.parentId} no longer exists in this project.`)
+          : StoreError.notFound(`Project ${story.projectId} does not exist.`);
       }
     },
 
@@ -315,9 +315,9 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         }
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        throw ApiError.conflict(
+        throw new StoreError(
+          "stale_version",
           `Story ${story.id} changed since you read it (you sent version ${story.version}${reparent ? ", or the story tree changed meanwhile" : ""}). Reload it and apply your change again.`,
-          "stale-version",
         );
       }
       const next: Story = {
@@ -368,7 +368,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         await transactInChunks(operations);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        throw ApiError.conflict("The story tree changed while it was being deleted. Reload and try again.");
+        throw StoreError.conflict("The story tree changed while it was being deleted. Reload and try again.");
       }
     },
 
@@ -423,7 +423,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        throw ApiError.notFound(`Story ${test.storyId} does not exist.`);
+        throw StoreError.notFound(`Story ${test.storyId} does not exist.`);
       }
     },
 
@@ -449,9 +449,9 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         return strip(Attributes ?? {}) as AcceptanceTest;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        throw ApiError.conflict(
+        throw new StoreError(
+          "stale_version",
           `Acceptance test ${test.id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,
-          "stale-version",
         );
       }
     },
@@ -491,7 +491,9 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        throw ApiError.conflict("The stories or their dependencies changed meanwhile. Reload and try again.");
+        throw StoreError.conflict(
+          "The stories or their dependencies changed meanwhile. Reload and try again.",
+        );
       }
     },
 

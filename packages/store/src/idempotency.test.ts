@@ -3,8 +3,9 @@
  * that never finished is freed after IN_PROGRESS_SECONDS, not after the key's day-long TTL.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApi, type LocalDynamo, startLocalDynamo } from "../../test/harness.ts";
+import { createDynamo, ensureTables } from "./dynamo.ts";
 import { dynamoIdempotencyStore, IN_PROGRESS_SECONDS } from "./idempotency.ts";
+import { type LocalDynamo, startLocalDynamo } from "./local-dynamo.ts";
 
 const DAY = 24 * 60 * 60;
 let local: LocalDynamo;
@@ -13,8 +14,9 @@ let store: ReturnType<typeof dynamoIdempotencyStore>;
 
 beforeAll(async () => {
   local = await startLocalDynamo();
-  const api = await createTestApi(local);
-  store = dynamoIdempotencyStore(api.dynamo, () => clock);
+  const dynamo = createDynamo({ endpoint: local.endpoint, region: "us-east-1" }, `idem${process.pid}`);
+  await ensureTables(dynamo);
+  store = dynamoIdempotencyStore(dynamo, () => clock);
 });
 afterAll(() => local.close());
 

@@ -1,10 +1,12 @@
 /**
- * @module local-pull-requests: the local forge's pull requests, numbered per repository, in DynamoDB.
+ * @module pull-requests: the local forge's pull requests, numbered per repository, in DynamoDB.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type Dynamo, queryAll } from "../store/dynamo.ts";
-import type { PullRequestState } from "./forge.ts";
+import { type Dynamo, queryAll } from "./dynamo.ts";
+
+/** Where a pull request stands. */
+export type PullRequestState = "open" | "closed" | "merged";
 
 /** A repository, as the pull-request store keys it. */
 export interface RepositoryKey {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamo, type Dynamo, ensureTables } from "../store/dynamo.ts";
-import { type LocalDynamo, startLocalDynamo } from "../store/local-dynamo.ts";
-import { dynamoLocalPullRequestStore, type LocalPullRequestStore } from "./local-pull-requests.ts";
+import { createDynamo, type Dynamo, ensureTables } from "./dynamo.ts";
+import { type LocalDynamo, startLocalDynamo } from "./local-dynamo.ts";
+import { dynamoLocalPullRequestStore, type LocalPullRequestStore } from "./pull-requests.ts";
 
 let local: LocalDynamo;
 let dynamo: Dynamo;

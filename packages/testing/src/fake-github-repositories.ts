@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { gitEnvironment } from "../src/forge/git-command.ts";
+import { gitEnvironment } from "@aipm/api";
 
 export interface FakeCommit {
   sha: string;

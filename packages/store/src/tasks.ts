@@ -22,8 +22,8 @@ import {
 } from "@aipm/shared";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { ApiError } from "../errors.ts";
 import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
+import { StoreError } from "./errors.ts";
 
 /** Events are kept for 30 days. */
 const EVENT_TTL_SECONDS = 30 * 24 * 3600;
@@ -199,7 +199,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
     let last = 0;
     for (let attempt = 0; remaining.length > 0; attempt++) {
       const item = await getItem(taskId);
-      if (!item) throw ApiError.notFound(`Task ${taskId} does not exist.`);
+      if (!item) throw StoreError.notFound(`Task ${taskId} does not exist.`);
       const batch = remaining.slice(0, EVENTS_PER_WRITE);
       try {
         await write(item, {}, batch, options.leaseOwner);
@@ -209,10 +209,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
       } catch (error) {
         if (!isRace(error) || attempt >= MAX_RACE_RETRIES) throw error;
         if (options.leaseOwner !== undefined && item.leaseOwner !== options.leaseOwner) {
-          throw ApiError.conflict(
-            `Task ${taskId} is no longer leased to ${options.leaseOwner}.`,
-            "lease-lost",
-          );
+          throw new StoreError("lease_lost", `Task ${taskId} is no longer leased to ${options.leaseOwner}.`);
         }
       }
     }
@@ -359,22 +356,22 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
         }
       }
       // Still ours, but busy with other writes: not a lost lease; the next heartbeat tries again.
-      throw ApiError.conflict(`Task ${taskId} was too busy to renew its lease; try again.`, "busy");
+      throw new StoreError("busy", `Task ${taskId} was too busy to renew its lease; try again.`);
     },
 
     async transition(taskId, action, options = {}) {
       for (let attempt = 0; ; attempt++) {
         const item = await getItem(taskId);
-        if (!item) throw ApiError.notFound(`Task ${taskId} does not exist.`);
+        if (!item) throw StoreError.notFound(`Task ${taskId} does not exist.`);
         const task = fromItem(item);
         if (options.leaseOwner !== undefined && task.leaseOwner !== options.leaseOwner) {
-          throw ApiError.conflict(`Task ${taskId} is not leased to ${options.leaseOwner}.`, "lease-lost");
+          throw new StoreError("lease_lost", `Task ${taskId} is not leased to ${options.leaseOwner}.`);
         }
         const decision = decideTaskTransition(task, action);
         if (!decision.ok)
-          throw ApiError.conflict(
+          throw new StoreError(
+            "invalid_transition",
             `Task ${taskId} cannot ${action.replace("_", " ")}: ${decision.reason}.`,
-            "task-state",
           );
         const at = now().toISOString();
         const terminal = ["succeeded", "failed", "cancelled", "timed_out"].includes(decision.to);

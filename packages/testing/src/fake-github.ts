@@ -11,8 +11,8 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gitHttpHandler, parseBasicAuthorization, parseGitRequestPath } from "@aipm/api";
 import { isValidBranchName } from "@aipm/shared";
-import { gitHttpHandler, parseBasicAuthorization, parseGitRequestPath } from "../src/forge/git-http.ts";
 import {
   type Awaitable,
   type FakeCommit,

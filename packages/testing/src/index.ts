@@ -1,0 +1,16 @@
+/**
+ * @module @aipm/testing: what the packages' tests and benches share. The API in process
+ * (`useTestApi`, `createTestApi`) and over HTTP (`startApiServer`), a fake GitHub that speaks its
+ * REST API and git's smart HTTP on loopback, and git fixtures.
+ */
+export {
+  ADMIN_TOKEN,
+  createTestApi,
+  type LocalDynamo,
+  startLocalDynamo,
+  type TestApi,
+  type UsedTestApi,
+  useTestApi,
+} from "./api.ts";
+export { type ApiServer, type ApiServerOptions, startApiServer } from "./api-server.ts";
+export * from "./fake-github.ts";
