@@ -90,7 +90,7 @@ describe("codeGenerationTaskSchema", () => {
     expect(codeGenerationTaskSchema.parse(JSON.parse(JSON.stringify(finished)))).toEqual(finished);
   });
 
-  it("knows exactly the statuses of PRODUCT.md §3", () => {
+  it("knows exactly the task statuses of the domain model (docs/worker.md)", () => {
     expect([...taskStatuses].sort()).toEqual([
       "cancelled",
       "failed",
