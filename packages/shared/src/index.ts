@@ -3,6 +3,7 @@
  */
 export * from "./agent.ts";
 export * from "./branch.ts";
+export * from "./commit-trailers.ts";
 export * from "./common.ts";
 export * from "./config.ts";
 export * from "./ids.ts";
