@@ -7,6 +7,5 @@ export type { AppDeps } from "./deps.ts";
 export { type ApiEnv, apiEnvSchema, loadApiEnv } from "./env.ts";
 export { ApiError } from "./errors.ts";
 export type { Forge } from "./forge/forge.ts";
-export { gitEnvironment } from "./forge/git-command.ts";
 export { gitHttpHandler, parseBasicAuthorization, parseGitRequestPath } from "./forge/git-http.ts";
 export { authorizeLocalPush, nodeListener } from "./node-server.ts";

@@ -1,8 +1,7 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { runGit } from "@aipm/git";
 import { newId } from "@aipm/shared";
 import { dynamoLocalPullRequestStore } from "@aipm/store";
 import { type TestApi, useTestApi } from "@aipm/testing";
@@ -41,8 +40,8 @@ async function createApiWithLocalForge(
   return { api: await api.another({ ...overrides, forges: { local: forge } }), forge };
 }
 
-const git = async (gitDir: string, ...args: string[]) =>
-  (await promisify(execFile)("git", [`--git-dir=${gitDir}`, ...args])).stdout.trim();
+const git = (gitDir: string, ...args: string[]) =>
+  runGit([`--git-dir=${gitDir}`, ...args], { trim: "whitespace" });
 
 describe("creating a project", () => {
   it("binds it to a GitHub repository, with a github.com clone URL and main as the default branch", async () => {

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { runGit } from "@aipm/git";
 import { type CodeGenerationTask, newId, type TaskEvent } from "@aipm/shared";
 import { dynamoLocalPullRequestStore } from "@aipm/store";
 import {
@@ -80,8 +79,8 @@ afterAll(async () => {
 });
 
 const unique = () => randomBytes(4).toString("hex");
-const gitIn = async (gitDir: string, ...args: string[]) =>
-  (await promisify(execFile)("git", [`--git-dir=${gitDir}`, ...args])).stdout;
+const gitIn = (gitDir: string, ...args: string[]) =>
+  runGit([`--git-dir=${gitDir}`, ...args], { trim: "none" });
 
 /** A project on a new local repository (the forge creates it), with a story of two acceptance tests. */
 async function storyWithTests(on: TestApi = api): Promise<{ project: Project; story: StoryDetail }> {

@@ -3,11 +3,10 @@
  * memory with made-up ids, or a real bare git repository written with git plumbing, behind the
  * one interface the fake's REST routes use.
  */
-import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { gitEnvironment } from "@aipm/api";
+import { GitError, type GitOptions, runGit } from "@aipm/git";
 
 export interface FakeCommit {
   sha: string;
@@ -166,28 +165,10 @@ const GITHUB_COMMITTER = { name: "GitHub", email: "noreply@github.com" };
 const NO_COMMIT = "0".repeat(40);
 const isObjectId = (sha: string) => /^[0-9a-f]{40}$/.test(sha);
 
-/** Runs git (no shell, no user configuration); resolves its exit status and raw output. */
-function runGitRaw(
-  args: readonly string[],
-  options: { input?: string; env?: Record<string, string> } = {},
-): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { env: gitEnvironment(options.env), stdio: "pipe" });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.on("error", reject);
-    child.on("close", (status) =>
-      resolve({
-        status,
-        stdout: Buffer.concat(stdout),
-        stderr: Buffer.concat(stderr).toString("utf8").trim(),
-      }),
-    );
-    child.stdin.on("error", () => {});
-    child.stdin.end(options.input ?? "");
-  });
+/** What a failed git command means to a probe: no such thing (git said no), unless git could not run at all. */
+function saidNo(error: unknown): false {
+  if (error instanceof GitError && error.exitCode !== null) return false;
+  throw error;
 }
 
 /**
@@ -214,8 +195,7 @@ export class GitRepository implements FakeRepositoryStore {
     files: Record<string, string>,
   ): Promise<GitRepository> {
     await mkdir(dirname(gitDir), { recursive: true });
-    const init = await runGitRaw(["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`, gitDir]);
-    if (init.status !== 0) throw new Error(`git init ${gitDir} failed: ${init.stderr}`);
+    await runGit(["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`, gitDir]);
     const repo = new GitRepository(owner, name, defaultBranch, gitDir);
     const tree = await repo.writeTree(new Map(Object.entries(files)));
     await repo.setBranch(defaultBranch, await repo.writeCommit(tree, [], "Initial commit", undefined), null);
@@ -227,35 +207,32 @@ export class GitRepository implements FakeRepositoryStore {
     return this.exec(args);
   }
 
-  /** git on this repository: its exit status and raw output. */
-  private run(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-    return runGitRaw([`--git-dir=${this.gitDir}`, ...args], options);
+  /** git on this repository; resolves its output without the final newline (or whole, with `trim: "none"`). */
+  private exec(args: string[], options: Pick<GitOptions, "input" | "env" | "trim"> = {}): Promise<string> {
+    return runGit([`--git-dir=${this.gitDir}`, ...args], options);
   }
 
-  private async exec(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-    const { status, stdout, stderr } = await this.run(args, options);
-    if (status !== 0) throw new Error(`git ${args.join(" ")} exited with ${status}: ${stderr}`);
-    return stdout.toString("utf8").replace(/\n$/, "");
+  /** Whether git succeeds on this repository (false when it says no). */
+  private succeeds(args: string[]): Promise<boolean> {
+    return this.exec(args).then(() => true, saidNo);
   }
 
   /** git's output, or undefined when it fails (as it does for what does not exist). */
-  private async probe(...args: string[]): Promise<string | undefined> {
-    const { status, stdout } = await this.run(args);
-    return status === 0 ? stdout.toString("utf8").replace(/\n$/, "") : undefined;
+  private probe(args: string[], options: Pick<GitOptions, "trim"> = {}): Promise<string | undefined> {
+    return this.exec(args, options).catch((error: unknown) => saidNo(error) || undefined);
   }
 
   branchHead(branch: string): Promise<string | undefined> {
-    return this.probe("show-ref", "--verify", "--hash", `refs/heads/${branch}`);
+    return this.probe(["show-ref", "--verify", "--hash", `refs/heads/${branch}`]);
   }
 
   async setBranch(branch: string, sha: string, expected: string | null): Promise<boolean> {
     // update-ref compares under the ref's lock, so a concurrent push and an API write cannot both win.
-    const { status } = await this.run(["update-ref", `refs/heads/${branch}`, sha, expected ?? NO_COMMIT]);
-    return status === 0;
+    return this.succeeds(["update-ref", `refs/heads/${branch}`, sha, expected ?? NO_COMMIT]);
   }
 
   async commit(sha: string): Promise<FakeCommit | undefined> {
-    const raw = isObjectId(sha) ? await this.probe("cat-file", "commit", sha) : undefined;
+    const raw = isObjectId(sha) ? await this.probe(["cat-file", "commit", sha]) : undefined;
     if (raw === undefined) return undefined;
     const split = raw.indexOf("\n\n");
     const head = split === -1 ? raw : raw.slice(0, split);
@@ -275,13 +252,12 @@ export class GitRepository implements FakeRepositoryStore {
   }
 
   async hasTree(sha: string): Promise<boolean> {
-    return isObjectId(sha) && (await this.probe("cat-file", "-t", sha)) === "tree";
+    return isObjectId(sha) && (await this.probe(["cat-file", "-t", sha])) === "tree";
   }
 
   async fileIn(tree: string, path: string): Promise<string | undefined> {
     // Fails for a path that is missing or not a file.
-    const { status, stdout } = await this.run(["cat-file", "blob", `${tree}:${path}`]);
-    return status === 0 ? stdout.toString("utf8") : undefined;
+    return this.probe(["cat-file", "blob", `${tree}:${path}`], { trim: "none" });
   }
 
   async writeTree(files: ReadonlyMap<string, string>, base?: string): Promise<string> {
@@ -321,7 +297,6 @@ export class GitRepository implements FakeRepositoryStore {
   }
 
   async isAncestor(ancestor: string, of: string): Promise<boolean> {
-    const { status } = await this.run(["merge-base", "--is-ancestor", ancestor, of]);
-    return status === 0;
+    return this.succeeds(["merge-base", "--is-ancestor", ancestor, of]);
   }
 }

@@ -5,11 +5,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { GitError, runGit } from "@aipm/git";
 import { createDynamo, dynamoLocalPullRequestStore, ensureTables, type RepositoryKey } from "@aipm/store";
 import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RepositoryRef } from "./forge.ts";
-import { GitCommandError, runGit } from "./git-command.ts";
 import { gitHttpHandler, isPushRequest, parseBasicAuthorization, parseGitRequestPath } from "./git-http.ts";
 import { type LocalGitForge, localGitForge } from "./local-git.ts";
 
@@ -148,8 +148,8 @@ describe("gitHttpHandler", () => {
     await runGit(["-C", dir, "add", "change.txt"]);
     await runGit(["-C", dir, "commit", "--quiet", "-m", "Change"], { env: identity });
     const push = await runGit(["-C", dir, "push", "origin", "HEAD:main"]).catch((error: unknown) => error);
-    expect(push).toBeInstanceOf(GitCommandError);
-    expect((push as GitCommandError).stderr).toMatch(/Authentication failed|401|could not read Username/);
+    expect(push).toBeInstanceOf(GitError);
+    expect((push as GitError).stderr).toMatch(/Authentication failed|401|could not read Username/);
     expect(await bare(repo, "rev-list", "--count", "main")).toBe("1");
   });
 

@@ -5,9 +5,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { lstat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
+import { gitEnvironment } from "@aipm/git";
 import { repositoryNameSchema, repositoryOwnerSchema } from "@aipm/shared";
 import type { RepositoryKey } from "@aipm/store";
-import { gitEnvironment } from "./git-command.ts";
 
 export interface GitHttpOptions {
   /** The folder holding `<owner>/<name>.git`, as given to the local forge. */

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runGit } from "@aipm/git";
 import {
   createDynamo,
   dynamoLocalPullRequestStore,
@@ -10,7 +11,6 @@ import {
 import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ForgeError, type OpenPullRequestInput, type RepositoryRef } from "./forge.ts";
-import { runGit } from "./git-command.ts";
 import { type LocalGitForge, localGitForge } from "./local-git.ts";
 
 const PUBLIC_URL = "http://127.0.0.1:4000/";

@@ -4,6 +4,7 @@
 import { lstat, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { GitError, type GitOptions, runGit } from "@aipm/git";
 import type { LocalPullRequestStore, RepositoryKey } from "@aipm/store";
 import {
   assertOpenPullRequestInput,
@@ -14,7 +15,6 @@ import {
   type ForgeFile,
   type RepositoryRef,
 } from "./forge.ts";
-import { GitCommandError, type RunGitOptions, runGit } from "./git-command.ts";
 
 export interface GitIdentity {
   name: string;
@@ -104,11 +104,11 @@ export function localGitForge(options: LocalGitForgeOptions): LocalGitForge {
     GIT_COMMITTER_EMAIL: committer.email,
   });
 
-  async function git(gitDir: string, args: readonly string[], run: RunGitOptions = {}): Promise<string> {
+  async function git(gitDir: string, args: readonly string[], run: GitOptions = {}): Promise<string> {
     try {
       return await runGit([`--git-dir=${gitDir}`, ...args], { timeoutMs, ...run });
     } catch (error) {
-      if (error instanceof GitCommandError) throw new ForgeError("failed", error.message, { cause: error });
+      if (error instanceof GitError) throw new ForgeError("failed", error.message, { cause: error });
       throw error;
     }
   }
@@ -151,7 +151,7 @@ export function localGitForge(options: LocalGitForgeOptions): LocalGitForge {
         },
       );
     } catch (error) {
-      if (error instanceof GitCommandError && error.exitCode === 1) return null;
+      if (error instanceof GitError && error.exitCode === 1) return null;
       throw new ForgeError("failed", error instanceof Error ? error.message : String(error), {
         cause: error,
       });
@@ -163,7 +163,7 @@ export function localGitForge(options: LocalGitForgeOptions): LocalGitForge {
     try {
       await runGit([`--git-dir=${gitDir}`, "update-ref", `refs/heads/${branch}`, to, from], { timeoutMs });
     } catch (error) {
-      const said = error instanceof GitCommandError ? ` (git: ${error.stderr.trim()})` : "";
+      const said = error instanceof GitError ? ` (git: ${error.stderr.trim()})` : "";
       throw new ForgeError(
         "conflict",
         `Branch ${branch} changed while AIPM was committing to it (someone pushed?)${said}: try again.`,
