@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   type AccessGrants,
@@ -104,5 +105,63 @@ describe("the tables each role may use", () => {
     expect(apiTables).not.toContain("pullRequests");
     expect(workerTables).not.toContain("tokens");
     expect(workerTables).not.toContain("idempotency");
+  });
+});
+
+/**
+ * The IAM action each DynamoDB command needs. A transaction needs its items' actions (checked
+ * below from the kinds of item the stores put in one); table management is for local tables and
+ * tests only (`ensureTables`), never granted.
+ */
+const commandActions: Record<string, readonly string[]> = {
+  GetCommand: ["dynamodb:GetItem"],
+  PutCommand: ["dynamodb:PutItem"],
+  UpdateCommand: ["dynamodb:UpdateItem"],
+  DeleteCommand: ["dynamodb:DeleteItem"],
+  QueryCommand: ["dynamodb:Query"],
+  ScanCommand: ["dynamodb:Scan"],
+  BatchGetCommand: ["dynamodb:BatchGetItem"],
+  BatchWriteCommand: ["dynamodb:BatchWriteItem"],
+  TransactGetCommand: ["dynamodb:GetItem"],
+  TransactWriteCommand: [],
+  DescribeTableCommand: ["dynamodb:DescribeTable"],
+  CreateTableCommand: [],
+  UpdateTimeToLiveCommand: [],
+  GetSecretValueCommand: ["secretsmanager:GetSecretValue"],
+};
+const transactItemActions: Record<string, string> = {
+  Put: "dynamodb:PutItem",
+  Update: "dynamodb:UpdateItem",
+  Delete: "dynamodb:DeleteItem",
+  ConditionCheck: "dynamodb:ConditionCheckItem",
+};
+
+describe("the table actions against the stores' commands", () => {
+  const storeDir = new URL("../../store/src/", import.meta.url);
+  const sources = readdirSync(storeDir)
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts") && !file.endsWith(".d.ts"))
+    .map((file) => ({ file, text: readFileSync(new URL(file, storeDir), "utf8") }));
+
+  it("grants every command packages/store/src sends, and no table action it never needs", () => {
+    expect(sources.length).toBeGreaterThan(5);
+    const needed = new Set<string>();
+    for (const { file, text } of sources) {
+      for (const [, command] of text.matchAll(/\bnew (\w+Command)\(/g)) {
+        const actions = commandActions[command ?? ""];
+        if (!actions) throw new Error(`${file} sends ${command}: add the IAM action it needs to this test.`);
+        for (const action of actions) needed.add(action);
+      }
+      if (!text.includes("TransactWriteCommand")) continue;
+      // Transaction items, as the stores write them: `{ Put: {`, `Update: update`, `{ ConditionCheck: {`.
+      for (const [, kind] of text.matchAll(/\b(Put|Update|Delete|ConditionCheck): [{a-z]/g)) {
+        needed.add(transactItemActions[kind ?? ""] ?? "unknown transaction item");
+      }
+    }
+    // The API's health check (packages/api/src/compose.ts) describes the stories table.
+    needed.add("dynamodb:DescribeTable");
+    const tableActions = [...needed].filter((action) => action.startsWith("dynamodb:"));
+    expect([...tableDataActions].sort()).toEqual(tableActions.sort());
+    for (const action of needed)
+      if (!action.startsWith("dynamodb:")) expect(secretReadActions).toContain(action);
   });
 });

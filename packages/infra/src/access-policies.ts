@@ -18,11 +18,14 @@ export interface PolicyDocument {
 }
 
 /**
- * The DynamoDB calls the stores make (packages/store/src): item reads and writes, conditional
- * transactions (TransactWriteItems is authorised per item action plus ConditionCheckItem), Query
- * and Scan, and DescribeTable for the health check. No table management.
+ * The DynamoDB calls the stores make (packages/store/src): item reads and writes, batched reads
+ * (BatchGetItem), conditional transactions (TransactWriteItems is authorised per item action plus
+ * ConditionCheckItem, across the tables of its items), Query and Scan, and DescribeTable for the
+ * health check. No table management. access-policies.test.ts checks this list against the
+ * commands the stores send.
  */
 export const tableDataActions = [
+  "dynamodb:BatchGetItem",
   "dynamodb:ConditionCheckItem",
   "dynamodb:DeleteItem",
   "dynamodb:DescribeTable",
