@@ -203,3 +203,19 @@ describe("gitEnvironment", () => {
     });
   });
 });
+
+describe("GitError", () => {
+  it("can be made from a message, the arguments and stderr, the rest defaulted", () => {
+    const error = new GitError("git push failed: rejected", ["push", "origin"], "rejected");
+    expect(error).toMatchObject({
+      name: "GitError",
+      message: "git push failed: rejected",
+      args: ["push", "origin"],
+      stderr: "rejected",
+      stdout: "",
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+    });
+  });
+});

@@ -63,14 +63,20 @@ export class GitError extends Error implements GitErrorDetails {
   readonly stderr: string;
   readonly stdout: string;
 
-  constructor(message: string, details: GitErrorDetails, options?: ErrorOptions) {
-    super(message, options);
-    this.args = details.args;
-    this.exitCode = details.exitCode;
-    this.signal = details.signal;
-    this.timedOut = details.timedOut;
-    this.stderr = details.stderr;
-    this.stdout = details.stdout;
+  /** @example new GitError("git push failed: rejected", ["push", "origin"], "rejected", { exitCode: 1 }) */
+  constructor(
+    message: string,
+    args: readonly string[],
+    stderr = "",
+    details: Partial<Omit<GitErrorDetails, "args" | "stderr">> & ErrorOptions = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.args = args;
+    this.stderr = stderr;
+    this.exitCode = details.exitCode ?? null;
+    this.signal = details.signal ?? null;
+    this.timedOut = details.timedOut ?? false;
+    this.stdout = details.stdout ?? "";
   }
 }
 
@@ -188,7 +194,7 @@ export function runGit(args: readonly string[], options: GitOptions = {}): Promi
         const message = missing
           ? `${command} could not start: git is not on PATH (install git 2.28 or newer)${options.cwd ? `, or ${options.cwd} does not exist` : ""}.`
           : `${command} could not start: ${startError.message}`;
-        return reject(new GitError(message, result, { cause: startError }));
+        return reject(new GitError(message, args, result.stderr, { ...result, cause: startError }));
       }
       if (exitCode === 0 && !stopped) return resolve(trimmed(result.stdout, options.trim));
       const why =
@@ -200,7 +206,9 @@ export function runGit(args: readonly string[], options: GitOptions = {}): Promi
               ? `was killed (${signal})`
               : `failed (exit code ${exitCode})`;
       const said = result.stderr.trim();
-      reject(new GitError(said ? `${command} ${why}: ${said}` : `${command} ${why}`, result));
+      reject(
+        new GitError(said ? `${command} ${why}: ${said}` : `${command} ${why}`, args, result.stderr, result),
+      );
     }
 
     child.stdout?.on("data", (chunk: Buffer) => {
