@@ -2,8 +2,9 @@
  * @module setup: what the benchmarks share: the API and its tables on an in-memory local
  * DynamoDB server (dynalite) in its own process, and the git CLI run as the worker runs it.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runGit } from "@aipm/git";
 import { type CodeGenerationTask, newId, newQueuedTask, type Project, type StoryDetail } from "@aipm/shared";
 import { createTestApi, type LocalDynamo, type TestApi } from "@aipm/testing";
 
@@ -78,33 +79,22 @@ export function git(
   args: readonly string[],
   options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      "git",
-      ["-c", "protocol.file.allow=always", "-c", "safe.directory=*", ...args],
-      {
-        cwd: options.cwd,
-        maxBuffer: 256 * 1024 * 1024,
-        env: {
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
-          HOME: process.env.HOME ?? "/tmp",
-          GIT_CONFIG_GLOBAL: "/dev/null",
-          GIT_CONFIG_NOSYSTEM: "1",
-          GIT_TERMINAL_PROMPT: "0",
-          GIT_AUTHOR_NAME: "Bench",
-          GIT_AUTHOR_EMAIL: "bench@example.com",
-          GIT_COMMITTER_NAME: "Bench",
-          GIT_COMMITTER_EMAIL: "bench@example.com",
-          ...options.env,
-        },
-      },
-      (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`git ${args.join(" ")} failed: ${String(stderr).trim() || error.message}`));
-        else resolve(String(stdout).trim());
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+  return runGit(args, {
+    cwd: options.cwd,
+    input: options.input,
+    config: ["protocol.file.allow=always", "safe.directory=*"],
+    env: {
+      HOME: process.env.HOME ?? "/tmp",
+      GIT_AUTHOR_NAME: "Bench",
+      GIT_AUTHOR_EMAIL: "bench@example.com",
+      GIT_COMMITTER_NAME: "Bench",
+      GIT_COMMITTER_EMAIL: "bench@example.com",
+      ...options.env,
+    },
+    // A benchmark's repositories are as big as it makes them, and a fresh clone takes as long as it takes.
+    maxBuffer: 256 * 1024 * 1024,
+    timeoutMs: 0,
+    trim: "whitespace",
   });
 }
 

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { runGit } from "@aipm/git";
 import type { CodeGenerationTask, Project, StoryDetail, TaskEvent } from "@aipm/shared";
 import type { TaskStore } from "@aipm/store";
 import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
@@ -103,20 +104,9 @@ export interface Stack {
 
 let stacks = 0;
 
-/** Runs git with no user or system configuration. */
-export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_TERMINAL_PROMPT: "0",
-    },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout.trim();
+/** Runs git in `cwd` with no user or system configuration; resolves its trimmed output. */
+export function git(cwd: string, ...args: string[]): Promise<string> {
+  return runGit(args, { cwd, env: { HOME: cwd }, trim: "whitespace" });
 }
 
 /** Pids of processes whose command line contains `marker` (never this test's own). */
