@@ -1,19 +1,12 @@
 /**
  * @module fuzz: random and malformed requests to every route of the OpenAPI document, as every
  * kind of caller, against real data. No answer may be a 5xx, and every 4xx is a problem document
- * (PRODUCT.md §8). A failure prints the seed; `AIPM_FUZZ_SEED=<seed>` replays the run.
+ * (`application/problem+json` with a string type, title and detail, and the HTTP status as its
+ * status). A failure prints the seed; `AIPM_FUZZ_SEED=<seed>` replays the run.
  */
 import { createHmac } from "node:crypto";
 import { type IdKind, idPrefixes } from "@aipm/shared";
-import {
-  ADMIN_TOKEN,
-  createTestApi,
-  type FakeGithub,
-  type LocalDynamo,
-  startFakeGithub,
-  startLocalDynamo,
-  type TestApi,
-} from "@aipm/testing";
+import { ADMIN_TOKEN, type FakeGithub, startFakeGithub, useTestApi } from "@aipm/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { githubForge } from "../src/forge/github.ts";
@@ -82,9 +75,20 @@ interface FuzzRequest {
   broken: Aspect[];
 }
 
-let local: LocalDynamo;
 let github: FakeGithub;
-let api: TestApi;
+/** The app on a local DynamoDB, with the real GitHub forge against a fake GitHub started first. */
+const api = useTestApi(async () => {
+  github = await startFakeGithub();
+  for (const repository of ["acme/shop", "octo/app", "octo/empty"]) github.state.addRepository(repository);
+  // The real GitHub forge against the fake GitHub; projects on other repositories get the forge's 4xx.
+  const forge = githubForge({
+    token: async () => "ghp_fuzz",
+    apiUrl: github.url,
+    throttle: { enabled: false },
+    retry: { retryAfterBaseValue: 1 },
+  });
+  return { forges: { github: forge }, webhookSecret: async () => WEBHOOK_SECRET };
+});
 let operations: Operation[];
 const callers: Record<string, Caller> = {};
 const pools: Pools = {
@@ -449,17 +453,6 @@ async function seed(path: string, body: unknown): Promise<Record<string, unknown
 }
 
 beforeAll(async () => {
-  local = await startLocalDynamo();
-  github = await startFakeGithub();
-  for (const repository of ["acme/shop", "octo/app", "octo/empty"]) github.state.addRepository(repository);
-  // The real GitHub forge against the fake GitHub; projects on other repositories get the forge's 4xx.
-  const forge = githubForge({
-    token: async () => "ghp_fuzz",
-    apiUrl: github.url,
-    throttle: { enabled: false },
-    retry: { retryAfterBaseValue: 1 },
-  });
-  api = await createTestApi(local, { forges: { github: forge }, webhookSecret: async () => WEBHOOK_SECRET });
   operations = operationsOf(
     (await (await api.request("GET", "/api/openapi.json", { token: null })).json()) as OpenApiDocument,
   );
@@ -548,10 +541,10 @@ beforeAll(async () => {
   await token("spare", "admin");
 });
 
+// Runs before useTestApi's own afterAll, which stops the local DynamoDB (after hooks run in reverse).
 afterAll(async () => {
   // Live event streams poll every 500 ms until cancelled; let the cancelled ones finish first.
   await new Promise((resolve) => setTimeout(resolve, 700));
-  await local?.close();
   await github?.close();
 });
 
