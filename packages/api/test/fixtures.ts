@@ -131,7 +131,10 @@ export async function createToken(
   return expectJson<CreatedToken>(response, 201);
 }
 
-/** Every route of PRODUCT.md §4 (the stable surface), as OpenAPI paths. */
+/**
+ * Every route of the API's stable surface (health, projects, stories, acceptance tests, dependencies,
+ * INVEST, code generations, tasks, the queue and the GitHub webhook), as OpenAPI paths.
+ */
 export const productRoutes = [
   ["GET", "/health"],
   ["GET", "/api/projects"],
@@ -164,7 +167,7 @@ export const productRoutes = [
 /** Routes that need no bearer token: health, and the webhook (it has its own signature). */
 export const openRoutes = new Set(["GET /health", "POST /api/webhooks/github"]);
 
-/** The token routes the app adds to §4. */
+/** The token routes, which the app serves besides that stable surface. */
 export const tokenRoutes = [
   ["GET", "/api/tokens"],
   ["POST", "/api/tokens"],

@@ -59,7 +59,7 @@ describe("GET /api/openapi.json", () => {
     expect(document.security).toEqual([{ bearer: [] }]);
   });
 
-  it("describes every route of PRODUCT.md §4, and the token routes", () => {
+  it("describes every route of the stable surface, and the token routes", () => {
     const expected = [...productRoutes, ...tokenRoutes].map(([method, path]) => `${method} ${path}`);
     expect(operations(document)).toEqual(expect.arrayContaining(expected));
   });
@@ -145,8 +145,6 @@ describe("responses match the documented schemas", () => {
   }
 
   it("for projects, stories, acceptance tests, dependencies and INVEST", async () => {
-    // Fails today for stories read back from the store: they carry the internal `storyId`
-    // attribute of the byStory index (see the report on store/stories.ts).
     const project = await createProject(api);
     expectSchema(projectSchema, project, "POST /api/projects");
     const parent = await createStory(api, project.id, { title: "Parent" });
