@@ -24,6 +24,8 @@ export class StoreError extends Error {
   constructor(
     readonly code: StoreErrorCode,
     message: string,
+    /** For a refused transaction of several stores' parts: the parts whose conditions failed. */
+    readonly parts: readonly string[] = [],
   ) {
     super(message);
   }

@@ -4,6 +4,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Dynamo } from "./dynamo.ts";
+import type { TransactionPart } from "./transactions.ts";
 
 export interface RememberedResponse {
   status: number;
@@ -19,6 +20,11 @@ export interface IdempotencyStore {
   /** Claims the key; returns the existing entry instead when the key was already used. */
   begin(key: string, fingerprint: string, ttlSeconds: number): Promise<IdempotencyEntry | null>;
   complete(key: string, response: RememberedResponse): Promise<void>;
+  /**
+   * `complete` as a part of another store's transaction (named "idempotency"), so that the work
+   * and the response remembered for it are written at once.
+   */
+  completionPart(key: string, response: RememberedResponse): TransactionPart;
   /** Forgets the key, so that a request that failed on our side can be tried again. */
   abandon(key: string): Promise<void>;
 }
@@ -32,6 +38,13 @@ export const IN_PROGRESS_SECONDS = 300;
 
 export function dynamoIdempotencyStore(dynamo: Dynamo, now: () => number = Date.now): IdempotencyStore {
   const TableName = dynamo.tables.idempotency;
+  const completion = (key: string, response: RememberedResponse) => ({
+    TableName,
+    Key: { pk: key },
+    UpdateExpression: "SET #state = :done, #response = :response",
+    ExpressionAttributeNames: { "#state": "state", "#response": "response" },
+    ExpressionAttributeValues: { ":done": "done", ":response": response },
+  });
   return {
     async begin(key, fingerprint, ttlSeconds) {
       const nowSeconds = Math.floor(now() / 1000);
@@ -71,15 +84,10 @@ export function dynamoIdempotencyStore(dynamo: Dynamo, now: () => number = Date.
         : { state: "in_progress", fingerprint: String(Item.fingerprint) };
     },
     async complete(key, response) {
-      await dynamo.doc.send(
-        new UpdateCommand({
-          TableName,
-          Key: { pk: key },
-          UpdateExpression: "SET #state = :done, #response = :response",
-          ExpressionAttributeNames: { "#state": "state", "#response": "response" },
-          ExpressionAttributeValues: { ":done": "done", ":response": response },
-        }),
-      );
+      await dynamo.doc.send(new UpdateCommand(completion(key, response)));
+    },
+    completionPart(key, response) {
+      return { name: "idempotency", items: [{ Update: completion(key, response) }] };
     },
     async abandon(key) {
       await dynamo.doc.send(new DeleteCommand({ TableName, Key: { pk: key } }));

@@ -9,6 +9,7 @@ export {
   dynamoIdempotencyStore,
   type IdempotencyStore,
   IN_PROGRESS_SECONDS,
+  type RememberedResponse,
 } from "./idempotency.ts";
 export { createLogger, type Logger, type LogLevel } from "./logger.ts";
 export { dynamoProjectStore, type ProjectStore, presentProject, type StoredProject } from "./projects.ts";
@@ -32,4 +33,5 @@ export {
   type TokenStore,
   tokenRoleSchema,
 } from "./tokens.ts";
+export type { TransactionPart } from "./transactions.ts";
 export { dynamoWorkerRegistry, type WorkerRegistry, type WorkerStatus } from "./workers.ts";

@@ -1,23 +1,36 @@
 /**
- * @module stories: stories, acceptance tests and dependencies, one partition per project.
- *
- * Keys (see `tableSpecs.stories`): `STORY#<id>`, `STORY#<id>#TEST#<testId>`, `DEP#<id>#<dependsOnId>`
- * and a `META` item whose `structureVersion` serialises the changes that could close a cycle.
- * Each story keeps a `childCount` so that deleting a parent and adding a child cannot interleave.
+ * @module stories: stories, acceptance tests and dependencies, one partition per project (the keys
+ * are in story-table.ts). This module holds the store's interface, the reads and the stories' own
+ * writes; acceptance tests and dependencies have their modules.
  */
 
 import type { AcceptanceTest, Dependency, Story } from "@aipm/shared";
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  DeleteCommand,
-  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
+import { type AcceptanceTestChanges, acceptanceTestStore } from "./acceptance-tests.ts";
+import type { Dynamo, Item } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
+import { dependencyStore } from "./story-dependencies.ts";
+import {
+  dependencyKey,
+  META,
+  type StoryRecord,
+  sortRecordItems,
+  storyFrom,
+  storyKey,
+  storyTable,
+  strip,
+  testKey,
+  versionedSet,
+} from "./story-table.ts";
+import { isConditionFailure, type TransactionPart } from "./transactions.ts";
+
+export type { AcceptanceTestChanges } from "./acceptance-tests.ts";
+export type { StoryRecord } from "./story-table.ts";
 
 export interface ProjectContents {
   stories: Story[];
@@ -25,18 +38,7 @@ export interface ProjectContents {
   dependencies: Dependency[];
 }
 
-export interface StoryRecord {
-  story: Story;
-  acceptanceTests: AcceptanceTest[];
-  /** Dependencies of this story (it depends on them). */
-  dependencies: Dependency[];
-  childCount: number;
-}
-
 export type StoryChanges = Partial<Omit<Story, "id" | "projectId" | "createdAt" | "updatedAt" | "version">>;
-export type AcceptanceTestChanges = Partial<
-  Pick<AcceptanceTest, "title" | "given" | "when" | "then" | "status">
->;
 
 export interface StoryStore {
   /** Every story, test and dependency of a project: one paged Query of its partition. */
@@ -58,6 +60,11 @@ export interface StoryStore {
     now: string,
     structureVersion?: number,
   ): Promise<Story>;
+  /**
+   * `updateStory` as a part of another store's transaction (named "story"), for changes that
+   * leave the tree alone: applies only to the version read.
+   */
+  updateStoryPart(current: StoryRecord, changes: StoryChanges, now: string): TransactionPart;
   /** Deletes stories (children before parents), their tests and every dependency touching them. */
   deleteStories(projectId: string, stories: readonly StoryRecord[], contents: ProjectContents): Promise<void>;
   /** Deletes every story, test and dependency of a project, and its structure record. */
@@ -77,110 +84,29 @@ export interface StoryStore {
   deleteDependency(projectId: string, storyId: string, dependsOnId: string): Promise<boolean>;
 }
 
-const storyKey = (storyId: string) => `STORY#${storyId}`;
-const testKey = (storyId: string, testId: string) => `STORY#${storyId}#TEST#${testId}`;
-const dependencyKey = (storyId: string, dependsOnId: string) => `DEP#${storyId}#${dependsOnId}`;
-const META = "META";
-/** DynamoDB's limit of items in one transaction. */
-const TRANSACTION_LIMIT = 100;
-
-/** A story item without the attributes only the table and its indexes need. */
-function storyFrom(item: Item): Story {
-  const { storyId: _storyId, ...rest } = strip(item);
-  return rest as Story;
-}
-
-function strip(item: Item): Item {
-  const {
-    pk: _pk,
-    sk: _sk,
-    kind: _kind,
-    childCount: _childCount,
-    testId: _testId,
-    structureVersion: _sv,
-    ...rest
-  } = item;
-  return rest;
-}
-
-function sortRecordItems(items: readonly Item[]): Omit<StoryRecord, "story"> & { story: Story | null } {
-  let story: Story | null = null;
-  let childCount = 0;
-  const acceptanceTests: AcceptanceTest[] = [];
-  const dependencies: Dependency[] = [];
-  for (const item of items) {
-    if (item.kind === "story") {
-      story = storyFrom(item);
-      childCount = Number(item.childCount ?? 0);
-    } else if (item.kind === "test") acceptanceTests.push(strip(item) as AcceptanceTest);
-    else if (item.kind === "dependency") dependencies.push(strip(item) as Dependency);
-  }
-  return { story, acceptanceTests, dependencies, childCount };
-}
-
-/**
- * The parts of an update that sets each given field and `updatedAt`; the caller adds
- * `ADD #version :one` and its condition.
- */
-function versionedSet(changes: Record<string, unknown>, now: string) {
-  const names: Record<string, string> = { "#version": "version", "#updatedAt": "updatedAt" };
-  const values: Record<string, unknown> = { ":now": now, ":one": 1 };
-  const sets = ["#updatedAt = :now"];
-  for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
-  return { names, values, sets };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof TransactionCanceledException &&
-      (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed"))
-  );
-}
-
 export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
-  const TableName = dynamo.tables.stories;
+  const table = storyTable(dynamo);
+  const { TableName, query, transactInChunks, bumpStructure, adjustChildCount } = table;
   const projectsTable = dynamo.tables.projects;
 
-  const query = (input: Omit<QueryCommandInput, "TableName">) => queryAll(dynamo, { TableName, ...input });
-
-  /** Runs operations as transactions of at most 100 items, in order. */
-  async function transactInChunks(operations: readonly Item[]): Promise<void> {
-    for (let start = 0; start < operations.length; start += TRANSACTION_LIMIT) {
-      await dynamo.doc.send(
-        new TransactWriteCommand({
-          TransactItems: operations.slice(start, start + TRANSACTION_LIMIT) as never,
-        }),
-      );
-    }
+  /** The update of a story's own fields, applied only to the version read. */
+  function storyUpdate(story: Story, changes: StoryChanges, now: string) {
+    const { names, values, sets } = versionedSet(changes, now);
+    values[":expected"] = story.version;
+    return {
+      TableName,
+      Key: { pk: story.projectId, sk: storyKey(story.id) },
+      UpdateExpression: `SET ${sets.join(", ")} ADD #version :one`,
+      ConditionExpression: "attribute_exists(pk) AND #version = :expected",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
   }
 
-  const bumpStructure = (projectId: string, seen: number) => ({
-    Update: {
-      TableName,
-      Key: { pk: projectId, sk: META },
-      UpdateExpression: "SET structureVersion = :next",
-      ConditionExpression: "attribute_not_exists(structureVersion) OR structureVersion = :seen",
-      ExpressionAttributeValues: { ":seen": seen, ":next": seen + 1 },
-    },
-  });
-
-  const adjustChildCount = (projectId: string, storyId: string, delta: 1 | -1) => ({
-    Update: {
-      TableName,
-      Key: { pk: projectId, sk: storyKey(storyId) },
-      UpdateExpression: "ADD childCount :delta",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":delta": delta },
-    },
-  });
-
   return {
+    ...acceptanceTestStore(table),
+    ...dependencyStore(table),
+
     async readProject(projectId) {
       const items = await query({
         KeyConditionExpression: "pk = :pk",
@@ -193,14 +119,6 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         else if (item.kind === "dependency") contents.dependencies.push(strip(item) as Dependency);
       }
       return contents;
-    },
-
-    async readDependencies(projectId) {
-      const items = await query({
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :dep)",
-        ExpressionAttributeValues: { ":pk": projectId, ":dep": "DEP#" },
-      });
-      return items.filter((item) => item.kind === "dependency").map((item) => strip(item) as Dependency);
     },
 
     async getStory(storyId) {
@@ -224,27 +142,18 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         for (let round = 0; keys && keys.length > 0; round++) {
           if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
           const answer: BatchGetCommandOutput = await dynamo.doc.send(
-            new BatchGetCommand({ RequestItems: { [dynamo.tables.stories]: { Keys: keys } } }),
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys } } }),
           );
-          for (const item of answer.Responses?.[dynamo.tables.stories] ?? []) {
+          for (const item of answer.Responses?.[TableName] ?? []) {
             if (item.kind === "story") found.set(String(item.id), storyFrom(item));
           }
-          keys = answer.UnprocessedKeys?.[dynamo.tables.stories]?.Keys;
+          keys = answer.UnprocessedKeys?.[TableName]?.Keys;
         }
       }
       return storyIds.flatMap((id) => {
         const story = found.get(id);
         return story ? [story] : [];
       });
-    },
-
-    async readStructureVersion(projectId) {
-      const items = await query({
-        KeyConditionExpression: "pk = :pk AND sk = :meta",
-        ExpressionAttributeValues: { ":pk": projectId, ":meta": META },
-        ConsistentRead: true,
-      });
-      return Number(items[0]?.structureVersion ?? 0);
     },
 
     async createStory(story) {
@@ -287,16 +196,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
 
     async updateStory(current, changes, now, structureVersion) {
       const { story } = current;
-      const { names, values, sets } = versionedSet(changes, now);
-      values[":expected"] = story.version;
-      const update = {
-        TableName,
-        Key: { pk: story.projectId, sk: storyKey(story.id) },
-        UpdateExpression: `SET ${sets.join(", ")} ADD #version :one`,
-        ConditionExpression: "attribute_exists(pk) AND #version = :expected",
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      };
+      const update = storyUpdate(story, changes, now);
       const reparent = changes.parentId !== undefined && changes.parentId !== story.parentId;
       try {
         if (reparent) {
@@ -327,6 +227,13 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         version: story.version + 1,
       };
       return next;
+    },
+
+    updateStoryPart(current, changes, now) {
+      const { story } = current;
+      if (changes.parentId !== undefined && changes.parentId !== story.parentId)
+        throw new Error("A story's move to another parent needs the structure version: use updateStory.");
+      return { name: "story", items: [{ Update: storyUpdate(story, changes, now) }] };
     },
 
     async deleteStories(projectId, records, contents) {
@@ -382,135 +289,6 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         META,
       ];
       await transactInChunks(keys.map((sk) => ({ Delete: { TableName, Key: { pk: projectId, sk } } })));
-    },
-
-    async getAcceptanceTest(testId) {
-      const items = await query({
-        IndexName: "byTest",
-        KeyConditionExpression: "testId = :id",
-        ExpressionAttributeValues: { ":id": testId },
-      });
-      return items[0] ? (strip(items[0]) as AcceptanceTest) : null;
-    },
-
-    async createAcceptanceTest(projectId, test) {
-      try {
-        await dynamo.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName,
-                  Key: { pk: projectId, sk: storyKey(test.storyId) },
-                  ConditionExpression: "attribute_exists(pk)",
-                },
-              },
-              {
-                Put: {
-                  TableName,
-                  Item: {
-                    pk: projectId,
-                    sk: testKey(test.storyId, test.id),
-                    kind: "test",
-                    testId: test.id,
-                    ...test,
-                  },
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              },
-            ],
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        throw StoreError.notFound(`Story ${test.storyId} does not exist.`);
-      }
-    },
-
-    async updateAcceptanceTest(projectId, test, changes, now, expectedVersion) {
-      const { names, values, sets } = versionedSet(changes, now);
-      let condition = "attribute_exists(pk)";
-      if (expectedVersion !== undefined) {
-        values[":expected"] = expectedVersion;
-        condition += " AND #version = :expected";
-      }
-      try {
-        const { Attributes } = await dynamo.doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: { pk: projectId, sk: testKey(test.storyId, test.id) },
-            UpdateExpression: `SET ${sets.join(", ")} ADD #version :one`,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: "ALL_NEW",
-          }),
-        );
-        return strip(Attributes ?? {}) as AcceptanceTest;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        throw new StoreError(
-          "stale_version",
-          `Acceptance test ${test.id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,
-        );
-      }
-    },
-
-    async deleteAcceptanceTest(projectId, test) {
-      await dynamo.doc.send(
-        new DeleteCommand({ TableName, Key: { pk: projectId, sk: testKey(test.storyId, test.id) } }),
-      );
-    },
-
-    async addDependency(projectId, dependency, structureVersion) {
-      try {
-        await dynamo.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...[dependency.storyId, dependency.dependsOnId].map((id) => ({
-                ConditionCheck: {
-                  TableName,
-                  Key: { pk: projectId, sk: storyKey(id) },
-                  ConditionExpression: "attribute_exists(pk)",
-                },
-              })),
-              {
-                Put: {
-                  TableName,
-                  Item: {
-                    pk: projectId,
-                    sk: dependencyKey(dependency.storyId, dependency.dependsOnId),
-                    kind: "dependency",
-                    ...dependency,
-                  },
-                },
-              },
-              bumpStructure(projectId, structureVersion),
-            ],
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        throw StoreError.conflict(
-          "The stories or their dependencies changed meanwhile. Reload and try again.",
-        );
-      }
-    },
-
-    async deleteDependency(projectId, storyId, dependsOnId) {
-      try {
-        await dynamo.doc.send(
-          new DeleteCommand({
-            TableName,
-            Key: { pk: projectId, sk: dependencyKey(storyId, dependsOnId) },
-            ConditionExpression: "attribute_exists(pk)",
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
     },
   };
 }

@@ -1,0 +1,102 @@
+/**
+ * @module acceptance-tests: a story's acceptance tests, kept beside it as `STORY#<id>#TEST#<testId>`
+ * and found by id through the `byTest` index.
+ */
+
+import type { AcceptanceTest } from "@aipm/shared";
+import { DeleteCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { StoreError } from "./errors.ts";
+import { type StoryTable, storyKey, strip, testKey, versionedSet } from "./story-table.ts";
+import { isConditionFailure } from "./transactions.ts";
+
+export type AcceptanceTestChanges = Partial<
+  Pick<AcceptanceTest, "title" | "given" | "when" | "then" | "status">
+>;
+
+export function acceptanceTestStore({ dynamo, TableName, query }: StoryTable) {
+  return {
+    async getAcceptanceTest(testId: string): Promise<AcceptanceTest | null> {
+      const items = await query({
+        IndexName: "byTest",
+        KeyConditionExpression: "testId = :id",
+        ExpressionAttributeValues: { ":id": testId },
+      });
+      return items[0] ? (strip(items[0]) as AcceptanceTest) : null;
+    },
+
+    async createAcceptanceTest(projectId: string, test: AcceptanceTest): Promise<void> {
+      try {
+        await dynamo.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName,
+                  Key: { pk: projectId, sk: storyKey(test.storyId) },
+                  ConditionExpression: "attribute_exists(pk)",
+                },
+              },
+              {
+                Put: {
+                  TableName,
+                  Item: {
+                    pk: projectId,
+                    sk: testKey(test.storyId, test.id),
+                    kind: "test",
+                    testId: test.id,
+                    ...test,
+                  },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        throw StoreError.notFound(`Story ${test.storyId} does not exist.`);
+      }
+    },
+
+    async updateAcceptanceTest(
+      projectId: string,
+      test: AcceptanceTest,
+      changes: AcceptanceTestChanges,
+      now: string,
+      expectedVersion?: number,
+    ): Promise<AcceptanceTest> {
+      const { names, values, sets } = versionedSet(changes, now);
+      let condition = "attribute_exists(pk)";
+      if (expectedVersion !== undefined) {
+        values[":expected"] = expectedVersion;
+        condition += " AND #version = :expected";
+      }
+      try {
+        const { Attributes } = await dynamo.doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: projectId, sk: testKey(test.storyId, test.id) },
+            UpdateExpression: `SET ${sets.join(", ")} ADD #version :one`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        return strip(Attributes ?? {}) as AcceptanceTest;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        throw new StoreError(
+          "stale_version",
+          `Acceptance test ${test.id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,
+        );
+      }
+    },
+
+    async deleteAcceptanceTest(projectId: string, test: AcceptanceTest): Promise<void> {
+      await dynamo.doc.send(
+        new DeleteCommand({ TableName, Key: { pk: projectId, sk: testKey(test.storyId, test.id) } }),
+      );
+    },
+  };
+}
