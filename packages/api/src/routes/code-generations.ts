@@ -3,6 +3,7 @@
  * queues the task and answers 202 before any agent work.
  */
 import {
+  type CodeGenerationTask,
   checkStoryStatusChange,
   codeGenerationCreateSchema,
   newId,
@@ -12,17 +13,27 @@ import {
   storyIdSchema,
   storyStatusForPullRequest,
 } from "@aipm/shared";
-import { isStoreError, presentProject } from "@aipm/store";
+import {
+  type IdempotencyStore,
+  isStoreError,
+  type NewEvent,
+  presentProject,
+  type StoryRecord,
+  type TransactionPart,
+} from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { AppDeps } from "../deps.ts";
-import type { Principal } from "../env-types.ts";
+import type { AppEnv, Principal } from "../env-types.ts";
 import { ApiError, parseOptionalBody } from "../errors.ts";
-import { requireRole } from "../middleware/auth/index.ts";
+import { requireProject, requireRole } from "../middleware/auth/index.ts";
 import { idempotency } from "../middleware/idempotency/index.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, conflict, jsonBody, jsonResponse, notFound, TaskSchema } from "./schemas.ts";
-import { lineage, loadStory } from "./stories.ts";
+import { lineage } from "./stories.ts";
 import { requireBudgetLeft } from "./usage.ts";
+
+const PATH = "/api/stories/:storyId/code-generations";
 
 const CodeGenerationResponseSchema = z
   .object({
@@ -54,7 +65,7 @@ export function requireAgentChoice(deps: AppDeps, principal: Principal, agent: s
 
 export function codeGenerationRoutes(deps: AppDeps) {
   const router = createRouter();
-  router.use("/api/stories/:storyId/code-generations", idempotency({ store: deps.idempotency }));
+  router.use(PATH, prepare(deps));
 
   router.openapi(
     createRoute({
@@ -84,7 +95,11 @@ export function codeGenerationRoutes(deps: AppDeps) {
       requireRole(principal, "editor");
       const input = parseOptionalBody(await c.req.text(), codeGenerationCreateSchema);
       if (input.agent) requireAgentChoice(deps, principal, input.agent);
-      const record = await loadStory(deps, principal, c.req.valid("param").storyId);
+      const { storyId } = c.req.valid("param");
+      const prepared = preparations.get(c.req.raw);
+      const record = await (prepared?.story ?? deps.stories.getStory(storyId));
+      if (!record) throw ApiError.notFound(`Story ${storyId} does not exist.`);
+      requireProject(principal, record.story.projectId);
       const { story } = record;
       // Independent reads, at once: each is a round trip the user waits for. Only the stories
       // TASK.md names are read, not the whole project (which may hold thousands).
@@ -149,7 +164,7 @@ export function codeGenerationRoutes(deps: AppDeps) {
         maxAttempts: input.maxAttempts,
         now: deps.now().toISOString(),
       });
-      const queued = deps.tasks.create(task, [
+      const events: NewEvent[] = [
         {
           type: "pull_request.opened",
           data: {
@@ -161,9 +176,20 @@ export function codeGenerationRoutes(deps: AppDeps) {
           },
         },
         { type: "task.queued", data: { agent: task.agent, attempt: 1 } },
-      ]);
-      // The story's move does not depend on the task's write; both finish before the answer.
-      await Promise.all([queued, moveStoryWithPullRequest(deps, record)]);
+      ];
+      const answer = { task, pullRequest: { number: pullRequest.number, url: pullRequest.url, branch } };
+      // The task, its events, the story's move and the response remembered for the
+      // Idempotency-Key: one transaction, one round trip.
+      const key = prepared?.idempotency.key;
+      const completion = key
+        ? deps.idempotency.completionPart(key, {
+            status: 202,
+            body: JSON.stringify(answer),
+            contentType: "application/json",
+          })
+        : null;
+      await queueTask(deps, task, events, storyMove(deps, record), completion);
+      if (prepared && completion) prepared.idempotency.completed = true;
       deps.wakeWorkers();
       deps.log.info("code generation queued", {
         taskId,
@@ -171,30 +197,88 @@ export function codeGenerationRoutes(deps: AppDeps) {
         pullRequest: pullRequest.number,
         forgeMs,
       });
-      return c.json({ task, pullRequest: { number: pullRequest.number, url: pullRequest.url, branch } }, 202);
+      // The same object the remembered response was serialised from, so a replay is identical.
+      return c.json(answer, 202);
     },
   );
   return router;
 }
 
-/** Moves the story to In Progress when its pull request opens, if the story rules allow it. */
-async function moveStoryWithPullRequest(
-  deps: AppDeps,
-  record: Awaited<ReturnType<typeof loadStory>>,
-): Promise<void> {
+/** What the route's first middleware starts for the handler, per request. */
+interface Preparation {
+  /** The story's read, begun while the key is claimed. */
+  story: Promise<StoryRecord | null>;
+  /** The key the idempotency middleware claimed, and whether the handler's transaction completed it. */
+  idempotency: { key: string | null; completed: boolean };
+}
+
+const preparations = new WeakMap<Request, Preparation>();
+
+/**
+ * Starts reading the story while the idempotency middleware claims the key (neither needs the
+ * other, and each is a round trip the user waits for), and gives that middleware a store whose
+ * `complete` is left out when the handler already remembered the response in its own transaction.
+ * A replayed or refused request leaves the read unused.
+ */
+function prepare(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const plain = idempotency({ store: deps.idempotency });
+  return async (c, next) => {
+    const storyId = storyIdSchema.safeParse(c.req.param("storyId"));
+    if (c.req.method !== "POST" || !storyId.success) return plain(c, next);
+    const story = deps.stories.getStory(storyId.data);
+    // The handler awaits it and sees its error; a request that never gets there drops it.
+    story.catch(() => {});
+    const preparation: Preparation = { story, idempotency: { key: null, completed: false } };
+    preparations.set(c.req.raw, preparation);
+    const store: IdempotencyStore = {
+      begin(key, fingerprint, ttlSeconds) {
+        preparation.idempotency.key = key;
+        return deps.idempotency.begin(key, fingerprint, ttlSeconds);
+      },
+      async complete(key, response) {
+        if (!preparation.idempotency.completed) await deps.idempotency.complete(key, response);
+      },
+      completionPart: (key, response) => deps.idempotency.completionPart(key, response),
+      abandon: (key) => deps.idempotency.abandon(key),
+    };
+    return idempotency({ store })(c, next);
+  };
+}
+
+/**
+ * The story's move to In Progress when its pull request opens, if the story rules allow it, as a
+ * part of the task's transaction; null when the story stays where it is.
+ */
+function storyMove(deps: AppDeps, record: StoryRecord): TransactionPart | null {
   const to = storyStatusForPullRequest("opened", record.story.status);
-  if (to === record.story.status) return;
+  if (to === record.story.status) return null;
   const check = checkStoryStatusChange({
     story: record.story,
     to,
     acceptanceTests: record.acceptanceTests,
     children: [],
   });
-  if (!check.ok) return;
+  if (!check.ok) return null;
+  return deps.stories.updateStoryPart(record, { status: to }, deps.now().toISOString());
+}
+
+/**
+ * Writes the task with its events, the story's move and the idempotency completion at once. When
+ * the story changed since it was read, its status is the user's to set now: the task is queued
+ * without the move.
+ */
+async function queueTask(
+  deps: AppDeps,
+  task: CodeGenerationTask,
+  events: readonly NewEvent[],
+  move: TransactionPart | null,
+  completion: TransactionPart | null,
+): Promise<void> {
+  const others = completion ? [completion] : [];
   try {
-    await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());
+    await deps.tasks.create(task, events, move ? [move, ...others] : others);
   } catch (error) {
-    // The story changed meanwhile; its status is the user's to set now.
-    if (!isStoreError(error, "stale_version") && !isStoreError(error, "conflict")) throw error;
+    if (!move || !isStoreError(error, "conflict") || !error.parts.includes(move.name)) throw error;
+    await deps.tasks.create(task, events, others);
   }
 }
