@@ -10,6 +10,8 @@ import { ADMIN_TOKEN, type FakeGithub, startFakeGithub, useTestApi } from "@aipm
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { githubForge } from "../src/forge/github.ts";
+import { answerProblems, type Caller } from "./fuzz-answers.ts";
+import { type OpenApiDocument, type Operation, operationsOf } from "./fuzz-operations.ts";
 import {
   anyText,
   brokenJson,
@@ -22,7 +24,6 @@ import {
   nonJsonBody,
   oddHeaders,
   type Pools,
-  type QueryParameter,
   queryString,
   safeEncode,
   validBodies,
@@ -34,9 +35,6 @@ const RUNS = 1_500;
 /** A request left unanswered this long is reported as a hang rather than stalling the suite. */
 const ANSWER_WITHIN_MS = 10_000;
 const WEBHOOK_SECRET = "fuzz-webhook-secret-0123456789";
-const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-/** Request bodies the OpenAPI document describes inline, recognised by their fields. */
-const INLINE_BODIES: Record<string, string[]> = { CodeGenerationCreate: ["agent", "maxAttempts"] };
 /** The collection a path segment names, so a 204 to `DELETE /<collection>/{id}` retires the id. */
 const COLLECTIONS: Record<string, IdKind> = {
   projects: "project",
@@ -45,21 +43,6 @@ const COLLECTIONS: Record<string, IdKind> = {
   tokens: "token",
   tasks: "task",
 };
-
-interface Operation {
-  method: string;
-  template: string;
-  pathParameters: string[];
-  query: QueryParameter[];
-  bodySchema: string | null;
-  isPublic: boolean;
-}
-
-interface Caller {
-  authorization: string | null;
-  role: "admin" | "editor" | "viewer" | null;
-  projectId: string | null;
-}
 
 interface FuzzRequest {
   operation: Operation;
@@ -107,52 +90,6 @@ let poolsVersion = 0;
 let operationArbitrary: fc.Arbitrary<Operation>;
 /** The paths that need no token (the documentation and the GitHub webhook). */
 let publicPaths: Set<string>;
-
-interface OpenApiDocument {
-  paths: Record<string, Record<string, Record<string, unknown>>>;
-}
-
-/** Every operation of the OpenAPI document, plus the documentation routes it does not list. */
-function operationsOf(document: OpenApiDocument): Operation[] {
-  const found: Operation[] = [];
-  for (const [template, item] of Object.entries(document.paths)) {
-    for (const [method, spec] of Object.entries(item)) {
-      const parameters = (spec.parameters ?? []) as {
-        in: string;
-        name: string;
-        schema?: { enum?: string[] };
-      }[];
-      const schema = (
-        spec.requestBody as { content?: Record<string, { schema?: Record<string, unknown> }> } | undefined
-      )?.content?.["application/json"]?.schema;
-      const fields = Object.keys((schema?.properties as object | undefined) ?? {}).sort();
-      const inline = Object.entries(INLINE_BODIES).find(([, names]) => names.join() === fields.join())?.[0];
-      found.push({
-        method: method.toUpperCase(),
-        template,
-        pathParameters: parameters.filter((p) => p.in === "path").map((p) => p.name),
-        query: parameters
-          .filter((p) => p.in === "query")
-          .map((p) => ({ name: p.name, ...(p.schema?.enum ? { enum: p.schema.enum } : {}) })),
-        bodySchema: schema
-          ? typeof schema.$ref === "string"
-            ? (schema.$ref.split("/").at(-1) ?? null)
-            : (inline ?? "inline")
-          : null,
-        isPublic: Array.isArray(spec.security) && spec.security.length === 0,
-      });
-    }
-  }
-  const documentation = ["/api/openapi.json", "/api/docs"].map((template) => ({
-    method: "GET",
-    template,
-    pathParameters: [],
-    query: [],
-    bodySchema: null,
-    isPublic: true,
-  }));
-  return [...found, ...documentation];
-}
 
 /** Puts the ids of whatever a 2xx answer created into the pools. */
 function remember(body: unknown): void {
@@ -384,7 +321,6 @@ async function sendAndCheck(request: FuzzRequest): Promise<string[]> {
   else text = await within(response.text(), ANSWER_WITHIN_MS);
   if (text === undefined) return hang;
   const { status } = response;
-  const problems: string[] = [];
   const key = `${request.operation.method} ${request.operation.template}`;
   const row = tally.get(key) ?? { requests: 0, ok: 0, clientError: 0 };
   row.requests++;
@@ -392,49 +328,8 @@ async function sendAndCheck(request: FuzzRequest): Promise<string[]> {
   if (status >= 400 && status < 500) row.clientError++;
   tally.set(key, row);
 
-  if (status >= 500) problems.push(`a ${status}`);
-  if (status >= 400 && status < 500) {
-    if (!/^application\/problem\+json\s*(;|$)/.test(type))
-      problems.push(`a ${status} with Content-Type ${type || "(none)"}`);
-    if (request.method !== "HEAD") {
-      let document: Record<string, unknown> | null = null;
-      try {
-        document = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        problems.push(`a ${status} whose body is not JSON`);
-      }
-      if (document) {
-        for (const field of ["type", "title", "detail"]) {
-          if (typeof document[field] !== "string") problems.push(`a problem without a string ${field}`);
-        }
-        if (document.status !== status)
-          problems.push(`a problem whose status ${String(document.status)} is not the HTTP ${status}`);
-      }
-    }
-  }
-
-  const caller = callers[request.caller];
-  const pathname = new URL(request.path, "http://localhost").pathname;
-  const isProtected = pathname.startsWith("/api/") && !publicPaths.has(pathname);
-  const success = status >= 200 && status < 300;
-  if (success && isProtected && request.method !== "OPTIONS") {
-    if (!caller?.role) problems.push(`a ${status} without a valid token`);
-    if (caller?.role === "viewer" && !READ_METHODS.has(request.method))
-      problems.push(`a ${status} to a viewer's write`);
-    if (caller?.role !== "admin" && pathname.startsWith("/api/tokens"))
-      problems.push(`a ${status} on tokens for a non-admin`);
-    const scope = caller?.projectId;
-    if (
-      scope &&
-      request.target &&
-      request.target.projectId !== scope &&
-      !pathname.startsWith("/api/tokens")
-    ) {
-      problems.push(`a ${status} on another project's object for a token limited to ${scope}`);
-    }
-  }
-
-  if (success && !request.pathMutated) {
+  const problems = answerProblems({ status, type, text }, request, callers[request.caller], publicPaths);
+  if (status >= 200 && status < 300 && !request.pathMutated) {
     if (request.method === "DELETE" && status === 204) forget(request);
     if (text && type.startsWith("application/json")) remember(JSON.parse(text));
   }
