@@ -5,28 +5,52 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GitError, type GitOptions, runGit } from "@aipm/git";
 import { CliError } from "./commands.ts";
 import type { Env } from "./ops-env.ts";
-import { runProcess, tail } from "./process.ts";
+import { tail } from "./process.ts";
+
+/**
+ * Runs git as the operator would: in their environment (their credentials and configuration, for
+ * fetching origin), on their terminal (an ssh passphrase), with no time limit.
+ */
+function operatorGit(cwd: string, env: Env, args: readonly string[], trim?: GitOptions["trim"]) {
+  return runGit(args, { cwd, environment: env, timeoutMs: 0, interactive: true, trim });
+}
+
+/** Whether git ran and said no (exited with a code), rather than could not run at all. */
+const gitSaidNo = (error: unknown): error is GitError => error instanceof GitError && error.exitCode !== null;
+
+/** Ignores git saying no; a git that could not start is still an error. */
+function ignoreSaidNo(error: unknown): void {
+  if (!gitSaidNo(error)) throw notStarted(error);
+}
+
+/** A git that could not start (not installed, no such folder) as a `CliError`; anything else unchanged. */
+function notStarted(error: unknown): unknown {
+  return error instanceof GitError && error.exitCode === null ? new CliError(error.message) : error;
+}
 
 /** Runs git in `cwd` and returns its stdout without the final newline; a failure is a `CliError` with git's message. */
 export async function git(cwd: string, env: Env, args: readonly string[]): Promise<string> {
-  const result = await runProcess("git", args, { cwd, env });
-  if (result.code !== 0) {
-    throw new CliError(`git ${args.join(" ")} failed in ${cwd}: ${tail(result.stderr || result.stdout, 5)}`);
+  try {
+    return await operatorGit(cwd, env, args);
+  } catch (error) {
+    if (!gitSaidNo(error)) throw notStarted(error);
+    throw new CliError(`git ${args.join(" ")} failed in ${cwd}: ${tail(error.stderr || error.stdout, 5)}`);
   }
-  return result.stdout.trimEnd();
 }
 
 /** The root of the repository that holds `cwd`. */
 export async function repoRoot(cwd: string, env: Env): Promise<string> {
-  const result = await runProcess("git", ["rev-parse", "--show-toplevel"], { cwd, env });
-  if (result.code !== 0) {
+  try {
+    return await operatorGit(cwd, env, ["rev-parse", "--show-toplevel"], "whitespace");
+  } catch (error) {
+    if (!gitSaidNo(error)) throw notStarted(error);
     throw new CliError(
       `${cwd} is not inside a git repository. Run aipm from a clone of the AIPM repository (the bin/ wrappers do).`,
     );
   }
-  return result.stdout.trim();
 }
 
 export interface CommitInfo {
@@ -71,8 +95,13 @@ export async function assertReleasable(root: string, env: Env, branch = "main"):
 
 /** Whether the repository has `sha` as a commit. */
 export async function hasCommit(root: string, env: Env, sha: string): Promise<boolean> {
-  const result = await runProcess("git", ["cat-file", "-e", `${sha}^{commit}`], { cwd: root, env });
-  return result.code === 0;
+  return operatorGit(root, env, ["cat-file", "-e", `${sha}^{commit}`]).then(
+    () => true,
+    (error: unknown) => {
+      if (gitSaidNo(error)) return false;
+      throw notStarted(error);
+    },
+  );
 }
 
 export interface Worktree {
@@ -100,9 +129,10 @@ export async function addWorktree(root: string, env: Env, sha: string): Promise<
     async remove() {
       if (removed) return;
       removed = true;
-      await runProcess("git", ["worktree", "remove", "--force", dir], { cwd: root, env });
+      // Best effort, as before: whatever git says, the folder goes and the worktree list is pruned.
+      await operatorGit(root, env, ["worktree", "remove", "--force", dir]).catch(ignoreSaidNo);
       await rm(parent, { recursive: true, force: true });
-      await runProcess("git", ["worktree", "prune"], { cwd: root, env });
+      await operatorGit(root, env, ["worktree", "prune"]).catch(ignoreSaidNo);
     },
   };
 }

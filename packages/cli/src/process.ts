@@ -24,7 +24,6 @@ export interface RunResult {
 /** What to do when a program is missing, by program. */
 const INSTALL_HINTS: Record<string, string> = {
   pulumi: "install the Pulumi CLI (https://www.pulumi.com/docs/install/) and put it on PATH",
-  git: "install git and put it on PATH",
   pnpm: "install pnpm 10 (npm install --global pnpm@10.34.9)",
 };
 
@@ -33,7 +32,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGT
 /**
  * Runs `file` with `args` (no shell) and resolves with its exit code and output, whatever the code.
  *
- * @example const { code, stdout } = await runProcess("git", ["status"], { cwd, env });
+ * @example const { code, stdout } = await runProcess("pulumi", ["whoami"], { cwd, env });
  */
 export function runProcess(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {

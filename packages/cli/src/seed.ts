@@ -1,13 +1,10 @@
 /**
  * @module seed: the demo project a first start creates, through the API like any client would.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { dirname, join } from "node:path";
+import { runGit } from "@aipm/git";
 
 type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
 
@@ -103,26 +100,22 @@ async function pushDemoFiles(cloneUrl: string, token: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "aipm-seed-"));
   const auth = `http.extraHeader=Authorization: Basic ${Buffer.from(`aipm:${token}`).toString("base64")}`;
   const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: dir,
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_TERMINAL_PROMPT: "0",
     GIT_AUTHOR_NAME: "AIPM demo",
     GIT_AUTHOR_EMAIL: "demo@aipm.local",
     GIT_COMMITTER_NAME: "AIPM demo",
     GIT_COMMITTER_EMAIL: "demo@aipm.local",
   };
   try {
-    await run("git", ["-c", auth, "clone", "--quiet", cloneUrl, "repo"], { cwd: dir, env });
+    await runGit(["clone", "--quiet", cloneUrl, "repo"], { cwd: dir, env, config: [auth] });
     const repo = join(dir, "repo");
     for (const [path, content] of Object.entries(demoFiles)) {
-      await run("mkdir", ["-p", join(repo, path, "..")]);
+      await mkdir(dirname(join(repo, path)), { recursive: true });
       await writeFile(join(repo, path), content);
     }
-    await run("git", ["add", "--all"], { cwd: repo, env });
-    await run("git", ["commit", "--quiet", "-m", "Demo shop: a tiny Node project"], { cwd: repo, env });
-    await run("git", ["-c", auth, "push", "--quiet", "origin", "HEAD"], { cwd: repo, env });
+    await runGit(["add", "--all"], { cwd: repo, env });
+    await runGit(["commit", "--quiet", "-m", "Demo shop: a tiny Node project"], { cwd: repo, env });
+    await runGit(["push", "--quiet", "origin", "HEAD"], { cwd: repo, env, config: [auth] });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,13 +2,10 @@
  * @module fixture-repo: a small repository shaped like AIPM's (stacks/dev, stacks/prod) with a bare
  * origin, cloned as an operator's work tree; git runs with no user or system configuration.
  */
-import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { runGit } from "@aipm/git";
 import { tempDir } from "./temp.ts";
-
-const run = promisify(execFile);
 
 export interface FixtureRepo {
   /** The temporary folder holding everything. */
@@ -35,8 +32,8 @@ const gitEnv = (home: string): Record<string, string> => ({
   GIT_COMMITTER_EMAIL: "operator@example.com",
 });
 
-const runGit = async (env: Record<string, string>, cwd: string, args: string[]) =>
-  (await run("git", args, { cwd, env })).stdout.trim();
+const gitWith = (env: Record<string, string>, cwd: string, args: string[]) =>
+  runGit(args, { cwd, environment: env, trim: "whitespace" });
 
 /** The history every fixture starts from, made once per test file: a bare repository and its commits. */
 let template: Promise<{ bare: string; commits: FixtureRepo["commits"] }> | undefined;
@@ -48,13 +45,13 @@ function makeTemplate() {
     const seed = join(dir, "seed");
     await mkdir(join(seed, "stacks", "dev"), { recursive: true });
     await mkdir(join(seed, "stacks", "prod"), { recursive: true });
-    await runGit(env, dir, ["init", "--quiet", "--initial-branch=main", seed]);
+    await gitWith(env, dir, ["init", "--quiet", "--initial-branch=main", seed]);
     const commits: FixtureRepo["commits"] = [];
     const commit = async (subject: string, files: Record<string, string>) => {
       for (const [path, content] of Object.entries(files)) await writeFile(join(seed, path), content);
-      await runGit(env, seed, ["add", "--all"]);
-      await runGit(env, seed, ["commit", "--quiet", "-m", subject]);
-      commits.push({ sha: await runGit(env, seed, ["rev-parse", "HEAD"]), subject });
+      await gitWith(env, seed, ["add", "--all"]);
+      await gitWith(env, seed, ["commit", "--quiet", "-m", subject]);
+      commits.push({ sha: await gitWith(env, seed, ["rev-parse", "HEAD"]), subject });
     };
     await commit("Stacks for dev and prod", {
       "stacks/dev/Pulumi.yaml": "name: aipm\nruntime: nodejs\n",
@@ -66,7 +63,7 @@ function makeTemplate() {
     await commit("Second release", { "README.md": "# fixture\n\nv2\n" });
     await commit("Third release", { "README.md": "# fixture\n\nv3\n" });
     const bare = join(dir, "template.git");
-    await runGit(env, dir, ["clone", "--quiet", "--bare", seed, bare]);
+    await gitWith(env, dir, ["clone", "--quiet", "--bare", seed, bare]);
     return { bare, commits };
   })();
   return template;
@@ -77,7 +74,7 @@ export async function fixtureRepo(): Promise<FixtureRepo> {
   const { bare, commits } = await makeTemplate();
   const dir = await tempDir("aipm-ops-repo-");
   const env = gitEnv(dir);
-  const git = (cwd: string, ...args: string[]) => runGit(env, cwd, args);
+  const git = (cwd: string, ...args: string[]) => gitWith(env, cwd, args);
   const origin = join(dir, "origin.git");
   await git(dir, "clone", "--quiet", "--bare", "--no-local", bare, origin);
   const work = join(dir, "work");
