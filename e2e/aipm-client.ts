@@ -2,13 +2,10 @@
  * @module aipm-client: the HTTP API as a client outside the process sees it (fetch and a bearer
  * token), and git against the local forge's clone URLs.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { runGit } from "@aipm/git";
 
 export interface Project {
   id: string;
@@ -105,19 +102,8 @@ export function parseSse(body: string): SseMessage[] {
 }
 
 /** Git with no user or system configuration, so the machine's settings cannot change what it does. */
-export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_TERMINAL_PROMPT: "0",
-    },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout.trim();
+export function git(cwd: string, ...args: string[]): Promise<string> {
+  return runGit(args, { cwd, env: { HOME: cwd }, trim: "whitespace" });
 }
 
 /** Clones `cloneUrl` (reading needs no credentials) into a new folder under `parent`, and returns it. */
