@@ -5,7 +5,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CodeGenerationTask, TaskEvent } from "@aipm/shared";
+import { type CodeGenerationTask, type TaskEvent, writeCommitTrailers } from "@aipm/shared";
 import { describe, expect, it } from "vitest";
 import { expectGaplessSeqs, expectNoDoubleClaim, expectTakenOver, useStack } from "./stack.ts";
 
@@ -64,7 +64,10 @@ describe("an attempt after a pushed commit", { timeout: 60_000 }, () => {
       "commit",
       "--quiet",
       "-m",
-      `AIPM: Pay by card\n\nStory ${task.storyId}, task ${task.id} (attempt 1, agent command:true).`,
+      writeCommitTrailers(
+        { subject: "AIPM: Pay by card", body: [`Story ${task.storyId}`] },
+        { taskId: task.id, attempt: 1, agent: "command:true" },
+      ),
     );
     const pushed = await clone.git("rev-parse", "HEAD");
     await clone.git("push", "--quiet", "origin", `HEAD:refs/heads/${task.branch}`);

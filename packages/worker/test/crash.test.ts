@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CodeGenerationTask } from "@aipm/shared";
+import { type CodeGenerationTask, readCommitTrailers } from "@aipm/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { expectTakenOver, useStack, waitUntil } from "./stack.ts";
 import {
@@ -142,9 +142,10 @@ describe("a worker killed with SIGKILL while its agent runs", { timeout: 240_000
       "crash.txt",
     );
     expect(await clone.git("show", `${done.commit}:crash.txt`)).toContain(second.cacheDir);
-    expect(await clone.git("log", "-1", "--format=%B", done.commit ?? "")).toContain(
-      `task ${task.id} (attempt 2,`,
-    );
+    expect(readCommitTrailers(await clone.git("log", "-1", "--format=%B", done.commit ?? ""))).toMatchObject({
+      taskId: task.id,
+      attempt: 2,
+    });
 
     const stuck = await stack.request<{ tasks: CodeGenerationTask[] }>(
       "GET",

@@ -1,8 +1,9 @@
 /**
  * @module agent/outcome: which task outcome one agent run leads to. A pure function, tested as a table.
  */
-import type { NewEvent } from "@aipm/store";
+
 import type { TaskAction, TaskError, TaskErrorCode } from "@aipm/shared";
+import type { NewEvent } from "@aipm/store";
 import type { ProfileRunResult } from "./run-profile.ts";
 
 /** What the worker asks of the task's state machine when it is done with a task. */
