@@ -159,167 +159,175 @@ interface MessageTokens {
  * itself retries it ten times over several minutes.
  */
 export function claudeParser(): AgentStreamParser {
-  const messages = new Map<string, MessageTokens>();
-  let model: string | undefined;
-  let failed = false;
-
-  const failure = (
-    code: "agent_auth_failed" | "agent_misconfigured" | "agent_budget_exceeded",
-    message: string,
-  ) => {
-    if (failed) return [];
-    failed = true;
-    return [{ type: "failure", code, message } satisfies AgentSignal];
-  };
-
-  const runningUsage = (): AgentSignal => {
-    const total = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
-    for (const tokens of messages.values()) {
-      total.inputTokens += tokens.input;
-      total.outputTokens += tokens.output;
-      total.cacheReadTokens += tokens.cacheRead;
-      total.cacheWriteTokens += tokens.cacheWrite;
-    }
-    return {
-      type: "usage",
-      usage: { ...total, turns: messages.size, ...(model ? { model } : {}) },
-      final: false,
-    };
-  };
-
-  const streamEvent = (line: Json): AgentSignal[] => {
-    const event = isObject(line.event) ? line.event : {};
-    const id =
-      str(line.api_message_id) ?? (isObject(event.message) ? str(event.message.id) : undefined) ?? "?";
-    if (event.type === "message_start" && isObject(event.message)) {
-      const usage = isObject(event.message.usage) ? event.message.usage : {};
-      model ??= str(event.message.model);
-      messages.set(id, {
-        input: num(usage.input_tokens),
-        output: num(usage.output_tokens),
-        cacheRead: num(usage.cache_read_input_tokens),
-        cacheWrite: num(usage.cache_creation_input_tokens),
-      });
-    } else if (event.type === "message_delta" && isObject(event.usage)) {
-      // The delta's counts are the message's totals so far, not increments.
-      const tokens = messages.get(id);
-      if (tokens) {
-        tokens.output = num(event.usage.output_tokens) || tokens.output;
-        if (typeof event.usage.input_tokens === "number") tokens.input = event.usage.input_tokens;
-      }
-    } else if (event.type === "message_stop" && messages.has(id)) {
-      return [runningUsage()];
-    }
-    return [];
-  };
-
-  const system = (line: Json): AgentSignal[] => {
-    if (line.subtype === "init") {
-      model = str(line.model) ?? model;
-      return [
-        {
-          type: "output",
-          text: `Claude Code ${str(line.claude_code_version) ?? ""} · ${model ?? "default model"}`,
-        },
-      ];
-    }
-    if (line.subtype === "api_retry") {
-      const status = num(line.error_status);
-      const error = str(line.error) ?? "error";
-      if (status === 401 || status === 403 || error === "authentication_failed")
-        return failure(
-          "agent_auth_failed",
-          `Claude Code: the model API refused the credentials (HTTP ${status || "?"}, ${error}). ` +
-            "Check ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN (or the Bedrock/Vertex credentials) of the worker.",
-        );
-      return [
-        {
-          type: "output",
-          text: `API error ${status || ""} ${error}; retry ${num(line.attempt)} of ${num(line.max_retries)} in ${Math.round(num(line.retry_delay_ms) / 100) / 10} s`,
-        },
-      ];
-    }
-    return [];
-  };
-
-  const assistant = (line: Json): AgentSignal[] => {
-    const message = isObject(line.message) ? line.message : {};
-    const content = Array.isArray(message.content) ? message.content.filter(isObject) : [];
-    const text = content.map((block) => str(block.text) ?? "").join("\n");
-    if (line.is_api_error_message === true || line.error !== undefined) {
-      // The CLI's own message in place of a model answer ("Not logged in · Please run /login").
-      if (line.error === "authentication_failed" || /invalid api key|not logged in|\/login/i.test(text))
-        return failure("agent_auth_failed", `Claude Code: ${text || "authentication failed"}`);
-      if (line.error === "model_not_found" || num(line.api_error_status) === 404)
-        return failure("agent_misconfigured", `Claude Code: ${text || "model not found"}`);
-    }
-    const signals: AgentSignal[] = [];
-    for (const block of content) {
-      if (block.type === "text" && str(block.text)?.trim())
-        signals.push({ type: "output", text: String(block.text) });
-      if (block.type === "tool_use")
-        signals.push({
-          type: "output",
-          text: `→ ${describeToolCall(str(block.name) ?? "tool", isObject(block.input) ? block.input : {})}`,
-        });
-    }
-    return signals;
-  };
-
-  const toolResults = (line: Json): AgentSignal[] => {
-    const message = isObject(line.message) ? line.message : {};
-    const content = Array.isArray(message.content) ? message.content.filter(isObject) : [];
-    return content
-      .filter((block) => block.type === "tool_result")
-      .map((block) => ({
-        type: "output",
-        text: `← ${block.is_error === true ? "error: " : ""}${clip(resultText(block.content))}`,
-      }));
-  };
-
-  const result = (line: Json): AgentSignal[] => {
-    const signals: AgentSignal[] = [{ type: "usage", usage: finalUsage(line, model), final: true }];
-    const errors = Array.isArray(line.errors) ? line.errors.filter((entry) => typeof entry === "string") : [];
-    const message = errors.join("; ") || str(line.result) || String(line.subtype);
-    if (line.subtype === "error_max_budget_usd")
-      return [...signals, ...failure("agent_budget_exceeded", `Claude Code: ${message}`)];
-    const status = num(line.api_error_status);
-    if (line.is_error === true && (status === 401 || status === 403))
-      return [...signals, ...failure("agent_auth_failed", `Claude Code: ${message}`)];
-    if (line.is_error === true && status === 404)
-      return [...signals, ...failure("agent_misconfigured", `Claude Code: ${message}`)];
-    if (line.is_error === true && !failed)
-      signals.push({
-        type: "output",
-        text: `Claude Code stopped (${String(line.terminal_reason ?? line.subtype)}): ${message}`,
-      });
-    return signals;
-  };
-
+  const state: ClaudeState = { messages: new Map(), model: undefined, failed: false };
   return {
     line(_stream, raw) {
       const line = parseJsonLine(raw);
       if (!line) {
         if (/cannot be used with root\/sudo privileges/.test(raw))
-          return failure("agent_misconfigured", `Claude Code: ${raw.trim()} (IS_SANDBOX=1 is missing)`);
+          return failure(
+            state,
+            "agent_misconfigured",
+            `Claude Code: ${raw.trim()} (IS_SANDBOX=1 is missing)`,
+          );
         return raw.trim() ? [{ type: "output", text: raw }] : [];
       }
       switch (line.type) {
         case "stream_event":
-          return streamEvent(line);
+          return streamEventLine(state, line);
         case "system":
-          return system(line);
+          return systemLine(state, line);
         case "assistant":
-          return assistant(line);
+          return assistantLine(state, line);
         case "user":
           return toolResults(line);
         case "result":
-          return result(line);
+          return resultLine(state, line);
         default:
           return [];
       }
     },
   };
+}
+
+interface ClaudeState {
+  messages: Map<string, MessageTokens>;
+  model: string | undefined;
+  failed: boolean;
+}
+
+function failure(
+  state: ClaudeState,
+  code: "agent_auth_failed" | "agent_misconfigured" | "agent_budget_exceeded",
+  message: string,
+): AgentSignal[] {
+  if (state.failed) return [];
+  state.failed = true;
+  return [{ type: "failure", code, message } satisfies AgentSignal];
+}
+
+function runningUsage(state: ClaudeState): AgentSignal {
+  const total = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  for (const tokens of state.messages.values()) {
+    total.inputTokens += tokens.input;
+    total.outputTokens += tokens.output;
+    total.cacheReadTokens += tokens.cacheRead;
+    total.cacheWriteTokens += tokens.cacheWrite;
+  }
+  return {
+    type: "usage",
+    usage: { ...total, turns: state.messages.size, ...(state.model ? { model: state.model } : {}) },
+    final: false,
+  };
+}
+
+function streamEventLine(state: ClaudeState, line: Json): AgentSignal[] {
+  const event = isObject(line.event) ? line.event : {};
+  const id = str(line.api_message_id) ?? (isObject(event.message) ? str(event.message.id) : undefined) ?? "?";
+  if (event.type === "message_start" && isObject(event.message)) {
+    const usage = isObject(event.message.usage) ? event.message.usage : {};
+    state.model ??= str(event.message.model);
+    state.messages.set(id, {
+      input: num(usage.input_tokens),
+      output: num(usage.output_tokens),
+      cacheRead: num(usage.cache_read_input_tokens),
+      cacheWrite: num(usage.cache_creation_input_tokens),
+    });
+  } else if (event.type === "message_delta" && isObject(event.usage)) {
+    // The delta's counts are the message's totals so far, not increments.
+    const tokens = state.messages.get(id);
+    if (tokens) {
+      tokens.output = num(event.usage.output_tokens) || tokens.output;
+      if (typeof event.usage.input_tokens === "number") tokens.input = event.usage.input_tokens;
+    }
+  } else if (event.type === "message_stop" && state.messages.has(id)) {
+    return [runningUsage(state)];
+  }
+  return [];
+}
+
+function systemLine(state: ClaudeState, line: Json): AgentSignal[] {
+  if (line.subtype === "init") {
+    state.model = str(line.model) ?? state.model;
+    return [
+      {
+        type: "output",
+        text: `Claude Code ${str(line.claude_code_version) ?? ""} · ${state.model ?? "default model"}`,
+      },
+    ];
+  }
+  if (line.subtype === "api_retry") {
+    const status = num(line.error_status);
+    const error = str(line.error) ?? "error";
+    if (status === 401 || status === 403 || error === "authentication_failed")
+      return failure(
+        state,
+        "agent_auth_failed",
+        `Claude Code: the model API refused the credentials (HTTP ${status || "?"}, ${error}). ` +
+          "Check ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN (or the Bedrock/Vertex credentials) of the worker.",
+      );
+    return [
+      {
+        type: "output",
+        text: `API error ${status || ""} ${error}; retry ${num(line.attempt)} of ${num(line.max_retries)} in ${Math.round(num(line.retry_delay_ms) / 100) / 10} s`,
+      },
+    ];
+  }
+  return [];
+}
+
+function assistantLine(state: ClaudeState, line: Json): AgentSignal[] {
+  const message = isObject(line.message) ? line.message : {};
+  const content = Array.isArray(message.content) ? message.content.filter(isObject) : [];
+  const text = content.map((block) => str(block.text) ?? "").join("\n");
+  if (line.is_api_error_message === true || line.error !== undefined) {
+    // The CLI's own message in place of a model answer ("Not logged in · Please run /login").
+    if (line.error === "authentication_failed" || /invalid api key|not logged in|\/login/i.test(text))
+      return failure(state, "agent_auth_failed", `Claude Code: ${text || "authentication failed"}`);
+    if (line.error === "model_not_found" || num(line.api_error_status) === 404)
+      return failure(state, "agent_misconfigured", `Claude Code: ${text || "model not found"}`);
+  }
+  const signals: AgentSignal[] = [];
+  for (const block of content) {
+    if (block.type === "text" && str(block.text)?.trim())
+      signals.push({ type: "output", text: String(block.text) });
+    if (block.type === "tool_use")
+      signals.push({
+        type: "output",
+        text: `→ ${describeToolCall(str(block.name) ?? "tool", isObject(block.input) ? block.input : {})}`,
+      });
+  }
+  return signals;
+}
+
+function toolResults(line: Json): AgentSignal[] {
+  const message = isObject(line.message) ? line.message : {};
+  const content = Array.isArray(message.content) ? message.content.filter(isObject) : [];
+  return content
+    .filter((block) => block.type === "tool_result")
+    .map((block) => ({
+      type: "output",
+      text: `← ${block.is_error === true ? "error: " : ""}${clip(resultText(block.content))}`,
+    }));
+}
+
+function resultLine(state: ClaudeState, line: Json): AgentSignal[] {
+  const signals: AgentSignal[] = [{ type: "usage", usage: finalUsage(line, state.model), final: true }];
+  const errors = Array.isArray(line.errors) ? line.errors.filter((entry) => typeof entry === "string") : [];
+  const message = errors.join("; ") || str(line.result) || String(line.subtype);
+  if (line.subtype === "error_max_budget_usd")
+    return [...signals, ...failure(state, "agent_budget_exceeded", `Claude Code: ${message}`)];
+  const status = num(line.api_error_status);
+  if (line.is_error === true && (status === 401 || status === 403))
+    return [...signals, ...failure(state, "agent_auth_failed", `Claude Code: ${message}`)];
+  if (line.is_error === true && status === 404)
+    return [...signals, ...failure(state, "agent_misconfigured", `Claude Code: ${message}`)];
+  if (line.is_error === true && !state.failed)
+    signals.push({
+      type: "output",
+      text: `Claude Code stopped (${String(line.terminal_reason ?? line.subtype)}): ${message}`,
+    });
+  return signals;
 }
 
 function resultText(content: unknown): string {

@@ -178,147 +178,160 @@ function logFields(line: string): Map<string, string> {
  * command, shown when it starts too, so a long `npm test` is visible while it runs.
  */
 export function codexParser(): AgentStreamParser {
-  const started = Date.now();
-  const running = noTokens();
-  const closing = noTokens();
-  let responses = 0;
-  let model: string | undefined;
-  let failed = false;
-
-  /** A failure signal when `message` is one (or `otherwise` is given), once per run. */
-  const failure = (message: string, otherwise?: AgentFailureCode): AgentSignal[] => {
-    // "Reconnecting... 1/2 (unexpected status 401 ...)": the error, not the retry, is the news.
-    const error = message.replace(/^Reconnecting\.\.\. \d+\/\d+ \(([\s\S]*)\)$/, "$1");
-    const found = codexFailure(error) ?? (otherwise ? { code: otherwise, message: `Codex: ${error}` } : null);
-    if (!found || failed) return [];
-    failed = true;
-    return [{ type: "failure", ...found }];
+  const state: CodexState = {
+    started: Date.now(),
+    running: noTokens(),
+    closing: noTokens(),
+    responses: 0,
+    model: undefined,
+    failed: false,
   };
-  const usage = (tokens: Tokens, final: boolean): AgentSignal => ({
-    type: "usage",
-    usage: {
-      ...tokens,
-      ...(responses > 0 ? { turns: responses } : {}),
-      ...(final ? { durationMs: Date.now() - started } : {}),
-      ...(model ? { model } : {}),
-    } satisfies Partial<AgentUsage>,
-    final,
-  });
-
-  const traceLine = (line: string): AgentSignal[] => {
-    const fields = logFields(line);
-    model = fields.get("slug") ?? fields.get("model") ?? model;
-    if (fields.get("event.name") !== "codex.sse_event" || fields.get("event.kind") !== "response.completed")
-      return [];
-    if (!fields.has("input_token_count")) return [];
-    const count = (name: string) => Number(fields.get(name) ?? 0) || 0;
-    responses += 1;
-    add(
-      running,
-      count("input_token_count"),
-      count("cached_token_count"),
-      count("cache_write_token_count"),
-      count("output_token_count"),
-    );
-    return [usage(running, false)];
-  };
-
-  const stderrLine = (line: string): AgentSignal[] => {
-    if (line.includes("codex_otel.trace_safe:")) return traceLine(line);
-    if (/^Reading (additional input|prompt) from stdin/.test(line)) return [];
-    const shown: AgentSignal[] = [{ type: "output", text: line }];
-    // Codex exits at once on a setting it cannot use: "Error loading config.toml: unknown variant
-    // `bogus` ...", "Error: Model provider `x` not found".
-    if (/^Error(?: loading config\.toml)?: /.test(line))
-      return [...shown, ...failure(line.trim(), "agent_misconfigured")];
-    return shown;
-  };
-
-  const item = (event: string, value: Json): AgentSignal[] => {
-    const output = (text: string): AgentSignal[] => [{ type: "output", text }];
-    switch (value.type) {
-      case "command_execution": {
-        const command = unwrapShell(str(value.command) ?? "");
-        if (event === "item.started") return output(`→ shell: ${clip(command, 200)}`);
-        if (event !== "item.completed") return [];
-        const status =
-          value.exit_code === null || value.exit_code === undefined
-            ? str(value.status)
-            : `exit ${num(value.exit_code)}`;
-        return output(`← ${status ?? "done"}: ${clip(str(value.aggregated_output) ?? "")}`);
-      }
-      case "file_change": {
-        if (event !== "item.completed") return [];
-        const changes = Array.isArray(value.changes) ? value.changes.filter(isObject) : [];
-        const list = changes
-          .map((change) => `${str(change.kind) ?? "edit"} ${str(change.path) ?? "?"}`)
-          .join(", ");
-        return output(`→ apply_patch: ${clip(list, 200)} (${str(value.status) ?? "done"})`);
-      }
-      case "agent_message":
-        return event === "item.completed" && str(value.text)?.trim() ? output(String(value.text)) : [];
-      case "error":
-        // A warning, such as "Model metadata for `gpt-5` not found": the run goes on.
-        return event === "item.completed" ? output(`Codex: ${str(value.message) ?? "error"}`) : [];
-      case "mcp_tool_call":
-        return event === "item.started"
-          ? output(
-              `→ ${str(value.server) ?? "mcp"}.${str(value.tool) ?? "tool"}: ${clip(JSON.stringify(value.arguments ?? {}), 200)}`,
-            )
-          : [];
-      case "web_search":
-        return event === "item.started" ? output(`→ web_search: ${clip(str(value.query) ?? "", 200)}`) : [];
-      case "todo_list": {
-        if (event !== "item.completed") return [];
-        const items = Array.isArray(value.items) ? value.items.filter(isObject) : [];
-        return output(
-          `Plan: ${clip(items.map((entry) => `${entry.completed === true ? "✓" : "·"} ${str(entry.text) ?? ""}`).join("; "))}`,
-        );
-      }
-      default:
-        // Reasoning is the model thinking aloud; the answer and the tool calls carry what it did.
-        return [];
-    }
-  };
-
-  const jsonLine = (line: Json): AgentSignal[] => {
-    switch (line.type) {
-      case "item.started":
-      case "item.updated":
-      case "item.completed":
-        return isObject(line.item) ? item(line.type, line.item) : [];
-      case "error": {
-        const message = str(line.message) ?? "error";
-        return [{ type: "output", text: `Codex: ${message}` }, ...failure(message)];
-      }
-      case "turn.failed": {
-        const message = (isObject(line.error) ? str(line.error.message) : undefined) ?? "the turn failed";
-        return [{ type: "output", text: `Codex stopped: ${message}` }, ...failure(message)];
-      }
-      case "turn.completed": {
-        const reported = isObject(line.usage) ? line.usage : {};
-        add(
-          closing,
-          num(reported.input_tokens),
-          num(reported.cached_input_tokens),
-          num(reported.cache_write_input_tokens),
-          num(reported.output_tokens),
-        );
-        return [usage(closing, true)];
-      }
-      default:
-        return [];
-    }
-  };
-
   return {
     line(stream, raw) {
       const line = parseJsonLine(raw);
-      if (line) return jsonLine(line);
-      if (stream === "stderr") return stderrLine(raw);
+      if (line) return jsonLine(state, line);
+      if (stream === "stderr") return stderrLine(state, raw);
       return raw.trim() ? [{ type: "output", text: raw }] : [];
     },
   };
+}
+
+interface CodexState {
+  started: number;
+  running: Tokens;
+  closing: Tokens;
+  responses: number;
+  model: string | undefined;
+  failed: boolean;
+}
+
+/** A failure signal when `message` is one (or `otherwise` is given), once per run. */
+function failure(state: CodexState, message: string, otherwise?: AgentFailureCode): AgentSignal[] {
+  // "Reconnecting... 1/2 (unexpected status 401 ...)": the error, not the retry, is the news.
+  const error = message.replace(/^Reconnecting\.\.\. \d+\/\d+ \(([\s\S]*)\)$/, "$1");
+  const found = codexFailure(error) ?? (otherwise ? { code: otherwise, message: `Codex: ${error}` } : null);
+  if (!found || state.failed) return [];
+  state.failed = true;
+  return [{ type: "failure", ...found }];
+}
+
+function usage(state: CodexState, tokens: Tokens, final: boolean): AgentSignal {
+  return {
+    type: "usage",
+    usage: {
+      ...tokens,
+      ...(state.responses > 0 ? { turns: state.responses } : {}),
+      ...(final ? { durationMs: Date.now() - state.started } : {}),
+      ...(state.model ? { model: state.model } : {}),
+    } satisfies Partial<AgentUsage>,
+    final,
+  };
+}
+
+function traceLine(state: CodexState, line: string): AgentSignal[] {
+  const fields = logFields(line);
+  state.model = fields.get("slug") ?? fields.get("model") ?? state.model;
+  if (fields.get("event.name") !== "codex.sse_event" || fields.get("event.kind") !== "response.completed")
+    return [];
+  if (!fields.has("input_token_count")) return [];
+  const count = (name: string) => Number(fields.get(name) ?? 0) || 0;
+  state.responses += 1;
+  add(
+    state.running,
+    count("input_token_count"),
+    count("cached_token_count"),
+    count("cache_write_token_count"),
+    count("output_token_count"),
+  );
+  return [usage(state, state.running, false)];
+}
+
+function stderrLine(state: CodexState, line: string): AgentSignal[] {
+  if (line.includes("codex_otel.trace_safe:")) return traceLine(state, line);
+  if (/^Reading (additional input|prompt) from stdin/.test(line)) return [];
+  const shown: AgentSignal[] = [{ type: "output", text: line }];
+  // Codex exits at once on a setting it cannot use: "Error loading config.toml: unknown variant
+  // `bogus` ...", "Error: Model provider `x` not found".
+  if (/^Error(?: loading config\.toml)?: /.test(line))
+    return [...shown, ...failure(state, line.trim(), "agent_misconfigured")];
+  return shown;
+}
+
+function itemSignals(event: string, value: Json): AgentSignal[] {
+  const output = (text: string): AgentSignal[] => [{ type: "output", text }];
+  switch (value.type) {
+    case "command_execution": {
+      const command = unwrapShell(str(value.command) ?? "");
+      if (event === "item.started") return output(`→ shell: ${clip(command, 200)}`);
+      if (event !== "item.completed") return [];
+      const status =
+        value.exit_code === null || value.exit_code === undefined
+          ? str(value.status)
+          : `exit ${num(value.exit_code)}`;
+      return output(`← ${status ?? "done"}: ${clip(str(value.aggregated_output) ?? "")}`);
+    }
+    case "file_change": {
+      if (event !== "item.completed") return [];
+      const changes = Array.isArray(value.changes) ? value.changes.filter(isObject) : [];
+      const list = changes
+        .map((change) => `${str(change.kind) ?? "edit"} ${str(change.path) ?? "?"}`)
+        .join(", ");
+      return output(`→ apply_patch: ${clip(list, 200)} (${str(value.status) ?? "done"})`);
+    }
+    case "agent_message":
+      return event === "item.completed" && str(value.text)?.trim() ? output(String(value.text)) : [];
+    case "error":
+      // A warning, such as "Model metadata for `gpt-5` not found": the run goes on.
+      return event === "item.completed" ? output(`Codex: ${str(value.message) ?? "error"}`) : [];
+    case "mcp_tool_call":
+      return event === "item.started"
+        ? output(
+            `→ ${str(value.server) ?? "mcp"}.${str(value.tool) ?? "tool"}: ${clip(JSON.stringify(value.arguments ?? {}), 200)}`,
+          )
+        : [];
+    case "web_search":
+      return event === "item.started" ? output(`→ web_search: ${clip(str(value.query) ?? "", 200)}`) : [];
+    case "todo_list": {
+      if (event !== "item.completed") return [];
+      const items = Array.isArray(value.items) ? value.items.filter(isObject) : [];
+      return output(
+        `Plan: ${clip(items.map((entry) => `${entry.completed === true ? "✓" : "·"} ${str(entry.text) ?? ""}`).join("; "))}`,
+      );
+    }
+    default:
+      // Reasoning is the model thinking aloud; the answer and the tool calls carry what it did.
+      return [];
+  }
+}
+
+function jsonLine(state: CodexState, line: Json): AgentSignal[] {
+  switch (line.type) {
+    case "item.started":
+    case "item.updated":
+    case "item.completed":
+      return isObject(line.item) ? itemSignals(line.type, line.item) : [];
+    case "error": {
+      const message = str(line.message) ?? "error";
+      return [{ type: "output", text: `Codex: ${message}` }, ...failure(state, message)];
+    }
+    case "turn.failed": {
+      const message = (isObject(line.error) ? str(line.error.message) : undefined) ?? "the turn failed";
+      return [{ type: "output", text: `Codex stopped: ${message}` }, ...failure(state, message)];
+    }
+    case "turn.completed": {
+      const reported = isObject(line.usage) ? line.usage : {};
+      add(
+        state.closing,
+        num(reported.input_tokens),
+        num(reported.cached_input_tokens),
+        num(reported.cache_write_input_tokens),
+        num(reported.output_tokens),
+      );
+      return [usage(state, state.closing, true)];
+    }
+    default:
+      return [];
+  }
 }
 
 /** `npm test` for codex's `/bin/bash -lc 'npm test'`; other commands as they are. */

@@ -119,59 +119,7 @@ const noise = /^\s+at |^\s*\}?\s*$|^\s+(status|code): \d+$|^\[STARTUP\]|^Warning
  * test`, its result `← ...`. Usage arrives once, on the closing `result`.
  */
 export function geminiParser(): AgentStreamParser {
-  let text = "";
-  let turns = 0;
-  let inTurn = false;
-  let initModel: string | undefined;
-  let failed = false;
-
-  /** The buffered text: its complete lines, or all of it when `all`. */
-  const flush = (all: boolean): AgentSignal[] => {
-    const end = all ? text.length : text.lastIndexOf("\n") + 1;
-    const shown = text.slice(0, end);
-    text = text.slice(end);
-    return shown
-      .split("\n")
-      .map((line) => line.trimEnd())
-      .filter((line) => line.trim() !== "")
-      .map((line) => ({ type: "output", text: line }));
-  };
-
-  /** A model response starts with its first text or call after the prompt or a tool result. */
-  const modelSpeaks = () => {
-    if (!inTurn) turns++;
-    inTurn = true;
-  };
-
-  const failure = (code: AgentFailureCode, message: string): AgentSignal[] => {
-    if (failed) return [];
-    failed = true;
-    return [{ type: "failure", code, message }];
-  };
-
-  const classify = (message: string): AgentSignal[] => {
-    if (authError.test(message))
-      return failure("agent_auth_failed", `Gemini CLI: ${message} (check GEMINI_API_KEY of the worker)`);
-    if (configError.test(message)) return failure("agent_misconfigured", `Gemini CLI: ${message}`);
-    return [];
-  };
-
-  const result = (line: Json): AgentSignal[] => {
-    const signals: AgentSignal[] = [
-      ...flush(true),
-      { type: "usage", usage: finalUsage(line, turns, initModel), final: true },
-    ];
-    if (line.status !== "error") return signals;
-    const error = isObject(line.error) ? line.error : {};
-    const message = str(error.message) ?? "unknown error";
-    const failures = classify(message);
-    if (failures.length > 0 || failed) return [...signals, ...failures];
-    return [
-      ...signals,
-      { type: "output", text: `Gemini CLI stopped (${str(error.type) ?? "error"}): ${message}` },
-    ];
-  };
-
+  const state: GeminiState = { text: "", turns: 0, inTurn: false, initModel: undefined, failed: false };
   return {
     line(stream, raw) {
       const line = parseJsonLine(raw);
@@ -180,45 +128,101 @@ export function geminiParser(): AgentStreamParser {
         const signals: AgentSignal[] = [{ type: "output", text: raw }];
         // Only a start-up failure is reported on stderr alone; API errors also end in a `result` line.
         return stream === "stderr" && /must specify the GEMINI_API_KEY|Invalid auth method/.test(raw)
-          ? [...signals, ...classify(raw.trim())]
+          ? [...signals, ...classify(state, raw.trim())]
           : signals;
       }
       switch (line.type) {
         case "init":
-          initModel = str(line.model);
-          return [{ type: "output", text: `Gemini CLI · ${initModel ?? "default model"}` }];
+          state.initModel = str(line.model);
+          return [{ type: "output", text: `Gemini CLI · ${state.initModel ?? "default model"}` }];
         case "message":
           if (line.role !== "assistant") return [];
-          modelSpeaks();
-          text += str(line.content) ?? "";
-          return flush(false);
+          modelSpeaks(state);
+          state.text += str(line.content) ?? "";
+          return flush(state, false);
         case "tool_use":
-          modelSpeaks();
+          modelSpeaks(state);
           return [
-            ...flush(true),
+            ...flush(state, true),
             {
               type: "output",
               text: `→ ${describeToolCall(str(line.tool_name) ?? "tool", isObject(line.parameters) ? line.parameters : {})}`,
             },
           ];
         case "tool_result":
-          inTurn = false;
-          return [...flush(true), { type: "output", text: `← ${toolResult(line)}` }];
+          state.inTurn = false;
+          return [...flush(state, true), { type: "output", text: `← ${toolResult(line)}` }];
         case "error":
           return [
-            ...flush(true),
+            ...flush(state, true),
             {
               type: "output",
               text: `Gemini CLI ${str(line.severity) ?? "error"}: ${str(line.message) ?? ""}`,
             },
           ];
         case "result":
-          return result(line);
+          return resultLine(state, line);
         default:
           return [];
       }
     },
   };
+}
+
+interface GeminiState {
+  /** Model text not shown yet: the start of a line. */
+  text: string;
+  turns: number;
+  inTurn: boolean;
+  initModel: string | undefined;
+  failed: boolean;
+}
+
+/** The buffered text: its complete lines, or all of it when `all`. */
+function flush(state: GeminiState, all: boolean): AgentSignal[] {
+  const end = all ? state.text.length : state.text.lastIndexOf("\n") + 1;
+  const shown = state.text.slice(0, end);
+  state.text = state.text.slice(end);
+  return shown
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== "")
+    .map((line) => ({ type: "output", text: line }));
+}
+
+/** A model response starts with its first text or call after the prompt or a tool result. */
+function modelSpeaks(state: GeminiState): void {
+  if (!state.inTurn) state.turns++;
+  state.inTurn = true;
+}
+
+function failure(state: GeminiState, code: AgentFailureCode, message: string): AgentSignal[] {
+  if (state.failed) return [];
+  state.failed = true;
+  return [{ type: "failure", code, message }];
+}
+
+function classify(state: GeminiState, message: string): AgentSignal[] {
+  if (authError.test(message))
+    return failure(state, "agent_auth_failed", `Gemini CLI: ${message} (check GEMINI_API_KEY of the worker)`);
+  if (configError.test(message)) return failure(state, "agent_misconfigured", `Gemini CLI: ${message}`);
+  return [];
+}
+
+function resultLine(state: GeminiState, line: Json): AgentSignal[] {
+  const signals: AgentSignal[] = [
+    ...flush(state, true),
+    { type: "usage", usage: finalUsage(line, state.turns, state.initModel), final: true },
+  ];
+  if (line.status !== "error") return signals;
+  const error = isObject(line.error) ? line.error : {};
+  const message = str(error.message) ?? "unknown error";
+  const failures = classify(state, message);
+  if (failures.length > 0 || state.failed) return [...signals, ...failures];
+  return [
+    ...signals,
+    { type: "output", text: `Gemini CLI stopped (${str(error.type) ?? "error"}): ${message}` },
+  ];
 }
 
 /** The result as shown: its display text (empty for a file read or write), or the error. */

@@ -226,54 +226,10 @@ export function opencodeParser(): AgentStreamParser {
     return [{ type: "usage", usage, final: part.reason !== "tool-calls" }];
   };
 
-  const error = (line: Json): AgentSignal[] => {
-    const err = isObject(line.error) ? line.error : {};
-    const data = isObject(err.data) ? err.data : {};
-    const name = str(err.name) ?? "Error";
-    const message = str(data.message) ?? name;
-    const status = num(data.statusCode);
-    const body = str(data.responseBody) ?? "";
-    if (name === "ProviderAuthError" || status === 401 || status === 403)
-      return failure(
-        "agent_auth_failed",
-        `opencode: the model API refused the credentials (HTTP ${status || "?"}): ${message} Check the worker's provider key (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY or OPENROUTER_API_KEY).`,
-      );
-    if (status === 404 || /model_not_found|model\b.*\bdoes not exist/i.test(`${message} ${body}`))
-      return failure(
-        "agent_misconfigured",
-        `opencode: ${message} (HTTP ${status || "?"}). Check AIPM_AGENT_MODEL.`,
-      );
-    return [{ type: "output", text: `opencode error: ${name}: ${clip(message)}` }];
-  };
-
-  const textLine = (raw: string): AgentSignal[] => {
-    const plain = stripAnsi(raw);
-    // A config opencode rejects: "Error: Configuration is invalid at <file>", then "↳ <why>" lines.
-    if (/^Error: .*\bconfig/i.test(plain.trim()))
-      return failure("agent_misconfigured", `opencode: ${plain.trim()}`);
-    const fields = logfmt(plain);
-    const detail = fields.error ?? fields.cause ?? fields["error.error"] ?? "";
-    // "share subscriber failed" wraps the error as `Cause([Fail(ProviderModelNotFoundError: ...)])`.
-    const notFound = /ModelNotFoundError: ([^\n)\]]*)/.exec(detail);
-    if (notFound)
-      return failure("agent_misconfigured", `opencode: ${notFound[1]?.trim()} Check AIPM_AGENT_MODEL.`);
-    const badConfig = /(Config\w*Error|ProviderInitError): ([^\n)\]]*)/.exec(detail);
-    if (badConfig)
-      return failure("agent_misconfigured", `opencode: ${badConfig[1]}: ${badConfig[2]?.trim()}`);
-    if (fields.level === "ERROR")
-      return [
-        {
-          type: "output",
-          text: `opencode ${fields.message ?? "error"}: ${clip(detail.split("\n")[0] ?? "", 300)}`,
-        },
-      ];
-    return [{ type: "output", text: plain }];
-  };
-
   return {
     line(_stream, raw) {
       const line = parseJsonLine(raw);
-      if (!line) return raw.trim() ? textLine(raw) : [];
+      if (!line) return raw.trim() ? textLine(raw, failure) : [];
       const timestamp = num(line.timestamp);
       startedAt ??= timestamp || undefined;
       const part = isObject(line.part) ? line.part : {};
@@ -285,12 +241,60 @@ export function opencodeParser(): AgentStreamParser {
         case "step_finish":
           return stepFinish(part, timestamp);
         case "error":
-          return error(line);
+          return errorLine(line, failure);
         default:
           return [];
       }
     },
   };
+}
+
+/** Reports a failure, once per run. */
+type Fail = (code: AgentFailureCode, message: string) => AgentSignal[];
+
+/** An `error` line: a failure when it is one, else shown. */
+function errorLine(line: Json, failure: Fail): AgentSignal[] {
+  const err = isObject(line.error) ? line.error : {};
+  const data = isObject(err.data) ? err.data : {};
+  const name = str(err.name) ?? "Error";
+  const message = str(data.message) ?? name;
+  const status = num(data.statusCode);
+  const body = str(data.responseBody) ?? "";
+  if (name === "ProviderAuthError" || status === 401 || status === 403)
+    return failure(
+      "agent_auth_failed",
+      `opencode: the model API refused the credentials (HTTP ${status || "?"}): ${message} Check the worker's provider key (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY or OPENROUTER_API_KEY).`,
+    );
+  if (status === 404 || /model_not_found|model\b.*\bdoes not exist/i.test(`${message} ${body}`))
+    return failure(
+      "agent_misconfigured",
+      `opencode: ${message} (HTTP ${status || "?"}). Check AIPM_AGENT_MODEL.`,
+    );
+  return [{ type: "output", text: `opencode error: ${name}: ${clip(message)}` }];
+}
+
+/** A line that is no JSON: opencode's log, where a bad config or model shows. */
+function textLine(raw: string, failure: Fail): AgentSignal[] {
+  const plain = stripAnsi(raw);
+  // A config opencode rejects: "Error: Configuration is invalid at <file>", then "↳ <why>" lines.
+  if (/^Error: .*\bconfig/i.test(plain.trim()))
+    return failure("agent_misconfigured", `opencode: ${plain.trim()}`);
+  const fields = logfmt(plain);
+  const detail = fields.error ?? fields.cause ?? fields["error.error"] ?? "";
+  // "share subscriber failed" wraps the error as `Cause([Fail(ProviderModelNotFoundError: ...)])`.
+  const notFound = /ModelNotFoundError: ([^\n)\]]*)/.exec(detail);
+  if (notFound)
+    return failure("agent_misconfigured", `opencode: ${notFound[1]?.trim()} Check AIPM_AGENT_MODEL.`);
+  const badConfig = /(Config\w*Error|ProviderInitError): ([^\n)\]]*)/.exec(detail);
+  if (badConfig) return failure("agent_misconfigured", `opencode: ${badConfig[1]}: ${badConfig[2]?.trim()}`);
+  if (fields.level === "ERROR")
+    return [
+      {
+        type: "output",
+        text: `opencode ${fields.message ?? "error"}: ${clip(detail.split("\n")[0] ?? "", 300)}`,
+      },
+    ];
+  return [{ type: "output", text: plain }];
 }
 
 /** `→ bash: npm test` and `← <its output>`; opencode prints a tool call once it has finished. */
