@@ -105,112 +105,187 @@ export function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
 
   const pid = child.pid;
   if (pid !== undefined) options.onSpawn?.(pid);
-  const killGroup = (signal: NodeJS.Signals) => {
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is already empty.
-    }
-  };
+  return supervise(child, options, { maxOutputBytes, killGraceMs, drainTimeoutMs }, elapsed);
+}
 
-  return new Promise((resolve) => {
-    let reason: AgentRunReason = "exited";
-    let stopping = false;
-    let exited = false;
-    let closed = false;
-    let settled = false;
-    let outputBytes = 0;
-    let delivered = 0;
-    let truncated = false;
+/** SIGTERMs or SIGKILLs every process of the group `pid` leads, if any is left. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already empty.
+  }
+}
 
-    const timers = new Set<NodeJS.Timeout>();
-    const later = (ms: number, run: () => void) => {
+/** Timers that can all be cleared at once. */
+function timerSet() {
+  const timers = new Set<NodeJS.Timeout>();
+  return {
+    later(ms: number, run: () => void): NodeJS.Timeout {
       const timer = setTimeout(() => {
         timers.delete(timer);
         run();
       }, ms);
       timers.add(timer);
       return timer;
-    };
+    },
+    cancel(timer: NodeJS.Timeout): void {
+      clearTimeout(timer);
+      timers.delete(timer);
+    },
+    clear(): void {
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+}
 
+/** What a supervised run has come to so far. */
+interface RunState {
+  reason: AgentRunReason;
+  stopping: boolean;
+  exited: boolean;
+  closed: boolean;
+  outputBytes: number;
+  delivered: number;
+  truncated: boolean;
+}
+
+/**
+ * Watches a started agent: its timeouts, the abort signal, its output, and its exit, after which
+ * the rest of its group is killed and drained.
+ */
+function supervise(
+  child: ChildProcess,
+  options: RunAgentOptions,
+  limits: { maxOutputBytes: number; killGraceMs: number; drainTimeoutMs: number },
+  elapsed: () => number,
+): Promise<AgentRunResult> {
+  const pid = child.pid;
+  return new Promise((resolve) => {
+    const run: RunState = {
+      reason: "exited",
+      stopping: false,
+      exited: false,
+      closed: false,
+      outputBytes: 0,
+      delivered: 0,
+      truncated: false,
+    };
+    let settled = false;
+    const timers = timerSet();
     const stop = (why: AgentRunReason) => {
-      if (stopping || exited) return;
-      stopping = true;
-      reason = why;
-      killGroup("SIGTERM");
-      later(killGraceMs, () => killGroup("SIGKILL"));
+      if (run.stopping || run.exited) return;
+      run.stopping = true;
+      run.reason = why;
+      killGroup(pid, "SIGTERM");
+      timers.later(limits.killGraceMs, () => killGroup(pid, "SIGKILL"));
     };
     const onAbort = () => stop("cancelled");
     options.signal?.addEventListener("abort", onAbort, { once: true });
-    later(options.totalTimeoutMs, () => stop("total_timeout"));
-    let idleTimer = later(options.idleTimeoutMs, () => stop("idle_timeout"));
-
+    timers.later(options.totalTimeoutMs, () => stop("total_timeout"));
+    let idleTimer = timers.later(options.idleTimeoutMs, () => stop("idle_timeout"));
+    const onData = () => {
+      timers.cancel(idleTimer);
+      if (!run.stopping && !run.exited)
+        idleTimer = timers.later(options.idleTimeoutMs, () => stop("idle_timeout"));
+    };
     const finish = (result: AgentRunResult) => {
       if (settled) return;
       settled = true;
-      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       options.signal?.removeEventListener("abort", onAbort);
       resolve(result);
     };
-
-    const read = (stream: AgentOutput["stream"]) => {
-      const decoder = new StringDecoder("utf8");
-      const deliver = (text: string) => {
-        if (text) options.onOutput({ stream, text });
-      };
-      child[stream]?.on("data", (bytes: Buffer) => {
-        outputBytes += bytes.length;
-        clearTimeout(idleTimer);
-        timers.delete(idleTimer);
-        if (!stopping && !exited) idleTimer = later(options.idleTimeoutMs, () => stop("idle_timeout"));
-        if (truncated) return;
-        const room = maxOutputBytes - delivered;
-        if (bytes.length <= room) {
-          delivered += bytes.length;
-          deliver(decoder.write(bytes));
-          return;
-        }
-        delivered += room;
-        deliver(decoder.write(bytes.subarray(0, room)));
-        truncated = true;
-        deliver(`\n[aipm: agent output truncated after ${maxOutputBytes} bytes; the rest was dropped]\n`);
-      });
-      child[stream]?.on("end", () => {
-        if (!truncated) deliver(decoder.end());
-      });
-    };
-    read("stdout");
-    read("stderr");
-
+    readOutput(child, "stdout", run, limits.maxOutputBytes, options.onOutput, onData);
+    readOutput(child, "stderr", run, limits.maxOutputBytes, options.onOutput, onData);
     child.on("error", (error) => {
       // Emitted instead of "spawn" when the process could not be started.
-      if (pid === undefined) {
+      if (pid === undefined)
         finish({ ...notRun("spawn_failed", elapsed()), error: spawnError(error, options) });
-      }
     });
     child.on("close", () => {
-      closed = true;
+      run.closed = true;
     });
     child.on("exit", (exitCode, signal) => {
-      exited = true;
-      killGroup("SIGKILL");
-      // SIGKILL cannot be ignored, but delivery takes a moment: wait until nothing in the group runs
-      // and the pipes have closed, though never past drainTimeoutMs, because a process that left the
-      // group (setsid) can hold the pipes open.
-      const deadline = performance.now() + drainTimeoutMs;
-      const poll = () => {
-        if (!(closed && (pid === undefined || !groupAlive(pid))) && performance.now() < deadline) {
-          later(pollIntervalMs, poll);
-          return;
-        }
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        finish({ exitCode, signal, reason, durationMs: elapsed(), outputBytes, truncated });
-      };
-      poll();
+      run.exited = true;
+      killGroup(pid, "SIGKILL");
+      drain(
+        child,
+        () => run.closed,
+        limits.drainTimeoutMs,
+        timers.later,
+        () =>
+          finish({
+            exitCode,
+            signal,
+            reason: run.reason,
+            durationMs: elapsed(),
+            outputBytes: run.outputBytes,
+            truncated: run.truncated,
+          }),
+      );
     });
   });
+}
+
+/** Passes one of the agent's streams to `onOutput`, up to `maxOutputBytes` in all, and tells `onData` of every chunk. */
+function readOutput(
+  child: ChildProcess,
+  stream: AgentOutput["stream"],
+  run: RunState,
+  maxOutputBytes: number,
+  onOutput: RunAgentOptions["onOutput"],
+  onData: () => void,
+): void {
+  const decoder = new StringDecoder("utf8");
+  const deliver = (text: string) => {
+    if (text) onOutput({ stream, text });
+  };
+  child[stream]?.on("data", (bytes: Buffer) => {
+    run.outputBytes += bytes.length;
+    onData();
+    if (run.truncated) return;
+    const room = maxOutputBytes - run.delivered;
+    if (bytes.length <= room) {
+      run.delivered += bytes.length;
+      deliver(decoder.write(bytes));
+      return;
+    }
+    run.delivered += room;
+    deliver(decoder.write(bytes.subarray(0, room)));
+    run.truncated = true;
+    deliver(`\n[aipm: agent output truncated after ${maxOutputBytes} bytes; the rest was dropped]\n`);
+  });
+  child[stream]?.on("end", () => {
+    if (!run.truncated) deliver(decoder.end());
+  });
+}
+
+/**
+ * Calls `done` once nothing in the exited leader's group runs and its pipes have closed. SIGKILL
+ * cannot be ignored, but delivery takes a moment; never waits past `drainTimeoutMs`, because a
+ * process that left the group (setsid) can hold the pipes open.
+ */
+function drain(
+  child: ChildProcess,
+  closed: () => boolean,
+  drainTimeoutMs: number,
+  later: (ms: number, run: () => void) => unknown,
+  done: () => void,
+): void {
+  const pid = child.pid;
+  const deadline = performance.now() + drainTimeoutMs;
+  const poll = () => {
+    if (!(closed() && (pid === undefined || !groupAlive(pid))) && performance.now() < deadline) {
+      later(pollIntervalMs, poll);
+      return;
+    }
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    done();
+  };
+  poll();
 }
 
 /**

@@ -67,126 +67,175 @@ export function renderSkeleton(
     const title = oneLine(test.title) || `Acceptance test ${index + 1}`;
     return { title, steps: stepLines(test), words: titleWords(title) };
   });
-  const file = (name: string, sections: string[]): Skeleton => ({
-    path: `${framework.directory}/${name}`,
-    content: `${sections.join("\n\n")}\n`,
-  });
   const kebab = [...names.words, names.idSuffix].join("-");
   const snake = [...names.words, names.idSuffix].join("_");
-  const comment = (prefix: string, lines: string[]) => lines.map((line) => `${prefix} ${line}`).join("\n");
-  const header = (prefix: string) => comment(prefix, [...headerLines, `Story ${names.id}: ${names.title}`]);
-
+  const r: Rendering = {
+    names,
+    scenarios,
+    kebab,
+    snake,
+    file: (name, sections) => ({
+      path: `${framework.directory}/${name}`,
+      content: `${sections.join("\n\n")}\n`,
+    }),
+    header: (prefix) => comment(prefix, [...headerLines, `Story ${names.id}: ${names.title}`]),
+  };
   switch (framework.name) {
     case "vitest":
     case "jest":
     case "mocha":
-    case "node:test": {
-      const js = (text: string) => stringLiteral(framework.language, text);
-      const blocks = scenarios.map((scenario) =>
-        [
-          `  it(${js(scenario.title)}, () => {`,
-          comment("    //", scenario.steps),
-          `    throw new Error(${js(`Not implemented: ${scenario.title}`)});`,
-          "  });",
-        ].join("\n"),
-      );
-      const extension = framework.language === "typescript" ? "ts" : "js";
-      return file(`${kebab}.test.${extension}`, [
-        header("//"),
-        ...javaScriptImports(framework),
-        `describe(${js(names.title)}, () => {\n${blocks.join("\n\n")}\n});`,
-      ]);
-    }
-    case "pytest": {
-      const functions = uniqueNames(
-        scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}`),
-        "_",
-      );
-      const blocks = scenarios.map((scenario, index) =>
-        [
-          `def ${functions[index]}():`,
-          comment("    #", scenario.steps),
-          `    pytest.fail(${stringLiteral("python", `Not implemented: ${scenario.title}`)})`,
-        ].join("\n"),
-      );
-      return file(`test_${snake}.py`, [header("#"), "import pytest", `\n${blocks.join("\n\n\n")}`]);
-    }
-    case "go-test": {
-      const go = (text: string) => stringLiteral("go", text);
-      const subtests = scenarios.map((scenario) =>
-        [
-          `\tt.Run(${go(scenario.title)}, func(t *testing.T) {`,
-          comment("\t\t//", scenario.steps),
-          // The title is an argument, not the format: go vet (run by go test) rejects a stray % there.
-          `\t\tt.Fatalf("Not implemented: %s", ${go(scenario.title)})`,
-          "\t})",
-        ].join("\n"),
-      );
-      return file(`${snake}_test.go`, [
-        header("//"),
-        `package ${framework.packageName}`,
-        'import "testing"',
-        `func Test${className(names)}(t *testing.T) {\n${subtests.join("\n\n")}\n}`,
-      ]);
-    }
-    case "cargo-test": {
-      const functions = uniqueNames(
-        scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}`),
-        "_",
-      );
-      const blocks = scenarios.map((scenario, index) => {
-        // panic! reads its first argument as a format string, where braces are placeholders.
-        const message = `Not implemented: ${scenario.title}`.replace(/[{}]/g, "$&$&");
-        return [
-          "#[test]",
-          `fn ${functions[index]}() {`,
-          comment("    //", scenario.steps),
-          `    panic!(${stringLiteral("rust", message)});`,
-          "}",
-        ].join("\n");
-      });
-      return file(`acceptance_${snake}.rs`, [header("//"), ...blocks]);
-    }
-    case "junit5": {
-      const java = (text: string) => stringLiteral("java", text);
-      const methods = uniqueNames(
-        scenarios.map((s, i) => `test${pascal(identifier(s.words, "-", i))}`),
-        "",
-      );
-      const blocks = scenarios.map((scenario, index) =>
-        [
-          "    @Test",
-          `    @DisplayName(${java(scenario.title)})`,
-          `    void ${methods[index]}() {`,
-          comment("        //", scenario.steps.map(javaCommentText)),
-          `        fail(${java(`Not implemented: ${scenario.title}`)});`,
-          "    }",
-        ].join("\n"),
-      );
-      const name = `${className(names)}Test`;
-      return file(`${name}.java`, [
-        comment("//", [...headerLines, javaCommentText(`Story ${names.id}: ${names.title}`)]),
-        "package acceptance;",
-        "import static org.junit.jupiter.api.Assertions.fail;",
-        "import org.junit.jupiter.api.DisplayName;\nimport org.junit.jupiter.api.Test;",
-        `@DisplayName(${java(names.title)})\nclass ${name} {\n${blocks.join("\n\n")}\n}`,
-      ]);
-    }
-    case "checklist": {
-      const items = scenarios.map((scenario) =>
-        [
-          `- [ ] ${markdownText(scenario.title)}`,
-          ...scenario.steps.map((step) => `  - ${markdownText(step)}`),
-        ].join("\n"),
-      );
-      return file(`${kebab}.md`, [
-        `# Acceptance checklist: ${markdownText(names.title)}`,
-        `Story ${markdownCode(names.id)}. Scaffolded by AIPM from the story's Given/When/Then steps, ` +
-          "because no test framework was recognised: tick an item once an automated test covers it.",
-        items.join("\n"),
-      ]);
-    }
+    case "node:test":
+      return renderJavaScript(r, framework);
+    case "pytest":
+      return renderPytest(r);
+    case "go-test":
+      return renderGoTest(r, framework);
+    case "cargo-test":
+      return renderCargoTest(r);
+    case "junit5":
+      return renderJunit5(r);
+    case "checklist":
+      return renderChecklist(r);
   }
+}
+
+/** What every framework's renderer draws on. */
+interface Rendering {
+  names: StoryNames;
+  scenarios: Scenario[];
+  /** The story's title words and id suffix, joined by `-` and by `_`, for file names. */
+  kebab: string;
+  snake: string;
+  /** A file in the framework's directory, its sections separated by blank lines. */
+  file(name: string, sections: string[]): Skeleton;
+  /** The fixed header lines and the story, as comments starting with `prefix`. */
+  header(prefix: string): string;
+}
+
+/** `lines` as comments starting with `prefix`. */
+function comment(prefix: string, lines: string[]): string {
+  return lines.map((line) => `${prefix} ${line}`).join("\n");
+}
+
+/** The skeleton for JavaScript frameworks: vitest, jest, mocha and node:test. */
+function renderJavaScript(
+  r: Rendering,
+  framework: Extract<TestFramework, { name: "vitest" | "jest" | "mocha" | "node:test" }>,
+): Skeleton {
+  const js = (text: string) => stringLiteral(framework.language, text);
+  const blocks = r.scenarios.map((scenario) =>
+    [
+      `  it(${js(scenario.title)}, () => {`,
+      comment("    //", scenario.steps),
+      `    throw new Error(${js(`Not implemented: ${scenario.title}`)});`,
+      "  });",
+    ].join("\n"),
+  );
+  const extension = framework.language === "typescript" ? "ts" : "js";
+  return r.file(`${r.kebab}.test.${extension}`, [
+    r.header("//"),
+    ...javaScriptImports(framework),
+    `describe(${js(r.names.title)}, () => {\n${blocks.join("\n\n")}\n});`,
+  ]);
+}
+
+/** The skeleton for pytest. */
+function renderPytest(r: Rendering): Skeleton {
+  const functions = uniqueNames(
+    r.scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}`),
+    "_",
+  );
+  const blocks = r.scenarios.map((scenario, index) =>
+    [
+      `def ${functions[index]}():`,
+      comment("    #", scenario.steps),
+      `    pytest.fail(${stringLiteral("python", `Not implemented: ${scenario.title}`)})`,
+    ].join("\n"),
+  );
+  return r.file(`test_${r.snake}.py`, [r.header("#"), "import pytest", `\n${blocks.join("\n\n\n")}`]);
+}
+
+/** The skeleton for `go test`. */
+function renderGoTest(r: Rendering, framework: Extract<TestFramework, { name: "go-test" }>): Skeleton {
+  const go = (text: string) => stringLiteral("go", text);
+  const subtests = r.scenarios.map((scenario) =>
+    [
+      `\tt.Run(${go(scenario.title)}, func(t *testing.T) {`,
+      comment("\t\t//", scenario.steps),
+      // The title is an argument, not the format: go vet (run by go test) rejects a stray % there.
+      `\t\tt.Fatalf("Not implemented: %s", ${go(scenario.title)})`,
+      "\t})",
+    ].join("\n"),
+  );
+  return r.file(`${r.snake}_test.go`, [
+    r.header("//"),
+    `package ${framework.packageName}`,
+    'import "testing"',
+    `func Test${className(r.names)}(t *testing.T) {\n${subtests.join("\n\n")}\n}`,
+  ]);
+}
+
+/** The skeleton for `cargo test`. */
+function renderCargoTest(r: Rendering): Skeleton {
+  const functions = uniqueNames(
+    r.scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}`),
+    "_",
+  );
+  const blocks = r.scenarios.map((scenario, index) => {
+    // panic! reads its first argument as a format string, where braces are placeholders.
+    const message = `Not implemented: ${scenario.title}`.replace(/[{}]/g, "$&$&");
+    return [
+      "#[test]",
+      `fn ${functions[index]}() {`,
+      comment("    //", scenario.steps),
+      `    panic!(${stringLiteral("rust", message)});`,
+      "}",
+    ].join("\n");
+  });
+  return r.file(`acceptance_${r.snake}.rs`, [r.header("//"), ...blocks]);
+}
+
+/** The skeleton for JUnit 5. */
+function renderJunit5(r: Rendering): Skeleton {
+  const java = (text: string) => stringLiteral("java", text);
+  const methods = uniqueNames(
+    r.scenarios.map((s, i) => `test${pascal(identifier(s.words, "-", i))}`),
+    "",
+  );
+  const blocks = r.scenarios.map((scenario, index) =>
+    [
+      "    @Test",
+      `    @DisplayName(${java(scenario.title)})`,
+      `    void ${methods[index]}() {`,
+      comment("        //", scenario.steps.map(javaCommentText)),
+      `        fail(${java(`Not implemented: ${scenario.title}`)});`,
+      "    }",
+    ].join("\n"),
+  );
+  const name = `${className(r.names)}Test`;
+  return r.file(`${name}.java`, [
+    comment("//", [...headerLines, javaCommentText(`Story ${r.names.id}: ${r.names.title}`)]),
+    "package acceptance;",
+    "import static org.junit.jupiter.api.Assertions.fail;",
+    "import org.junit.jupiter.api.DisplayName;\nimport org.junit.jupiter.api.Test;",
+    `@DisplayName(${java(r.names.title)})\nclass ${name} {\n${blocks.join("\n\n")}\n}`,
+  ]);
+}
+
+/** The skeleton for the Markdown checklist. */
+function renderChecklist(r: Rendering): Skeleton {
+  const items = r.scenarios.map((scenario) =>
+    [
+      `- [ ] ${markdownText(scenario.title)}`,
+      ...scenario.steps.map((step) => `  - ${markdownText(step)}`),
+    ].join("\n"),
+  );
+  return r.file(`${r.kebab}.md`, [
+    `# Acceptance checklist: ${markdownText(r.names.title)}`,
+    `Story ${markdownCode(r.names.id)}. Scaffolded by AIPM from the story's Given/When/Then steps, ` +
+      "because no test framework was recognised: tick an item once an automated test covers it.",
+    items.join("\n"),
+  ]);
 }
 
 function javaScriptImports(framework: TestFramework): string[] {

@@ -91,94 +91,13 @@ export async function startEgressProxy(options: {
     if (refused.length < MAX_REFUSALS) refused.push({ ...target, at: new Date().toISOString() });
     return false;
   };
-  const refusal = (target: EgressTarget) =>
-    `AIPM egress proxy: ${target.host}:${target.port} is not allowed from the agent's sandbox; ` +
-    "list it in AIPM_AGENT_EGRESS (host:port) to allow it.\n";
-
+  const gate: Gate = { permits, track };
   // requestTimeout 0: a long streamed upload is legitimate; the sandbox's run timeout bounds it.
-  const server = createServer({ requestTimeout: 0 }, (req: IncomingMessage, res: ServerResponse) => {
-    let url: URL | null = null;
-    try {
-      if (req.url?.startsWith("http://")) url = new URL(req.url);
-    } catch {}
-    if (!url) {
-      res
-        .writeHead(400, { "content-type": "text/plain" })
-        .end("AIPM egress proxy: expected an absolute http:// URL or CONNECT.\n");
-      return;
-    }
-    const target = { host: normalizeHost(url.hostname), port: Number(url.port || 80) };
-    if (!permits(target)) {
-      res.writeHead(403, { "content-type": "text/plain" }).end(refusal(target));
-      return;
-    }
-    // The request target, not the client's Host header, says where it goes (RFC 9112 §3.2.2).
-    const headers = { ...withoutHopByHop(req.headers), host: url.host };
-    const upstream = request(
-      {
-        host: target.host,
-        port: target.port,
-        method: req.method,
-        path: url.pathname + url.search,
-        headers,
-        agent: false,
-      },
-      (upstreamRes) => {
-        res.writeHead(
-          upstreamRes.statusCode ?? 502,
-          upstreamRes.statusMessage,
-          withoutHopByHop(upstreamRes.headers),
-        );
-        // Headers out now, and every chunk as it comes: server-sent events must not wait for a buffer.
-        res.flushHeaders();
-        upstreamRes.pipe(res);
-        upstreamRes.once("error", () => res.destroy());
-      },
-    );
-    upstream.once("socket", (socket) => {
-      track(socket);
-      socket.setNoDelay(true);
-    });
-    upstream.once("error", (error) => {
-      if (res.headersSent) res.destroy();
-      else res.writeHead(502, { "content-type": "text/plain" }).end(`AIPM egress proxy: ${error.message}\n`);
-    });
-    res.once("close", () => upstream.destroy());
-    req.pipe(upstream);
-  });
-
+  const server = createServer({ requestTimeout: 0 }, (req, res) => forwardRequest(gate, req, res));
   server.on("connection", (socket: Socket) => track(socket));
-  server.on("connect", (req: IncomingMessage, client: Duplex, head: Buffer) => {
-    const reply = (status: string, body: string) =>
-      client.end(
-        `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    client.on("error", () => client.destroy());
-    const target = parseAuthority(req.url ?? "");
-    if (!target) {
-      reply("400 Bad Request", "AIPM egress proxy: CONNECT needs host:port.\n");
-      return;
-    }
-    if (!permits(target)) {
-      reply("403 Forbidden", refusal(target));
-      return;
-    }
-    const upstream = connect({ host: target.host, port: target.port, noDelay: true });
-    track(upstream);
-    let established = false;
-    upstream.once("connect", () => {
-      established = true;
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.once("error", (error) => {
-      if (!established) reply("502 Bad Gateway", `AIPM egress proxy: ${error.message}\n`);
-      else client.destroy();
-    });
-    client.once("close", () => upstream.destroy());
-  });
+  server.on("connect", (req: IncomingMessage, client: Duplex, head: Buffer) =>
+    tunnel(gate, req, client, head),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -199,4 +118,104 @@ export async function startEgressProxy(options: {
       await rm(options.socketPath, { force: true });
     },
   };
+}
+
+/** What both kinds of request check and record through. */
+interface Gate {
+  /** True when `target` may be reached; else records the refusal. */
+  permits(target: EgressTarget): boolean;
+  /** Remembers an open connection, to be cut on close. */
+  track(socket: Duplex): void;
+}
+
+function refusal(target: EgressTarget): string {
+  return (
+    `AIPM egress proxy: ${target.host}:${target.port} is not allowed from the agent's sandbox; ` +
+    "list it in AIPM_AGENT_EGRESS (host:port) to allow it.\n"
+  );
+}
+
+/** Forwards an absolute-form plain HTTP request to an allowed host. */
+function forwardRequest(gate: Gate, req: IncomingMessage, res: ServerResponse): void {
+  let url: URL | null = null;
+  try {
+    if (req.url?.startsWith("http://")) url = new URL(req.url);
+  } catch {}
+  if (!url) {
+    res
+      .writeHead(400, { "content-type": "text/plain" })
+      .end("AIPM egress proxy: expected an absolute http:// URL or CONNECT.\n");
+    return;
+  }
+  const target = { host: normalizeHost(url.hostname), port: Number(url.port || 80) };
+  if (!gate.permits(target)) {
+    res.writeHead(403, { "content-type": "text/plain" }).end(refusal(target));
+    return;
+  }
+  // The request target, not the client's Host header, says where it goes (RFC 9112 §3.2.2).
+  const headers = { ...withoutHopByHop(req.headers), host: url.host };
+  const upstream = request(
+    {
+      host: target.host,
+      port: target.port,
+      method: req.method,
+      path: url.pathname + url.search,
+      headers,
+      agent: false,
+    },
+    (upstreamRes) => {
+      res.writeHead(
+        upstreamRes.statusCode ?? 502,
+        upstreamRes.statusMessage,
+        withoutHopByHop(upstreamRes.headers),
+      );
+      // Headers out now, and every chunk as it comes: server-sent events must not wait for a buffer.
+      res.flushHeaders();
+      upstreamRes.pipe(res);
+      upstreamRes.once("error", () => res.destroy());
+    },
+  );
+  upstream.once("socket", (socket) => {
+    gate.track(socket);
+    socket.setNoDelay(true);
+  });
+  upstream.once("error", (error) => {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(502, { "content-type": "text/plain" }).end(`AIPM egress proxy: ${error.message}\n`);
+  });
+  res.once("close", () => upstream.destroy());
+  req.pipe(upstream);
+}
+
+/** Opens a `CONNECT` tunnel to an allowed host:port. */
+function tunnel(gate: Gate, req: IncomingMessage, client: Duplex, head: Buffer): void {
+  const reply = (status: string, body: string) =>
+    client.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  client.on("error", () => client.destroy());
+  const target = parseAuthority(req.url ?? "");
+  if (!target) {
+    reply("400 Bad Request", "AIPM egress proxy: CONNECT needs host:port.\n");
+    return;
+  }
+  if (!gate.permits(target)) {
+    reply("403 Forbidden", refusal(target));
+    return;
+  }
+  const upstream = connect({ host: target.host, port: target.port, noDelay: true });
+  gate.track(upstream);
+  let established = false;
+  upstream.once("connect", () => {
+    established = true;
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.once("error", (error) => {
+    if (!established) reply("502 Bad Gateway", `AIPM egress proxy: ${error.message}\n`);
+    else client.destroy();
+  });
+  client.once("close", () => upstream.destroy());
 }
