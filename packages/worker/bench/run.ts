@@ -1,5 +1,5 @@
 /**
- * @module run: runs the worker's benchmarks (PRODUCT.md §8) and prints their figures. It never
+ * @module run: runs the worker's benchmarks against their time targets and prints their figures. It never
  * fails on time: a missed target is printed as MISSED, and only a broken bench exits non-zero.
  *
  * @example pnpm --filter @aipm/worker bench            # all four, in sequence

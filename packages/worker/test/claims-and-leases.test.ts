@@ -1,5 +1,5 @@
 /**
- * The queue's promises (PRODUCT.md §5): no task runs twice at once, none stays `running` past its
+ * The queue's promises: no task runs twice at once, none stays `running` past its
  * lease, and none is lost. A "ghost" worker claims through the store and then vanishes, as a
  * worker killed with SIGKILL would.
  */

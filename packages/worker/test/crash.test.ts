@@ -1,5 +1,5 @@
 /**
- * The crash test (PRODUCT.md §5): a worker process is killed with SIGKILL while its agent runs;
+ * The crash test: a worker process is killed with SIGKILL while its agent runs;
  * another worker process, on its own cache dir as on another machine, takes the task back when the
  * lease expires and finishes it. Exactly one commit lands and no task stays `running`, even though
  * the dead worker's agent runs on, orphaned, and finishes writing in the dead worker's worktree.

@@ -1,5 +1,6 @@
 /**
- * @module agent/agent-env: the allow-listed environment an agent runs with (PRODUCT.md §5).
+ * @module agent/agent-env: the allow-listed environment an agent runs with: the worker's
+ * variables an agent may see, and none of its credentials.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
