@@ -82,7 +82,6 @@ describe("GET /api/tasks and /api/tasks/:taskId", () => {
   });
 });
 
-
 describe("POST /api/tasks/:taskId/cancel", () => {
   it("cancels a queued task at once (202), and is 409 the second time", async () => {
     const { task } = await queuedTask();
