@@ -86,7 +86,9 @@ describe("agentEnvironment", () => {
     const env = agentEnvironment({}, task, { HOME: "/root", AIPM_TASK_ID: "x", GIT_CONFIG_GLOBAL: "/x" });
     expect(env).toEqual(taskVariables);
   });
+});
 
+describe("agentEnvironment: what it never passes", () => {
   it("never passes git, cloud, AIPM or SSH agent variables, even when listed", () => {
     const secrets = {
       GITHUB_TOKEN: "1",

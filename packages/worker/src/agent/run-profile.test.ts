@@ -152,7 +152,9 @@ describe("runProfile", () => {
     expect(result.ms).toBeLessThan(10_000);
     expect(running("30417")).toEqual([]);
   });
+});
 
+describe("runProfile: cancels and command agents", () => {
   it("reports a cancel from outside as a cancel, whatever the agent printed", async () => {
     const abort = new AbortController();
     const script = `console.log(JSON.stringify({ say: "working" })); setTimeout(() => {}, 30000);`;

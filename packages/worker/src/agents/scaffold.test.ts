@@ -68,31 +68,34 @@ async function listFiles(root: string): Promise<string[]> {
     .sort();
 }
 
+/** A repository's files, and the one file the scaffold agent writes there. */
+const repositories: [Record<string, string>, string][] = [
+  [
+    { "package.json": '{"devDependencies":{"vitest":"4"}}', "tsconfig.json": "{}" },
+    "tests/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.ts",
+  ],
+  [
+    { "package.json": '{"devDependencies":{"vitest":"4"}}', "test/": "" },
+    "test/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js",
+  ],
+  [
+    { "package.json": '{"devDependencies":{"jest":"29"}}' },
+    "test/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js",
+  ],
+  [
+    { "package.json": '{"devDependencies":{"mocha":"10"}}', "tests/": "" },
+    "tests/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js",
+  ],
+  [{ "package.json": "{}" }, "test/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js"],
+  [{ "pyproject.toml": "" }, "tests/acceptance/test_reorder_stories_by_drag_and_drop_n5r6t0yz.py"],
+  [{ "go.mod": "module x\n" }, "acceptance/reorder_stories_by_drag_and_drop_n5r6t0yz_test.go"],
+  [{ "Cargo.toml": "" }, "tests/acceptance_reorder_stories_by_drag_and_drop_n5r6t0yz.rs"],
+  [{ "pom.xml": "" }, "src/test/java/acceptance/ReorderStoriesByDragAndDropN5r6t0yzTest.java"],
+  [{ "README.md": "" }, "acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.md"],
+];
+
 describe("runScaffoldAgent", () => {
-  it.each([
-    [
-      { "package.json": '{"devDependencies":{"vitest":"4"}}', "tsconfig.json": "{}" },
-      "tests/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.ts",
-    ],
-    [
-      { "package.json": '{"devDependencies":{"vitest":"4"}}', "test/": "" },
-      "test/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js",
-    ],
-    [
-      { "package.json": '{"devDependencies":{"jest":"29"}}' },
-      "test/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js",
-    ],
-    [
-      { "package.json": '{"devDependencies":{"mocha":"10"}}', "tests/": "" },
-      "tests/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js",
-    ],
-    [{ "package.json": "{}" }, "test/acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.test.js"],
-    [{ "pyproject.toml": "" }, "tests/acceptance/test_reorder_stories_by_drag_and_drop_n5r6t0yz.py"],
-    [{ "go.mod": "module x\n" }, "acceptance/reorder_stories_by_drag_and_drop_n5r6t0yz_test.go"],
-    [{ "Cargo.toml": "" }, "tests/acceptance_reorder_stories_by_drag_and_drop_n5r6t0yz.rs"],
-    [{ "pom.xml": "" }, "src/test/java/acceptance/ReorderStoriesByDragAndDropN5r6t0yzTest.java"],
-    [{ "README.md": "" }, "acceptance/reorder-stories-by-drag-and-drop-n5r6t0yz.md"],
-  ])("in a repository with %j writes %s and nothing else", async (files, expectedPath) => {
+  it.each(repositories)("in a repository with %j writes %s and nothing else", async (files, expectedPath) => {
     const worktree = await fakeRepo(files);
     const before = await listFiles(worktree);
     const result = await runScaffoldAgent({ worktree, story, acceptanceTests });
@@ -161,7 +164,9 @@ describe("runScaffoldAgent", () => {
     });
     expect(await listFiles(worktree)).toEqual(["pyproject.toml"]);
   });
+});
 
+describe("runScaffoldAgent: links and the files it writes run", () => {
   it("works through a worktree path that is itself a symbolic link", async () => {
     const worktree = await fakeRepo({ "pom.xml": "" });
     const link = path.join(workDir, `link-${path.basename(worktree)}`);
@@ -177,69 +182,6 @@ describe("runScaffoldAgent", () => {
     expect(await listFiles(path.join(worktree, "spec"))).toEqual([result.files[0]?.replace(/^tests\//, "")]);
   });
 
-  describe("path safety", () => {
-    it("refuses a folder that links outside the worktree, and creates nothing there", async () => {
-      const outside = await mkdtemp(path.join(workDir, "outside-"));
-      const worktree = await fakeRepo({ "pyproject.toml": "" });
-      await symlink(outside, path.join(worktree, "tests"));
-      await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
-        new ScaffoldError(
-          "Refusing to write tests/acceptance/test_reorder_stories_by_drag_and_drop_n5r6t0yz.py: tests leads outside the worktree (a symbolic link); remove the link or run another agent.",
-        ),
-      );
-      expect(await readdir(outside)).toEqual([]);
-    });
-
-    it("refuses a deeper link outside, after creating only folders inside", async () => {
-      const outside = await mkdtemp(path.join(workDir, "outside-"));
-      await mkdir(path.join(outside, "acceptance"));
-      const worktree = await fakeRepo({ "package.json": "{}" });
-      await mkdir(path.join(worktree, "test"));
-      await symlink(path.join(outside, "acceptance"), path.join(worktree, "test", "acceptance"));
-      await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
-        /^Refusing to write test\/acceptance\/\S+\.test\.js: test\/acceptance leads outside the worktree/,
-      );
-      expect(await readdir(path.join(outside, "acceptance"))).toEqual([]);
-    });
-
-    it("refuses a folder that is a broken link, rather than creating its target", async () => {
-      const outside = await mkdtemp(path.join(workDir, "outside-"));
-      const worktree = await fakeRepo({ "pyproject.toml": "" });
-      await symlink(path.join(outside, "made-by-us"), path.join(worktree, "tests"));
-      await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
-        /: tests is a broken symbolic link; remove it or run another agent\.$/,
-      );
-      expect(await readdir(outside)).toEqual([]);
-    });
-
-    it("refuses to write through a symbolic link at the file's own path, even a dangling one", async () => {
-      const outside = await mkdtemp(path.join(workDir, "outside-"));
-      const worktree = await fakeRepo({ "go.mod": "module x\n", "acceptance/": "" });
-      const file = "acceptance/reorder_stories_by_drag_and_drop_n5r6t0yz_test.go";
-      await symlink(path.join(outside, "stolen.go"), path.join(worktree, file));
-      await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toBeInstanceOf(
-        ScaffoldError,
-      );
-      expect(await readdir(outside)).toEqual([]);
-      expect((await lstat(path.join(worktree, file))).isSymbolicLink()).toBe(true);
-    });
-
-    it("fails clearly when a file stands where a folder must go", async () => {
-      const worktree = await fakeRepo({ "Cargo.toml": "", tests: "a file" });
-      await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
-        "Cannot write tests/acceptance_reorder_stories_by_drag_and_drop_n5r6t0yz.rs: tests is a file, not a folder; move it away or run another agent.",
-      );
-    });
-
-    it("keeps hostile titles out of the path", async () => {
-      const worktree = await fakeRepo({ "README.md": "" });
-      const hostile = { ...story, title: "../../../../etc/passwd\u0000 /.. \\..\\ ~root $(rm -rf /)" };
-      const result = await runScaffoldAgent({ worktree, story: hostile, acceptanceTests });
-      expect(result.files).toEqual(["acceptance/etc-passwd-root-rm-rf-n5r6t0yz.md"]);
-      expect(await listFiles(worktree)).toEqual(["README.md", ...result.files]);
-    });
-  });
-
   it("writes node:test tests that fail with their message until implemented", async () => {
     const worktree = await fakeRepo({ "package.json": '{ "type": "module" }' });
     const { files } = await runScaffoldAgent({ worktree, story, acceptanceTests });
@@ -251,5 +193,68 @@ describe("runScaffoldAgent", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("Not implemented: Dragging a story moves it");
     expect(result.stdout).toContain("Not implemented: The order is saved");
+  });
+});
+
+describe("runScaffoldAgent: path safety", () => {
+  it("refuses a folder that links outside the worktree, and creates nothing there", async () => {
+    const outside = await mkdtemp(path.join(workDir, "outside-"));
+    const worktree = await fakeRepo({ "pyproject.toml": "" });
+    await symlink(outside, path.join(worktree, "tests"));
+    await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
+      new ScaffoldError(
+        "Refusing to write tests/acceptance/test_reorder_stories_by_drag_and_drop_n5r6t0yz.py: tests leads outside the worktree (a symbolic link); remove the link or run another agent.",
+      ),
+    );
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it("refuses a deeper link outside, after creating only folders inside", async () => {
+    const outside = await mkdtemp(path.join(workDir, "outside-"));
+    await mkdir(path.join(outside, "acceptance"));
+    const worktree = await fakeRepo({ "package.json": "{}" });
+    await mkdir(path.join(worktree, "test"));
+    await symlink(path.join(outside, "acceptance"), path.join(worktree, "test", "acceptance"));
+    await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
+      /^Refusing to write test\/acceptance\/\S+\.test\.js: test\/acceptance leads outside the worktree/,
+    );
+    expect(await readdir(path.join(outside, "acceptance"))).toEqual([]);
+  });
+
+  it("refuses a folder that is a broken link, rather than creating its target", async () => {
+    const outside = await mkdtemp(path.join(workDir, "outside-"));
+    const worktree = await fakeRepo({ "pyproject.toml": "" });
+    await symlink(path.join(outside, "made-by-us"), path.join(worktree, "tests"));
+    await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
+      /: tests is a broken symbolic link; remove it or run another agent\.$/,
+    );
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it("refuses to write through a symbolic link at the file's own path, even a dangling one", async () => {
+    const outside = await mkdtemp(path.join(workDir, "outside-"));
+    const worktree = await fakeRepo({ "go.mod": "module x\n", "acceptance/": "" });
+    const file = "acceptance/reorder_stories_by_drag_and_drop_n5r6t0yz_test.go";
+    await symlink(path.join(outside, "stolen.go"), path.join(worktree, file));
+    await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toBeInstanceOf(
+      ScaffoldError,
+    );
+    expect(await readdir(outside)).toEqual([]);
+    expect((await lstat(path.join(worktree, file))).isSymbolicLink()).toBe(true);
+  });
+
+  it("fails clearly when a file stands where a folder must go", async () => {
+    const worktree = await fakeRepo({ "Cargo.toml": "", tests: "a file" });
+    await expect(runScaffoldAgent({ worktree, story, acceptanceTests })).rejects.toThrow(
+      "Cannot write tests/acceptance_reorder_stories_by_drag_and_drop_n5r6t0yz.rs: tests is a file, not a folder; move it away or run another agent.",
+    );
+  });
+
+  it("keeps hostile titles out of the path", async () => {
+    const worktree = await fakeRepo({ "README.md": "" });
+    const hostile = { ...story, title: "../../../../etc/passwd\u0000 /.. \\..\\ ~root $(rm -rf /)" };
+    const result = await runScaffoldAgent({ worktree, story: hostile, acceptanceTests });
+    expect(result.files).toEqual(["acceptance/etc-passwd-root-rm-rf-n5r6t0yz.md"]);
+    expect(await listFiles(worktree)).toEqual(["README.md", ...result.files]);
   });
 });

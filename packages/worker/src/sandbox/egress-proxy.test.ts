@@ -84,35 +84,35 @@ function viaProxy(
   });
 }
 
+let dir: string;
+let allowedOrigin: Awaited<ReturnType<typeof startOrigin>>;
+let otherOrigin: Awaited<ReturnType<typeof startOrigin>>;
+let proxy: EgressProxy;
+
+beforeAll(async () => {
+  allowedOrigin = await startOrigin("allowed");
+  otherOrigin = await startOrigin("other");
+});
+afterAll(() => {
+  allowedOrigin.server.close();
+  otherOrigin.server.close();
+});
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "aipm-egress-"));
+  proxy = await startEgressProxy({
+    socketPath: join(dir, "proxy.sock"),
+    allow: [
+      { host: "127.0.0.1", port: allowedOrigin.port },
+      { host: "[::1]", port: 443 },
+    ],
+  });
+});
+afterEach(async () => {
+  await proxy.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 describe("startEgressProxy", () => {
-  let dir: string;
-  let allowedOrigin: Awaited<ReturnType<typeof startOrigin>>;
-  let otherOrigin: Awaited<ReturnType<typeof startOrigin>>;
-  let proxy: EgressProxy;
-
-  beforeAll(async () => {
-    allowedOrigin = await startOrigin("allowed");
-    otherOrigin = await startOrigin("other");
-  });
-  afterAll(() => {
-    allowedOrigin.server.close();
-    otherOrigin.server.close();
-  });
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "aipm-egress-"));
-    proxy = await startEgressProxy({
-      socketPath: join(dir, "proxy.sock"),
-      allow: [
-        { host: "127.0.0.1", port: allowedOrigin.port },
-        { host: "[::1]", port: 443 },
-      ],
-    });
-  });
-  afterEach(async () => {
-    await proxy.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it("listens on a socket only its owner may use", () => {
     expect(statSync(proxy.socketPath).isSocket()).toBe(true);
     expect(statSync(proxy.socketPath).mode & 0o777).toBe(0o600);
@@ -149,7 +149,9 @@ describe("startEgressProxy", () => {
     expect(response.status).toBe(200);
     expect(events).toEqual(["data: first\n\n", "data: second\n\n"]);
   });
+});
 
+describe("startEgressProxy: refusals and closing", () => {
   it("refuses every other host:port, by CONNECT and by plain HTTP, and records it", async () => {
     const before = Date.now();
     for (const authority of [

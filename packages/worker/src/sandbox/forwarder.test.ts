@@ -38,40 +38,40 @@ function run(
   return { child, done };
 }
 
+let dir: string;
+let allowed: Awaited<ReturnType<typeof startServer>>;
+let other: Awaited<ReturnType<typeof startServer>>;
+let proxy: EgressProxy;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "aipm-forwarder-"));
+  allowed = await startServer("allowed");
+  other = await startServer("other");
+  proxy = await startEgressProxy({
+    socketPath: join(dir, "proxy.sock"),
+    allow: [{ host: "127.0.0.1", port: allowed.port }],
+  });
+});
+afterAll(async () => {
+  await proxy.close();
+  allowed.server.close();
+  other.server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const forward = (args: string[], script: string) =>
+  run(process.execPath, [
+    forwarder,
+    "--socket",
+    proxy.socketPath,
+    ...args,
+    "--",
+    process.execPath,
+    "-e",
+    script,
+  ]);
+
 describe("forwarder", () => {
-  let dir: string;
-  let allowed: Awaited<ReturnType<typeof startServer>>;
-  let other: Awaited<ReturnType<typeof startServer>>;
-  let proxy: EgressProxy;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "aipm-forwarder-"));
-    allowed = await startServer("allowed");
-    other = await startServer("other");
-    proxy = await startEgressProxy({
-      socketPath: join(dir, "proxy.sock"),
-      allow: [{ host: "127.0.0.1", port: allowed.port }],
-    });
-  });
-  afterAll(async () => {
-    await proxy.close();
-    allowed.server.close();
-    other.server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const forward = (args: string[], script: string) =>
-    run(process.execPath, [
-      forwarder,
-      "--socket",
-      proxy.socketPath,
-      ...args,
-      "--",
-      process.execPath,
-      "-e",
-      script,
-    ]);
-
   it("carries the sandbox's loopback to the allowed host:port and nowhere else", async () => {
     // Inside, the tunnel and the proxy port are the only listeners on a loopback of the sandbox's own.
     const script = `
@@ -134,7 +134,9 @@ describe("forwarder", () => {
     expect(code).toBe(0);
     expect(proxy.refused.map(({ host, port }) => `${host}:${port}`)).toContain(`127.0.0.2:${allowed.port}`);
   });
+});
 
+describe("forwarder: the command it runs", () => {
   it("exits with the command's code, or 128+signal", async () => {
     expect((await forward([], "process.exit(7)").done).code).toBe(7);
     expect((await forward([], "process.kill(process.pid, 'SIGTERM')").done).code).toBe(143);

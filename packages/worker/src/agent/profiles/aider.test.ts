@@ -58,7 +58,9 @@ describe("aiderProfile", () => {
     );
     expect(aiderProfile.missingConfiguration({ DEEPSEEK_API_KEY: "k" })).toBeNull();
   });
+});
 
+describe("aiderProfile: reading its output", () => {
   it("sums the usage of each model call from its Tokens lines, with the session's cost", () => {
     const parser = aiderProfile.parser();
     expect(

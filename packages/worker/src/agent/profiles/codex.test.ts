@@ -251,7 +251,9 @@ describe("codexParser", () => {
     expect(outputs(signals)).toEqual([stderrNoise[0]?.[1]]);
     expect(usages(signals)).toEqual([]);
   });
+});
 
+describe("codexParser: failures", () => {
   it("fails a bad key on the first retry, once, with the API's message and what to check", () => {
     const signals = parse(badKeyRun);
     expect(failures(signals)).toEqual([

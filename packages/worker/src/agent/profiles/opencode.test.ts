@@ -138,7 +138,9 @@ describe("opencodeProfile.launch", () => {
     });
     expect(launch.homeFiles?.[".config/opencode/opencode.json"]).not.toContain("sk-openai");
   });
+});
 
+describe("opencodeProfile.launch: models and providers", () => {
   it("defaults to aipm/gpt-5 at api.openai.com with an OpenAI key, else leaves the choice to opencode", () => {
     const launch = opencodeProfile.launch(input);
     expect(launch.args.slice(-4)).toEqual(["-m", "aipm/gpt-5", "--", input.prompt]);
@@ -261,7 +263,9 @@ describe("opencodeParser", () => {
       usage: { inputTokens: 2000, cacheReadTokens: 400, costUsd: 0.00935, turns: 2 },
     });
   });
+});
 
+describe("opencodeParser: failures", () => {
   it("fails a 401 as agent_auth_failed with the provider's message", () => {
     const [failure, ...rest] = read([recorded.error401, recorded.error401]);
     expect(failure).toEqual({
