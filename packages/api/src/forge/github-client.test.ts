@@ -2,6 +2,7 @@ import { type FakeGithub, startFakeGithub } from "@aipm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type GitHubClientOptions,
+  isRetryable,
   newGitHubClient,
   RATE_LIMIT_RETRIES,
   rateLimitWait,
@@ -16,6 +17,28 @@ const SECONDARY = {
 function errorWith(status: number, message: string, headers: Record<string, string> = {}) {
   return Object.assign(new Error(message), { status, response: { status, headers, data: { message } } });
 }
+
+describe("isRetryable", () => {
+  it.each([
+    [500, true],
+    [502, true],
+    [503, true],
+    [429, true],
+    [400, false],
+    [401, false],
+    [403, false],
+    [404, false],
+    [409, false],
+    [422, false],
+  ])("a %i is retried: %s", (status, retried) => {
+    expect(isRetryable(errorWith(status, "failed"))).toBe(retried);
+  });
+
+  it("leaves an error without a status (not a request that failed) to the caller", () => {
+    expect(isRetryable(new Error("bug"))).toBe(false);
+    expect(isRetryable(undefined)).toBe(false);
+  });
+});
 
 describe("rateLimitWait", () => {
   const now = Date.parse("2030-01-01T00:00:00Z");
@@ -145,6 +168,20 @@ describe("newGitHubClient's retries", () => {
     expect({ outcome, calls }).toEqual({ outcome: 502, calls: 4 });
     expect(ms).toBeGreaterThanOrEqual((1 + 4 + 9) * 10 - 5);
     expect(ms).toBeLessThan(1_000);
+  });
+
+  it("retries a request that got no answer (Octokit's status 500), then succeeds", async () => {
+    const { client } = clientOn({ retryAfterBaseValue: 1 });
+    github.failNext("GET", path, 500);
+    const { outcome, calls } = await timed(() => client.rest.repos.get({ owner: "acme", repo: "shop" }));
+    expect({ outcome, calls }).toEqual({ outcome: "ok", calls: 2 });
+  });
+
+  it("does not retry what GitHub will answer the same way again (404)", async () => {
+    const { client } = clientOn({ retryAfterBaseValue: 1 });
+    github.failNext("GET", path, 404);
+    const { outcome, calls } = await timed(() => client.rest.repos.get({ owner: "acme", repo: "shop" }));
+    expect({ outcome, calls }).toEqual({ outcome: 404, calls: 1 });
   });
 
   it("adds no queueing or spacing of its own: 20 writes at once take well under a second", async () => {

@@ -1,18 +1,17 @@
 /**
  * @module github-client: the Octokit client the GitHub forge calls GitHub's REST API with, and its
- * retry policy: failed requests retried by @octokit/plugin-retry (through its public options),
- * rate-limited ones waited out by a small retry of our own. @octokit/plugin-throttling is not
- * used: by default it spaces writes 1 s apart and pull requests 3 s apart (2-3 s more per pull
- * request) and queues every request through Bottleneck (about 45 ms more per pull request), and
- * its public options cannot turn that off within the API overhead budget of 50 ms.
+ * retry policy, a small one of our own on Octokit's documented request hook: failed requests
+ * (5xx, 429, no answer) retried with a growing back-off, rate-limited ones waited out as long as
+ * GitHub says. Octokit's retry and throttling plugins are not used: both schedule every request
+ * through Bottleneck, which costs about 5 ms per request (20 ms on the four calls one after
+ * another that open a pull request) and, for plugin-throttling, spaces writes 1 s apart; the API
+ * overhead budget of Generate Code & PR is 50 ms.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { retry } from "@octokit/plugin-retry";
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "../deps.ts";
 
-const RetryingOctokit = Octokit.plugin(retry);
-export type GitHubClient = InstanceType<typeof RetryingOctokit>;
+export type GitHubClient = Octokit;
 
 export interface GitHubClientOptions {
   token: string;
@@ -32,7 +31,7 @@ export interface GitHubClientOptions {
 export const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 451];
 /**
  * Other failed requests (5xx, 429, no answer) are retried this many times, after 1, 4 and 9
- * units (plugin-retry's back-off: the square of the attempt): 14 s in all by default.
+ * units (the square of the attempt): 14 s in all by default.
  */
 export const RETRIES = 3;
 /** Rate-limited requests are retried this many times, after the wait GitHub names. */
@@ -78,12 +77,19 @@ export function rateLimitWait(error: unknown, now = Date.now()): RateLimitWait |
   return undefined;
 }
 
+/** Whether a failed request is worth sending again: GitHub failed (5xx), asked for patience (429) or never answered. */
+export function isRetryable(error: unknown): boolean {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  // Octokit reports a request that got no answer (refused, reset, timed out) with status 500.
+  return typeof status === "number" && status >= 400 && !DO_NOT_RETRY.includes(status);
+}
+
 /**
- * A client authenticated with `token`. Every request is retried by plugin-retry through its
- * public options (`retries`, `doNotRetry`, `retryAfterBaseValue`) and, when `waitOutRateLimits`,
- * wrapped by a `request` hook (Octokit's documented `hook.wrap`) that waits out GitHub's rate
- * limits. Requests are neither queued nor spaced apart: a forge operation makes at most two at
- * once, and queueing would eat into the API overhead budget of 50 ms per pull request.
+ * A client authenticated with `token`, whose every request goes through one `request` hook
+ * (Octokit's documented `hook.wrap`): a rate-limited request (when `waitOutRateLimits`) is sent
+ * again after the wait GitHub names, up to RATE_LIMIT_RETRIES times; another failure that
+ * `isRetryable` is sent again after 1, 4 and 9 units, up to RETRIES times. Requests are neither
+ * queued nor spaced apart: a forge operation makes at most two at once.
  */
 export function newGitHubClient(options: GitHubClientOptions): GitHubClient {
   const { log, requestTimeoutMs, retryAfterBaseValue } = options;
@@ -91,39 +97,43 @@ export function newGitHubClient(options: GitHubClientOptions): GitHubClient {
     const timeout = AbortSignal.timeout(requestTimeoutMs);
     return fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
   };
-  const client = new RetryingOctokit({
+  const client = new Octokit({
     auth: options.token,
     baseUrl: options.apiUrl,
     userAgent: options.userAgent,
-    retry: { retryAfterBaseValue, doNotRetry: DO_NOT_RETRY, retries: RETRIES },
     request: { fetch: timedFetch },
     // Failed requests become ForgeErrors, reported once by whoever handles them.
     log: { debug: () => {}, info: () => {}, warn: (message: string) => log.info(message), error: () => {} },
   });
-  if (options.waitOutRateLimits) {
-    // Registered after plugin-retry's hooks, so this wraps them: a rate-limited 403 (which
-    // plugin-retry leaves alone) or 429 (after plugin-retry's own retries) is retried whole.
-    client.hook.wrap("request", async (request, requestOptions) => {
-      for (let retryCount = 0; ; retryCount++) {
-        try {
-          return await request(requestOptions);
-        } catch (error) {
-          const wait = rateLimitWait(error);
-          if (!wait) throw error;
-          const retrying = retryCount < RATE_LIMIT_RETRIES;
+  client.hook.wrap("request", async (request, requestOptions) => {
+    let rateLimitRetries = 0;
+    let retries = 0;
+    for (;;) {
+      try {
+        return await request(requestOptions);
+      } catch (error) {
+        const wait = options.waitOutRateLimits ? rateLimitWait(error) : undefined;
+        if (wait) {
+          const retrying = rateLimitRetries < RATE_LIMIT_RETRIES;
           log.info(`GitHub ${wait.kind} hit`, {
             method: requestOptions.method,
             url: requestOptions.url,
             retryAfter: wait.retryAfter,
-            retryCount,
+            retryCount: rateLimitRetries,
             retrying,
           });
           if (!retrying) throw error;
+          rateLimitRetries++;
           await sleep(wait.retryAfter * retryAfterBaseValue);
+        } else if (isRetryable(error) && retries < RETRIES) {
+          retries++;
+          await sleep(retries * retries * retryAfterBaseValue);
+        } else {
+          throw error;
         }
       }
-    });
-  }
+    }
+  });
   return client;
 }
 
