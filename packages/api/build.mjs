@@ -1,6 +1,22 @@
 // Bundles the Lambda handler into one minified ESM file, and the Node server beside it.
-import { mkdir, writeFile } from "node:fs/promises";
-import { build } from "esbuild";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { build as esbuild } from "esbuild";
+
+/**
+ * esbuild's build, with each output written to a temporary file and renamed into place: a test
+ * that builds while another runs the bundle (vitest runs files in parallel) never loads half a file.
+ */
+async function build(options) {
+  const result = await esbuild({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    await mkdir(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    await writeFile(temporary, file.contents);
+    await rename(temporary, file.path);
+  }
+  return result;
+}
 
 /**
  * zod re-exports all of its ~50 message locales (about 250 KiB); the API speaks English only, so
@@ -45,6 +61,8 @@ const lambda = await build({
 await build({ ...common, entryPoints: ["src/server.ts"], outfile: "dist/server.mjs", target: "node20" });
 
 await mkdir("dist", { recursive: true });
-await writeFile("dist/lambda-meta.json", JSON.stringify(lambda.metafile));
+const meta = `dist/lambda-meta.json.${process.pid}.tmp`;
+await writeFile(meta, JSON.stringify(lambda.metafile));
+await rename(meta, "dist/lambda-meta.json");
 const bytes = Object.values(lambda.metafile.outputs).find((output) => output.entryPoint)?.bytes ?? 0;
 console.log(`dist/lambda/index.mjs: ${(bytes / 1024).toFixed(0)} KiB`);

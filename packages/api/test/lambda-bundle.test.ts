@@ -1,88 +1,47 @@
 /**
- * @module lambda-bundle: the built Lambda bundle, loaded in a fresh Node process as the Lambda
- * runtime loads it, answers Function URL events (payload format 2.0) and runs housekeeping on
- * EventBridge Scheduled Events, against a local DynamoDB.
+ * @module lambda-bundle: the built Lambda bundle, loaded in a fresh Node process under a fake of
+ * the Lambda runtime's response streaming (lambda-stream-runtime.ts), answers Function URL events
+ * (payload format 2.0) and runs housekeeping on EventBridge Scheduled Events, against a local
+ * DynamoDB. The live event stream itself is lambda-stream.test.ts's subject.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createInterface } from "node:readline";
+import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createDynamo, type Dynamo, dynamoTaskStore, ensureTables } from "@aipm/store";
 import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { queuedTaskAt } from "./fixtures.ts";
+import { readAll, type StreamingLambda, startStreamingLambda } from "./lambda-stream-runtime.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);
+/** bench/project-read.ts's target for the Lambda bundle: at most 1 MB. */
+const BUNDLE_LIMIT = 1_000_000;
 const TOKEN = "lambda-bundle-admin-token-0123456789";
 const ENVIRONMENT = `lambda-${process.pid % 100_000}`;
 const DOMAIN = "abc123example.lambda-url.us-east-1.on.aws";
-/** Lines the driver writes start with this; the rest of stdout is the bundle's own logging. */
-const REPLY = "@@reply ";
 
-/** The child's program: import the bundle once, then answer one event per stdin line. */
-const DRIVER = `
-import { createInterface } from "node:readline";
-const { handler } = await import(${JSON.stringify(BUNDLE.href)});
-const reply = (value) => process.stdout.write(${JSON.stringify(REPLY)} + JSON.stringify(value) + "\\n");
-reply({ ready: true });
-for await (const line of createInterface({ input: process.stdin })) reply(await handler(JSON.parse(line), {}));
-`;
-
+/** What a Function URL in RESPONSE_STREAM mode answers, the body read to its end. */
 interface FunctionUrlResult {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
-  isBase64Encoded: boolean;
-  cookies?: string[];
+  cookies: string[];
 }
 
-/** The bundle running in its own Node process, invoked one event at a time. */
-interface LambdaProcess {
-  invoke<Result = FunctionUrlResult>(event: unknown): Promise<Result>;
-  /** Every line the bundle itself has written to stdout (its logs), in order. */
-  readonly output: readonly string[];
-  stop(): Promise<void>;
-}
-
-async function startLambda(env: Record<string, string>): Promise<LambdaProcess> {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    ["--input-type=module", "-e", DRIVER],
-    {
-      env: { PATH: process.env.PATH ?? "", ...env },
-    },
-  );
-  let stderr = "";
-  child.stderr.on("data", (chunk) => {
-    stderr += String(chunk);
-  });
-  const waiting: { resolve: (value: unknown) => void; reject: (error: Error) => void }[] = [];
-  const output: string[] = [];
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    if (line.startsWith(REPLY)) waiting.shift()?.resolve(JSON.parse(line.slice(REPLY.length)));
-    else output.push(line);
-  });
-  child.on("exit", (code) => {
-    for (const waiter of waiting.splice(0))
-      waiter.reject(new Error(`The bundle's process exited (${code}):\n${stderr}`));
-  });
-  const next = () => new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-  await next();
+/** Invokes the bundle with an HTTP event and reads the whole streamed response. */
+async function request(event: unknown): Promise<FunctionUrlResult> {
+  const invocation = lambda.invoke(event);
+  const response = await invocation.response();
+  const { text } = await readAll(response);
+  expect(await invocation.outcome).toEqual({ timedOut: false });
   return {
-    invoke<Result>(event: unknown) {
-      const result = next();
-      child.stdin.write(`${JSON.stringify(event)}\n`);
-      return result as Promise<Result>;
-    },
-    output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.stdin.end();
-      await exited;
-    },
+    statusCode: response.statusCode,
+    headers: response.headers,
+    cookies: response.cookies,
+    body: text,
   };
 }
 
@@ -160,14 +119,18 @@ const parseLine = (line: string): Record<string, unknown> | undefined => {
 };
 
 /**
- * What the bundle returns for `event`, the lines it wrote before returning, and a wait for a log
- * record: pino writes asynchronously, so its records may follow the reply.
+ * What the bundle writes for a non-HTTP `event` (JSON, as a synchronous Invoke would return it),
+ * the lines it logged before it was done, and a wait for a log record: pino writes
+ * asynchronously, so its records may follow the answer.
  */
-async function invokeAndCapture<Result>(event: unknown) {
+async function invokeAndCapture(event: unknown) {
   const before = lambda.output.length;
-  const result = await lambda.invoke<Result>(event);
+  const invocation = lambda.invoke(event);
+  const bytes = await invocation.bytes();
+  expect(await invocation.outcome).toEqual({ timedOut: false });
+  expect(await invocation.contentType).toBe("application/json");
   return {
-    result,
+    result: JSON.parse(bytes.toString("utf8")) as unknown,
     lines: lambda.output.slice(before),
     logged: (record: Record<string, unknown>) =>
       vi.waitFor(() => expect(lambda.output.slice(before).map(parseLine)).toContainEqual(record), {
@@ -178,14 +141,14 @@ async function invokeAndCapture<Result>(event: unknown) {
 
 let local: LocalDynamo;
 let dynamo: Dynamo;
-let lambda: LambdaProcess;
+let lambda: StreamingLambda;
 
 beforeAll(async () => {
   await promisify(execFile)(process.execPath, ["build.mjs"], { cwd: PACKAGE_DIR });
   local = await startLocalDynamo();
   dynamo = createDynamo({ endpoint: local.endpoint, region: "us-east-1" }, ENVIRONMENT);
   await ensureTables(dynamo);
-  lambda = await startLambda({
+  lambda = await startStreamingLambda({
     AIPM_ENV: ENVIRONMENT,
     AIPM_DYNAMODB_ENDPOINT: local.endpoint,
     AIPM_API_TOKEN: TOKEN,
@@ -198,9 +161,14 @@ afterAll(async () => {
 });
 
 describe("the Lambda bundle", () => {
+  it(`is one file of at most ${BUNDLE_LIMIT / 1_000_000} MB whose handler the runtime streams`, () => {
+    // startStreamingLambda refuses a handler without the runtime's streaming mark.
+    expect(statSync(BUNDLE).size).toBeLessThanOrEqual(BUNDLE_LIMIT);
+  });
+
   it("answers GET /health with 200 and a passing DynamoDB check", async () => {
-    const result = await lambda.invoke(functionUrlEvent("GET", "/health"));
-    expect(result).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+    const result = await request(functionUrlEvent("GET", "/health"));
+    expect(result).toMatchObject({ statusCode: 200 });
     expect(result.headers["content-type"]).toMatch(/^application\/json/);
     expect(json(result)).toMatchObject({
       status: "ok",
@@ -210,8 +178,8 @@ describe("the Lambda bundle", () => {
   });
 
   it("answers GET /api/projects without a token with a 401 problem document", async () => {
-    const result = await lambda.invoke(functionUrlEvent("GET", "/api/projects"));
-    expect(result).toMatchObject({ statusCode: 401, isBase64Encoded: false });
+    const result = await request(functionUrlEvent("GET", "/api/projects"));
+    expect(result).toMatchObject({ statusCode: 401 });
     expect(result.headers["content-type"]).toBe("application/problem+json");
     expect(result.headers["www-authenticate"]).toMatch(/^Bearer /);
     expect(json(result)).toMatchObject({
@@ -223,7 +191,7 @@ describe("the Lambda bundle", () => {
   });
 
   it("creates a project with POST /api/projects (201) and reads it back with GET", async () => {
-    const created = await lambda.invoke(
+    const created = await request(
       functionUrlEvent("POST", "/api/projects", {
         headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify({
@@ -232,7 +200,7 @@ describe("the Lambda bundle", () => {
         }),
       }),
     );
-    expect(created).toMatchObject({ statusCode: 201, isBase64Encoded: false });
+    expect(created).toMatchObject({ statusCode: 201 });
     expect(created.headers["content-type"]).toMatch(/^application\/json/);
     const project = json(created);
     expect(project).toMatchObject({
@@ -249,18 +217,18 @@ describe("the Lambda bundle", () => {
       },
     });
 
-    const read = await lambda.invoke(
+    const read = await request(
       functionUrlEvent("GET", `/api/projects/${project.id}`, {
         headers: { authorization: `Bearer ${TOKEN}` },
       }),
     );
-    expect(read).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+    expect(read).toMatchObject({ statusCode: 200 });
     expect(read.headers["content-type"]).toMatch(/^application\/json/);
     expect(json(read)).toEqual(project);
   });
 
   it("takes a base64-encoded body and a query string, as Function URLs may send them", async () => {
-    const created = await lambda.invoke(
+    const created = await request(
       functionUrlEvent("POST", "/api/projects", {
         headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify({
@@ -273,7 +241,7 @@ describe("the Lambda bundle", () => {
     expect(created.statusCode, created.body).toBe(201);
     expect(json(created).name).toBe("Café ☕");
 
-    const refused = await lambda.invoke(
+    const refused = await request(
       functionUrlEvent("DELETE", `/api/projects/${json(created).id}`, {
         query: "cascade=maybe",
         headers: { authorization: `Bearer ${TOKEN}` },
@@ -344,7 +312,7 @@ describe("the Lambda bundle on other events", () => {
     ],
     ["a string", "ping"],
     ["null", null],
-  ])("logs an error naming the accepted events for %s, returns null and keeps serving", async (_, event) => {
+  ])("logs an error naming the accepted events for %s, answers null and keeps serving", async (_, event) => {
     const { result, logged } = await invokeAndCapture(event);
     expect(result).toBeNull();
     await logged(
@@ -353,6 +321,6 @@ describe("the Lambda bundle on other events", () => {
         msg: expect.stringMatching(/unrecognised Lambda event.*Function URL.*Scheduled Event/),
       }),
     );
-    expect((await lambda.invoke(functionUrlEvent("GET", "/health"))).statusCode).toBe(200);
+    expect((await request(functionUrlEvent("GET", "/health"))).statusCode).toBe(200);
   });
 });

@@ -30,6 +30,26 @@ const EVENTS_PAGE = 500;
 /** How often a live stream looks for new events, and how long one stream lasts at most. */
 const STREAM_POLL_MS = 500;
 const STREAM_MAX_MS = 15 * 60_000;
+/**
+ * On Lambda a stream ends this long before the invocation's own deadline, leaving time for the
+ * last DynamoDB reads and the closing `retry:` field: a stream the timeout cuts ends in a 502.
+ */
+const LAMBDA_STREAM_MARGIN_MS = 5_000;
+/** The reconnection delay a stream that reached its bound asks EventSource for, in ms. */
+const STREAM_RETRY_MS = 1_000;
+
+/**
+ * How long a live stream may last: {@link STREAM_MAX_MS}, or on Lambda (whose streaming adapter
+ * passes the invocation's context as `c.env.context`) what the invocation has left less
+ * {@link LAMBDA_STREAM_MARGIN_MS}, so the stream ends cleanly before the function's timeout.
+ */
+function streamBoundMs(bindings: unknown): number {
+  const context = (bindings as { context?: { getRemainingTimeInMillis?: unknown } } | undefined)?.context;
+  if (typeof context?.getRemainingTimeInMillis !== "function") return STREAM_MAX_MS;
+  const remaining = Number(context.getRemainingTimeInMillis());
+  if (!Number.isFinite(remaining)) return STREAM_MAX_MS;
+  return Math.min(STREAM_MAX_MS, Math.max(0, remaining - LAMBDA_STREAM_MARGIN_MS));
+}
 
 async function loadTask(deps: AppDeps, principal: Principal, taskId: string): Promise<CodeGenerationTask> {
   const task = await deps.tasks.get(taskId);
@@ -205,8 +225,9 @@ export function taskRoutes(deps: AppDeps) {
         const nextAfter = events.at(-1)?.seq ?? after;
         return c.json({ events, taskStatus: task.status, nextAfter }, 200);
       }
+      const bound = streamBoundMs(c.env);
       return streamSSE(c, async (stream) => {
-        const deadline = Date.now() + STREAM_MAX_MS;
+        const deadline = Date.now() + bound;
         let aborted = false;
         stream.onAbort(() => {
           aborted = true;
@@ -235,10 +256,13 @@ export function taskRoutes(deps: AppDeps) {
               event: "end",
               data: JSON.stringify({ status: current?.status ?? "unknown" }),
             });
-            break;
+            return;
           }
-          await stream.sleep(STREAM_POLL_MS);
+          await stream.sleep(Math.min(STREAM_POLL_MS, Math.max(0, deadline - Date.now())));
         }
+        // The bound, with the task still going: a field with no data dispatches no event, but
+        // tells EventSource to reconnect soon, sending the last id in Last-Event-ID.
+        if (!aborted) await stream.write(`: stream bound reached\nretry: ${STREAM_RETRY_MS}\n\n`);
       }) as never;
     },
   );
