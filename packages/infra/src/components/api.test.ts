@@ -90,6 +90,13 @@ describe("Api: the function", () => {
   it("has a Function URL that requires IAM auth, so only CloudFront can call it", () => {
     expect(deployment.named("aipm-dev-api-url").inputs).toMatchObject({ authorizationType: "AWS_IAM" });
   });
+
+  it("streams the Function URL's responses (the live task events), not buffers them", () => {
+    expect(deployment.named("aipm-dev-api-url").inputs).toMatchObject({
+      functionName: "aipm-dev-api-function-0000000",
+      invokeMode: "RESPONSE_STREAM",
+    });
+  });
 });
 
 describe("Api: least privilege", () => {

@@ -44,9 +44,11 @@ export interface ApiArgs {
 
 /**
  * The API Lambda (nodejs22.x, arm64, handler `index.handler`) and its Function URL with AWS_IAM
- * auth; {@link WebHosting} grants CloudFront the right to call it. An EventBridge rule invokes the
- * function once a minute with a Scheduled Event: it takes back expired leases and publishes
- * `AIPM/QueueDepth` (see queue-metric.ts), so neither depends on a worker being alive.
+ * auth in RESPONSE_STREAM mode (the handler is streamified, so the task events' SSE streams);
+ * {@link WebHosting} grants CloudFront the right to call it. An EventBridge rule invokes the same
+ * function once a minute with a Scheduled Event, which the handler tells from an HTTP request: it
+ * takes back expired leases and publishes `AIPM/QueueDepth` (see queue-metric.ts), so neither
+ * depends on a worker being alive.
  *
  * @example new Api("aipm-dev-api", { environment: "dev", version, bundleDir: "../../packages/api/dist/lambda", ... })
  */
@@ -113,6 +115,7 @@ export class Api extends pulumi.ComponentResource {
         code: new pulumi.asset.FileArchive(args.bundleDir),
         role: this.role.arn,
         memorySize: args.memoryMb ?? defaultApiMemoryMb,
+        // Also bounds a streamed response: a live event stream ends 5 s before it, with retry:.
         timeout: args.timeoutSeconds ?? 25,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
@@ -132,7 +135,13 @@ export class Api extends pulumi.ComponentResource {
     );
     this.functionUrl = new lambda.FunctionUrl(
       `${name}-url`,
-      { functionName: this.function.name, authorizationType: "AWS_IAM", invokeMode: "BUFFERED" },
+      {
+        functionName: this.function.name,
+        authorizationType: "AWS_IAM",
+        // The handler is streamified (packages/api/src/lambda.ts): the task events' SSE reaches
+        // the browser as it is written, and a live stream ends before the timeout with retry:.
+        invokeMode: "RESPONSE_STREAM",
+      },
       { parent: this },
     );
 
