@@ -2,6 +2,7 @@
  * @module @aipm/shared: the domain every other package speaks. No I/O.
  */
 export * from "./agent.ts";
+export * from "./agent-versions.ts";
 export * from "./branch.ts";
 export * from "./commit-trailers.ts";
 export * from "./common.ts";
