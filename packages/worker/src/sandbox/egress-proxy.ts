@@ -3,8 +3,13 @@
  * socket (the sandbox has a network namespace of its own, so a socket file bound into it is all it
  * can reach) that lets through exactly the configured host:port pairs, by `CONNECT` or by
  * absolute-form plain HTTP, and refuses everything else: the worker's other loopback services, the
- * cloud metadata address, any host the operator did not list in AIPM_AGENT_EGRESS.
+ * cloud metadata address, any host the operator did not list in AIPM_AGENT_EGRESS. Link-local
+ * addresses (169.254.0.0/16, fe80::/10: the instance metadata service, the Amazon DNS and time
+ * servers) and EC2's IPv6 metadata address fd00:ec2::254 are refused even when listed, and so is a
+ * listed host name that resolves to one.
  */
+
+import { lookup as dnsLookup } from "node:dns";
 import { chmod, rm } from "node:fs/promises";
 import {
   createServer,
@@ -13,7 +18,7 @@ import {
   request,
   type ServerResponse,
 } from "node:http";
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type LookupFunction, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 
 export interface EgressTarget {
@@ -51,6 +56,63 @@ function normalizeHost(host: string): string {
   return lower.startsWith("[") && lower.endsWith("]") ? lower.slice(1, -1) : lower;
 }
 
+/**
+ * True for an address no agent may reach whatever the configuration: link-local IPv4
+ * (169.254.0.0/16, which holds the instance metadata service) and IPv6 (fe80::/10), EC2's IPv6
+ * metadata address (fd00:ec2::254), and IPv4-mapped forms of them. Host names are false here:
+ * they are checked once resolved (see {@link guardedLookup}).
+ *
+ * @example isForbiddenAddress("169.254.169.254") // true
+ */
+export function isForbiddenAddress(host: string): boolean {
+  const address = normalizeHost(host);
+  if (isIP(address) === 4) return address.startsWith("169.254.");
+  if (isIP(address) !== 6) return false;
+  const mapped = /^(?:0{0,4}:){0,5}(?:ffff:)(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
+  if (mapped) return isForbiddenAddress(mapped);
+  const groups = expandV6(address);
+  if (!groups) return true;
+  if (groups.slice(0, 5).every((group) => group === "0") && groups[5] === "ffff") {
+    const [high = 0, low = 0] = groups.slice(6).map((group) => Number.parseInt(group, 16));
+    return isForbiddenAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  }
+  const first = Number.parseInt(groups[0] ?? "0", 16);
+  if ((first & 0xffc0) === 0xfe80) return true;
+  return groups.join(":") === "fd00:ec2:0:0:0:0:0:254";
+}
+
+/** The eight groups of an IPv6 address, without leading zeros; null when it cannot be read. */
+function expandV6(address: string): string[] | null {
+  const [head = "", tail, ...rest] = address.split("::");
+  if (rest.length > 0 || address.includes(".")) return null;
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return null;
+  const groups = [...left, ...Array<string>(tail === undefined ? 0 : missing).fill("0"), ...right];
+  return groups.map((group) => Number.parseInt(group, 16).toString(16));
+}
+
+/**
+ * `dns.lookup`, failing for a name that resolves to a forbidden address, so an allowed name that
+ * points at the metadata service (or is rebound to it) connects nowhere.
+ */
+export const guardedLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, "", 0);
+    const usable = addresses.filter((entry) => !isForbiddenAddress(entry.address));
+    if (usable.length === 0) {
+      const refused = Object.assign(new Error(`${hostname} resolves to a link-local or metadata address`), {
+        code: "EACCES",
+      });
+      return callback(refused, "", 0);
+    }
+    if (options.all) return callback(null, usable);
+    const first = usable[0];
+    return callback(null, first?.address ?? "", first?.family ?? 4);
+  });
+};
+
 /** `host:port` or `[v6]:port` as a CONNECT target; null when malformed. */
 function parseAuthority(authority: string): EgressTarget | null {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:/?#@[\]]+):(\d{1,5})$/.exec(authority);
@@ -87,7 +149,7 @@ export async function startEgressProxy(options: {
 
   /** True when `target` may be reached; else records the refusal. */
   const permits = (target: EgressTarget): boolean => {
-    if (allowed.has(`${target.host}:${target.port}`)) return true;
+    if (!isForbiddenAddress(target.host) && allowed.has(`${target.host}:${target.port}`)) return true;
     if (refused.length < MAX_REFUSALS) refused.push({ ...target, at: new Date().toISOString() });
     return false;
   };
@@ -129,6 +191,11 @@ interface Gate {
 }
 
 function refusal(target: EgressTarget): string {
+  if (isForbiddenAddress(target.host))
+    return (
+      `AIPM egress proxy: ${target.host}:${target.port} is not allowed from the agent's sandbox: ` +
+      "a link-local or metadata address is never reachable, whatever AIPM_AGENT_EGRESS lists.\n"
+    );
   return (
     `AIPM egress proxy: ${target.host}:${target.port} is not allowed from the agent's sandbox; ` +
     "list it in AIPM_AGENT_EGRESS (host:port) to allow it.\n"
@@ -162,6 +229,7 @@ function forwardRequest(gate: Gate, req: IncomingMessage, res: ServerResponse): 
       path: url.pathname + url.search,
       headers,
       agent: false,
+      lookup: guardedLookup,
     },
     (upstreamRes) => {
       res.writeHead(
@@ -203,7 +271,7 @@ function tunnel(gate: Gate, req: IncomingMessage, client: Duplex, head: Buffer):
     reply("403 Forbidden", refusal(target));
     return;
   }
-  const upstream = connect({ host: target.host, port: target.port, noDelay: true });
+  const upstream = connect({ host: target.host, port: target.port, noDelay: true, lookup: guardedLookup });
   gate.track(upstream);
   let established = false;
   upstream.once("connect", () => {
