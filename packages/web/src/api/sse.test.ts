@@ -34,6 +34,12 @@ describe("SseParser", () => {
     ]);
   });
 
+  it("takes a retry: from a block without data, which dispatches no event", () => {
+    const parser = new SseParser();
+    expect(parser.push("id: 4\ndata: {}\n\n: stream bound reached\nretry: 1000\n\n")).toHaveLength(1);
+    expect(parser.reconnectionTime).toBe(1000);
+  });
+
   it("keeps a value's spaces after the first and ignores fields it does not know", () => {
     expect(new SseParser().push("data:  two spaces\nfoo: bar\ndata\n\n")).toEqual([
       { event: "message", data: " two spaces\n", lastEventId: "" },
@@ -55,6 +61,15 @@ describe("readEventStream", () => {
     const events = [];
     for await (const event of readEventStream(body)) events.push(event);
     expect(events).toEqual([{ event: "end", data: "{}", lastEventId: "" }]);
+  });
+
+  it("tells onRetry of a retry: field, with or without an event around it", async () => {
+    const body = new Response("data: a\n\nretry: 1000\n\n").body as ReadableStream<Uint8Array>;
+    const retries: number[] = [];
+    const events = [];
+    for await (const event of readEventStream(body, (ms) => retries.push(ms))) events.push(event.data);
+    expect(events).toEqual(["a"]);
+    expect(retries).toEqual([1000]);
   });
 
   it("decodes a UTF-8 character split across chunks", async () => {

@@ -29,6 +29,11 @@ export class SseParser {
   private event = "";
   private retry: number | undefined;
   private lastEventId = "";
+  /**
+   * The reconnection delay the stream last asked for, in ms. A `retry:` field sets it even in a
+   * block without data, which dispatches no event: how a server ends a stream it means to resume.
+   */
+  reconnectionTime: number | undefined;
 
   push(chunk: string): SseMessage[] {
     let text = chunk;
@@ -60,7 +65,10 @@ export class SseParser {
     if (field === "data") this.data.push(value);
     else if (field === "event") this.event = value;
     else if (field === "id" && !value.includes("\0")) this.lastEventId = value;
-    else if (field === "retry" && /^\d+$/.test(value)) this.retry = Number(value);
+    else if (field === "retry" && /^\d+$/.test(value)) {
+      this.retry = Number(value);
+      this.reconnectionTime = this.retry;
+    }
     return null;
   }
 
@@ -83,11 +91,15 @@ export class SseParser {
 
 /**
  * The events of a response body, as they arrive. An event the stream did not finish (no blank
- * line before the end) is dropped, as the format says.
+ * line before the end) is dropped, as the format says. `onRetry` hears each `retry:` field, with
+ * or without an event around it.
  *
  * @example for await (const message of readEventStream(response.body)) console.log(message.event);
  */
-export async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* readEventStream(
+  body: ReadableStream<Uint8Array>,
+  onRetry?: (ms: number) => void,
+): AsyncGenerator<SseMessage> {
   const parser = new SseParser();
   const decoder = new TextDecoder();
   const reader = body.getReader();
@@ -95,7 +107,11 @@ export async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncG
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      yield* parser.push(decoder.decode(value, { stream: true }));
+      const before = parser.reconnectionTime;
+      const messages = parser.push(decoder.decode(value, { stream: true }));
+      if (parser.reconnectionTime !== undefined && parser.reconnectionTime !== before)
+        onRetry?.(parser.reconnectionTime);
+      yield* messages;
     }
   } finally {
     // Stops the download when the reader gives up early; a no-op once the stream has ended.

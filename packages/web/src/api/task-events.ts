@@ -1,11 +1,14 @@
 /**
- * @module api/task-events: follow a task's events live. The SSE stream first; when it cannot be
- * opened or keeps dropping, `GET /api/tasks/:id/events?after=` polling, so the log still moves
- * behind proxies that buffer streams.
+ * @module api/task-events: follow a task's events live. The SSE stream first, reconnected from
+ * the last event whenever the server ends it with a `retry:` field (it bounds each stream, on
+ * Lambda below the function's timeout); on any failure of the stream (refused, unreachable, not
+ * a stream, cut off without the task's end) `GET /api/tasks/:id/events?after=` polling from the
+ * last event until the task ends, so the log still moves behind proxies that buffer or break
+ * streams.
  */
 import type { TaskEvent, TaskStatus } from "../domain.ts";
 import { taskStatuses } from "../domain.ts";
-import type { ApiClient } from "./client.ts";
+import { type ApiClient, ApiError } from "./client.ts";
 import { readEventStream } from "./sse.ts";
 
 export type FollowMode = "live" | "polling";
@@ -19,10 +22,10 @@ export interface FollowOptions {
   /** Told how the events arrive: over the live stream or by polling. */
   onMode?: (mode: FollowMode) => void;
   signal: AbortSignal;
-  /** Between two polls. Default 1000 ms. */
+  /** Between two polls, and before a poll retried after a passing failure. Default 1000 ms. */
   pollMs?: number;
-  /** Live streams that may fail in a row before polling takes over. Default 2. */
-  maxStreamFailures?: number;
+  /** The longest a `retry:` from the server makes a reconnect wait. Default 5000 ms. */
+  maxRetryMs?: number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
@@ -45,9 +48,16 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
     );
   });
 
+/** A failure polling may outlive: no answer, a timeout, too many requests, a server error. */
+function isPassing(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+}
+
 /**
  * Delivers every event after `after`, in order and each once, until the task ends (resolves with
- * its final status) or `signal` aborts (resolves with null).
+ * its final status) or `signal` aborts (resolves with null). Rejects only when polling meets a
+ * lasting refusal (401, 403, 404...): a stream's failure, whatever it is, just turns to polling.
  *
  * @example
  * const status = await followTaskEvents({ client, taskId, after: 0, onEvent: append, signal });
@@ -55,55 +65,67 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
 export async function followTaskEvents(options: FollowOptions): Promise<TaskStatus | null> {
   const { client, taskId, signal } = options;
   const sleep = options.sleep ?? abortableSleep;
-  const maxFailures = options.maxStreamFailures ?? 2;
+  const pollMs = options.pollMs ?? 1000;
   let after = options.after;
   const deliver = (event: TaskEvent) => {
     if (event.seq <= after) return;
     after = event.seq;
     options.onEvent(event);
   };
+  let mode: FollowMode | null = null;
+  const tell = (next: FollowMode) => {
+    if (next !== mode) options.onMode?.(next);
+    mode = next;
+  };
 
-  let failures = 0;
-  while (failures < maxFailures && !signal.aborted) {
+  // Live, for as long as each stream ends the way the server ends one it means to resume.
+  while (!signal.aborted) {
+    let retryMs: number | undefined;
     try {
       const response = await client.openEventStream(taskId, after, signal);
       const type = response.headers.get("Content-Type") ?? "";
-      if (!type.includes("text/event-stream") || !response.body) break;
-      options.onMode?.("live");
-      for await (const message of readEventStream(response.body)) {
+      if (!type.includes("text/event-stream") || !response.body) {
+        await response.body?.cancel().catch(() => {});
+        break;
+      }
+      tell("live");
+      for await (const message of readEventStream(response.body, (ms) => {
+        retryMs = ms;
+      })) {
         if (message.event === "end") {
           const status: unknown = JSON.parse(message.data).status;
           if (isTaskStatus(status)) return status;
           continue;
         }
         deliver(JSON.parse(message.data) as TaskEvent);
-        failures = 0;
       }
-      // The server ends a stream after a while even when the task goes on: reconnect from `after`.
-      failures += 1;
-    } catch (error) {
+    } catch {
+      // Refused (any status), unreachable, cut off mid-read or unreadable: the pages will do.
       if (signal.aborted) return null;
-      // A stream refused for a reason polling would meet too (401, 403, 404) is not retried.
-      if (typeof error === "object" && error !== null && "status" in error && Number(error.status) >= 400) {
-        throw error;
-      }
-      failures += 1;
+      break;
     }
+    if (signal.aborted) return null;
+    // Ended without the task's end and without retry: a proxy or a timeout cut it.
+    if (retryMs === undefined) break;
+    await sleep(Math.min(retryMs, options.maxRetryMs ?? 5000), signal);
   }
 
-  options.onMode?.("polling");
+  if (signal.aborted) return null;
+  tell("polling");
   while (!signal.aborted) {
     let page: Awaited<ReturnType<typeof client.taskEvents>>;
     try {
       page = await client.taskEvents(taskId, after, signal);
     } catch (error) {
       if (signal.aborted) return null;
-      throw error;
+      if (!isPassing(error)) throw error;
+      await sleep(pollMs, signal);
+      continue;
     }
     for (const event of page.events) deliver(event);
     if (page.events.length > 0) continue;
     if (TERMINAL.has(page.taskStatus)) return page.taskStatus;
-    await sleep(options.pollMs ?? 1000, signal);
+    await sleep(pollMs, signal);
   }
   return null;
 }
