@@ -71,8 +71,11 @@ export interface Worker {
   start(): void;
   /** Looks for work now instead of at the next poll. */
   wake(): void;
-  /** Stops claiming, lets running tasks finish within the grace period, hands back the rest. */
-  stop(): Promise<void>;
+  /**
+   * Stops claiming, lets running tasks finish within `graceMs` (default: the shutdown grace), hands
+   * back the rest. A second call resolves with the first, ending its grace sooner if it asks to.
+   */
+  stop(graceMs?: number): Promise<void>;
   running(): string[];
   health(): {
     status: "ok" | "stopping";
@@ -92,6 +95,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const { tasks, log, metrics } = options;
   const timers: NodeJS.Timeout[] = [];
   let started = false;
+  let stopped: Promise<void> | null = null;
   const context = { options, agentGroups: agentGroupRecord(join(options.cacheDir, "agents")) };
   const loop = claimLoop({
     concurrency: options.concurrency,
@@ -130,12 +134,13 @@ export function createWorker(options: WorkerOptions): Worker {
       loop.start();
     },
     wake: () => loop.wake(),
-    async stop() {
-      if (loop.stopping()) return;
-      const stopped = loop.stop(options.shutdownGraceMs);
-      for (const timer of timers) clearInterval(timer);
-      await stopped;
-      await presence.leave();
+    stop(graceMs = options.shutdownGraceMs) {
+      const loopStopped = loop.stop(graceMs);
+      if (!stopped) {
+        for (const timer of timers) clearInterval(timer);
+        stopped = loopStopped.then(() => presence.leave());
+      }
+      return stopped;
     },
     running: () => loop.running(),
     health: () => ({

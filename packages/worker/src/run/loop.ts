@@ -10,7 +10,10 @@ export interface ClaimLoop {
   start(): void;
   /** Looks for work now instead of at the next poll. */
   wake(): void;
-  /** Stops claiming; waits up to `graceMs` for running tasks, then aborts the rest and waits for them. */
+  /**
+   * Stops claiming; waits up to `graceMs` for running tasks, then aborts the rest and waits for them.
+   * Called again while stopping, it resolves with the first call, ending the grace sooner if asked.
+   */
   stop(graceMs: number): Promise<void>;
   stopping(): boolean;
   running(): string[];
@@ -38,6 +41,8 @@ export function claimLoop(options: ClaimLoopOptions): ClaimLoop {
   const active = new Map<string, { abort: AbortController; done: Promise<void> }>();
   let stopping = false;
   let lastLoopAt: string | null = null;
+  let stopped: Promise<void> | null = null;
+  let endGrace: () => void = () => {};
   const waker = createWaker();
 
   const begin = (task: CodeGenerationTask) => {
@@ -80,15 +85,24 @@ export function claimLoop(options: ClaimLoopOptions): ClaimLoop {
   return {
     start: () => void loop(),
     wake: () => waker.wake(),
-    async stop(graceMs) {
-      if (stopping) return;
+    stop(graceMs) {
+      // A later stop may only shorten the grace (SIGTERM during a lifecycle drain), never extend it.
+      const cutShort = setTimeout(() => endGrace(), graceMs);
+      cutShort.unref();
+      if (stopped) return stopped;
       stopping = true;
       waker.wake();
       const all = Promise.all([...active.values()].map((entry) => entry.done));
-      const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([all, grace]);
-      for (const entry of active.values()) entry.abort.abort("shutdown");
-      await all;
+      const grace = new Promise<void>((resolve) => {
+        endGrace = resolve;
+      });
+      stopped = (async () => {
+        await Promise.race([all, grace]);
+        clearTimeout(cutShort);
+        for (const entry of active.values()) entry.abort.abort("shutdown");
+        await all;
+      })();
+      return stopped;
     },
     stopping: () => stopping,
     running: () => [...active.keys()],
