@@ -126,6 +126,54 @@ export const workerEnvSchema = z.object({
   AIPM_SHUTDOWN_GRACE_S: seconds(20).describe(
     "On SIGTERM, how long running tasks may finish before they are handed back to the queue.",
   ),
+  AIPM_DRAIN_GRACE_S: seconds(2_100).describe(
+    "When the instance is being terminated (scale-in, instance refresh: `AIPM_LIFECYCLE_HOOK`), how long running tasks may finish before they are handed back.",
+  ),
+  AIPM_LIFECYCLE_HOOK: z
+    .string()
+    .regex(/^[\w./-]{1,255}$/)
+    .optional()
+    .describe(
+      "The Auto Scaling termination lifecycle hook holding this instance (AWS): the worker watches the instance's target lifecycle state, drains, then completes the hook.",
+    ),
+  AIPM_AUTOSCALING_GROUP: z
+    .string()
+    .regex(/^[\w./-]{1,255}$/)
+    .optional()
+    .describe("The Auto Scaling group of the instance, for `AIPM_LIFECYCLE_HOOK` (AWS)."),
+  AIPM_LIFECYCLE_POLL_S: seconds(5).describe(
+    "How often the worker reads the instance's target lifecycle state from the instance metadata service.",
+  ),
+  AIPM_IMDS_ENDPOINT: z
+    .url()
+    .default("http://169.254.169.254")
+    .describe("The instance metadata service (IMDSv2) the lifecycle state is read from."),
+  AIPM_AUTOSCALING_ENDPOINT: z
+    .url()
+    .optional()
+    .describe("An Auto Scaling API endpoint other than the region's (tests)."),
+  AIPM_MODEL_SECRET_ARNS: z
+    .string()
+    .default("")
+    .transform((value, context) => {
+      const entries = value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      return Object.fromEntries(
+        entries.flatMap((entry) => {
+          const match = /^([A-Z][A-Z0-9_]{0,99})=(arn:[^\s,=]+)$/.exec(entry);
+          if (!match?.[1] || !match[2]) {
+            context.addIssue({ code: "custom", message: `'${entry}' is not NAME=arn:...` });
+            return [];
+          }
+          return [[match[1], match[2]]];
+        }),
+      ) as Record<string, string>;
+    })
+    .describe(
+      "Model provider keys in Secrets Manager, `NAME=<secret ARN>` comma-separated (AWS): read at start and given to the agents' profiles as the variable NAME, never logged.",
+    ),
   AIPM_PROTECTED_PATHS: z
     .string()
     .default(".github/workflows/**")
