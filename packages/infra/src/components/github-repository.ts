@@ -1,8 +1,16 @@
 /**
  * @module components/github-repository: the GitHub side of an environment: its deployment
- * environment, the Actions variables its workflows read, the webhook to its API, and (for the
- * stack that owns it) the default branch's ruleset.
+ * environment and the secrets only its jobs read, the Actions variables its workflows read, the
+ * webhook to its API, and (for the stack that owns it) the default branch's ruleset.
+ *
+ * What GitHub offers depends on its plan ({@link GithubPlan}): on a private repository,
+ * environments, their secrets and deployment branch policies need GitHub Pro, Team or Enterprise,
+ * rulesets Pro or Team, and required reviewers Enterprise; a public repository has them all on
+ * every plan. Where required reviewers are unavailable, the deploy workflow itself holds the gate:
+ * it deploys only when dispatched by one of the listed approvers (the `AIPM_<ENV>_GATE=workflow`
+ * and `AIPM_<ENV>_APPROVERS` variables published here).
  */
+import * as actionsEnvironmentSecret from "@pulumi/github/actionsEnvironmentSecret";
 import * as actionsVariable from "@pulumi/github/actionsVariable";
 import * as getUser from "@pulumi/github/getUser";
 import * as provider from "@pulumi/github/provider";
@@ -13,16 +21,81 @@ import * as repositoryWebhook from "@pulumi/github/repositoryWebhook";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultGithubBranch, defaultRequiredCheck } from "../defaults.ts";
 
+/**
+ * The repository's GitHub features: `free` (a private repository on GitHub Free: no environments,
+ * no rulesets), `team` (a private repository on Pro or Team: environments with their secrets and
+ * branch policies, rulesets, but no required reviewers), `enterprise` (GitHub Enterprise, or any
+ * public repository: everything, required reviewers included).
+ */
+export type GithubPlan = "free" | "team" | "enterprise";
+export const githubPlans: readonly GithubPlan[] = ["free", "team", "enterprise"];
+
+/** What a plan lets the component manage. */
+export function githubPlanFeatures(plan: GithubPlan) {
+  return {
+    environments: plan !== "free",
+    rulesets: plan !== "free",
+    requiredReviewers: plan === "enterprise",
+  };
+}
+
+/** The config key of the repository administration token. */
+export const githubAdminTokenKey = "aipm:githubAdminToken";
+
+/**
+ * The repository administration token from a stack's config. It is required, and never falls
+ * back to the workers' least-privilege `aipm:githubToken`: that one may only push branches and
+ * open pull requests, and is stored where the API and workers read it.
+ *
+ * @example token: requireGithubAdminToken(config)
+ */
+export function requireGithubAdminToken(config: Pick<pulumi.Config, "getSecret">): pulumi.Output<string> {
+  const token = config.getSecret("githubAdminToken");
+  if (token === undefined) {
+    throw new Error(
+      `${githubAdminTokenKey} is required: a fine-grained token of a repository administrator with ` +
+        "Administration, Environments, Secrets, Variables and Webhooks (read and write) on the repository. " +
+        "Set it with `pulumi config set --secret aipm:githubAdminToken <token>`; the workers' aipm:githubToken " +
+        "is deliberately not used for this.",
+    );
+  }
+  return token;
+}
+
+/** Checks `aipm:githubPlan`; undefined gives the default. */
+export function parseGithubPlan(value: string | undefined): GithubPlan | undefined {
+  if (value === undefined) return undefined;
+  if (!(githubPlans as readonly string[]).includes(value)) {
+    throw new Error(`aipm:githubPlan must be one of ${githubPlans.join(", ")}; got "${value}".`);
+  }
+  return value as GithubPlan;
+}
+
 export interface GithubRepositoryArgs {
   /** The repository's owner (user or organisation). */
   owner: string;
   /** The repository's name. */
   repository: string;
-  /** A token that may administer the repository (rulesets, environments, webhooks). */
+  /**
+   * A token that may administer the repository (rulesets, environments, secrets, webhooks): from
+   * {@link requireGithubAdminToken}, never the workers' token.
+   */
   token: pulumi.Input<string>;
+  /** The repository's GitHub features. Default: `enterprise` (every feature). */
+  plan?: GithubPlan;
+  /**
+   * Secrets of this environment's GitHub jobs only, e.g. `{ AIPM_API_TOKEN: apiToken }`: set in
+   * the GitHub environment, so another environment's jobs (and pull requests) never read them.
+   * Not set on `free`, which has no environments. Default: none.
+   */
+  environmentSecrets?: Record<string, pulumi.Input<string>>;
   /** The GitHub deployment environment this stack owns, e.g. `dev` or `prod`. */
   environment: string;
-  /** GitHub users who must approve a deployment to the environment. Default: none. */
+  /**
+   * GitHub users who must approve a deployment to the environment. Default: none. With two or
+   * more, the one who started a deployment cannot approve it (one alone could never deploy).
+   * Without required reviewers on the plan, they are the approvers the workflow's gate accepts.
+   */
   reviewers?: string[];
   /**
    * Only the default branch may deploy to the environment (prod). Default: false, any branch
@@ -68,37 +141,67 @@ export class GithubRepository extends pulumi.ComponentResource {
     const childOptions = { parent: this, provider: github };
     const repository = args.repository;
 
-    const reviewerIds = (args.reviewers ?? []).map((username) =>
-      getUser
-        .getUserOutput({ username }, { parent: this, provider: github })
-        .apply((user) => Number(user.id)),
-    );
-    const environment = new repositoryEnvironment.RepositoryEnvironment(
-      `${name}-environment`,
-      {
-        repository,
-        environment: args.environment,
-        preventSelfReview: reviewerIds.length > 0,
-        canAdminsBypass: false,
-        reviewers: reviewerIds.length > 0 ? [{ users: reviewerIds }] : [],
-        deploymentBranchPolicy: args.defaultBranchOnly
-          ? { protectedBranches: false, customBranchPolicies: true }
-          : undefined,
-      },
-      childOptions,
-    );
-    if (args.defaultBranchOnly) {
-      new repositoryEnvironmentDeploymentPolicy.RepositoryEnvironmentDeploymentPolicy(
-        `${name}-deploy-from-default-branch`,
+    const features = githubPlanFeatures(args.plan ?? "enterprise");
+    const reviewers = args.reviewers ?? [];
+    const variables: Record<string, pulumi.Input<string>> = { ...args.variables };
+    if (reviewers.length > 0 && !features.requiredReviewers) {
+      // No required reviewers on this plan: the deploy workflow gates the environment itself,
+      // accepting a deployment dispatched by one of these approvers.
+      const key = args.environment.toUpperCase().replaceAll("-", "_");
+      variables[`AIPM_${key}_GATE`] = "workflow";
+      variables[`AIPM_${key}_APPROVERS`] = reviewers.join(",");
+    }
+
+    let environmentName: pulumi.Output<string> = pulumi.output(args.environment);
+    if (features.environments) {
+      const reviewerIds = features.requiredReviewers
+        ? reviewers.map((username) =>
+            getUser
+              .getUserOutput({ username }, { parent: this, provider: github })
+              .apply((user) => Number(user.id)),
+          )
+        : [];
+      const environment = new repositoryEnvironment.RepositoryEnvironment(
+        `${name}-environment`,
         {
           repository,
-          environment: environment.environment,
-          branchPattern: args.defaultBranch ?? defaultGithubBranch,
+          environment: args.environment,
+          // With one reviewer, forbidding self-review would block every deployment they start.
+          preventSelfReview: reviewerIds.length >= 2,
+          canAdminsBypass: false,
+          reviewers: reviewerIds.length > 0 ? [{ users: reviewerIds }] : [],
+          deploymentBranchPolicy: args.defaultBranchOnly
+            ? { protectedBranches: false, customBranchPolicies: true }
+            : undefined,
         },
         childOptions,
       );
+      environmentName = environment.environment;
+      if (args.defaultBranchOnly) {
+        new repositoryEnvironmentDeploymentPolicy.RepositoryEnvironmentDeploymentPolicy(
+          `${name}-deploy-from-default-branch`,
+          {
+            repository,
+            environment: environment.environment,
+            branchPattern: args.defaultBranch ?? defaultGithubBranch,
+          },
+          childOptions,
+        );
+      }
+      for (const [secretName, value] of Object.entries(args.environmentSecrets ?? {})) {
+        new actionsEnvironmentSecret.ActionsEnvironmentSecret(
+          `${name}-secret-${secretName}`,
+          {
+            repository,
+            environment: environment.environment,
+            secretName,
+            plaintextValue: pulumi.secret(value),
+          },
+          childOptions,
+        );
+      }
     }
-    for (const [variableName, value] of Object.entries(args.variables)) {
+    for (const [variableName, value] of Object.entries(variables)) {
       new actionsVariable.ActionsVariable(
         `${name}-var-${variableName}`,
         { repository, variableName, value },
@@ -122,7 +225,7 @@ export class GithubRepository extends pulumi.ComponentResource {
       childOptions,
     );
 
-    if (args.manageBranchRuleset) {
+    if (args.manageBranchRuleset && features.rulesets) {
       new repositoryRuleset.RepositoryRuleset(
         `${name}-default-branch`,
         {
@@ -149,7 +252,7 @@ export class GithubRepository extends pulumi.ComponentResource {
       );
     }
 
-    this.environmentName = environment.environment;
+    this.environmentName = environmentName;
     this.registerOutputs({ environmentName: this.environmentName });
   }
 }
