@@ -1,6 +1,7 @@
 /**
  * @module pulumi: the Pulumi CLI as the operations commands use it: an environment's stack and its
- * outputs, its update history, `pulumi up`, and which update a rollback returns to.
+ * outputs, its update history, `pulumi preview` and `pulumi up`, and which update a rollback
+ * returns to.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { CliError } from "./commands.ts";
 import type { Env } from "./ops-env.ts";
 import { type CommandLine, commandLine, runProcess, tail } from "./process.ts";
+import { judgePreview, type PreviewVerdict, readPreview } from "./pulumi-preview.ts";
 
 /** The outputs the stacks export (`stacks/<env>/index.ts`). */
 export interface StackOutputs {
@@ -66,13 +68,26 @@ export function stackConfigFile(stack: Stack, cwd = stack.root): string {
   return join(cwd, stack.dir, `Pulumi.${stack.env}.yaml`);
 }
 
+/** The `--config` values that record the version being deployed, as the stacks require them. */
+function versionConfig(commit: string): string[] {
+  return ["--config", `aipm:version=${commit.slice(0, 12)}`, "--config", `aipm:commit=${commit}`];
+}
+
+/** `--cwd` for the stack run from `cwd` (a worktree for a rollback). */
+const stackDir = (stack: Stack, cwd: string) => (cwd === stack.root ? stack.dir : join(cwd, stack.dir));
+
 /**
  * `pulumi up` of the stack, non-interactive, recording `message`, with the version being deployed
  * as the stacks require it (`aipm:version`, `aipm:commit`); `cwd` is where it runs (a worktree for
- * a rollback).
+ * a rollback), `configFile` the stack config it uses instead of the one in its project folder.
  */
-export function upCommand(stack: Stack, message: string, commit: string, cwd = stack.root): CommandLine {
-  const dir = cwd === stack.root ? stack.dir : join(cwd, stack.dir);
+export function upCommand(
+  stack: Stack,
+  message: string,
+  commit: string,
+  cwd = stack.root,
+  configFile?: string,
+): CommandLine {
   return commandLine("pulumi", [
     "up",
     "--yes",
@@ -80,14 +95,51 @@ export function upCommand(stack: Stack, message: string, commit: string, cwd = s
     "-s",
     stack.env,
     "--cwd",
-    dir,
+    stackDir(stack, cwd),
     "--message",
     message,
-    "--config",
-    `aipm:version=${commit.slice(0, 12)}`,
-    "--config",
-    `aipm:commit=${commit}`,
+    ...(configFile ? ["--config-file", configFile] : []),
+    ...versionConfig(commit),
   ]);
+}
+
+/** `pulumi preview --json` of what {@link upCommand} with the same arguments would do. */
+export function previewCommand(stack: Stack, commit: string, cwd: string, configFile: string): CommandLine {
+  return commandLine("pulumi", [
+    "preview",
+    "--json",
+    "--non-interactive",
+    "-s",
+    stack.env,
+    "--cwd",
+    stackDir(stack, cwd),
+    "--config-file",
+    configFile,
+    ...versionConfig(commit),
+  ]);
+}
+
+/**
+ * Runs a {@link previewCommand} and reads what it printed. A failed preview still prints its
+ * digest, with the errors among its diagnostics: that is a verdict with errors, not an exception;
+ * only output that is no preview at all throws.
+ */
+export async function runPreview(
+  command: CommandLine,
+  options: { cwd: string; env: Env },
+): Promise<PreviewVerdict> {
+  const result = await runProcess(command.file, command.args, options);
+  let verdict: PreviewVerdict;
+  try {
+    verdict = judgePreview(readPreview(result.stdout));
+  } catch {
+    const how = result.code === 0 ? "printed no preview" : `failed (exit ${result.code})`;
+    throw new CliError(`pulumi preview ${how}: ${tail(result.stderr || result.stdout, 8)}`);
+  }
+  if (result.code !== 0 && verdict.errors.length === 0) {
+    verdict.errors.push(`pulumi preview exited ${result.code}: ${tail(result.stderr, 5)}`);
+  }
+  return verdict;
 }
 
 /**
@@ -152,13 +204,48 @@ const describe = (update: StackUpdate) =>
   `update ${update.version} (${update.kind}, ${update.result ?? "unknown"}${update.message ? `: ${update.message}` : ""})`;
 
 /**
+ * What `--to` names: an update by its number in the history (up to 6 digits), or a deployed
+ * version by its commit (`aipm:version`, 7 to 40 hex digits, a prefix of `git.head`).
+ */
+export function rollbackTo(value: string): { to: number } | { version: string } {
+  const word = value.trim().toLowerCase();
+  if (/^[1-9][0-9]{0,5}$/.test(word)) return { to: Number(word) };
+  if (/^[0-9a-f]{7,40}$/.test(word)) return { version: word };
+  throw new CliError(
+    `--to takes an update number of 'pulumi stack history' (41) or a deployed version, its commit of 7 to 40 hex digits (3f2c1ab); not '${value}'.`,
+    2,
+  );
+}
+
+/** The newest succeeded update of `candidates` that deployed commit `version` (a prefix). */
+function updateOfVersion(candidates: readonly StackUpdate[], version: string, listed: string): StackUpdate {
+  const matching = candidates.filter((update) => update.environment?.["git.head"]?.startsWith(version));
+  const commits = new Set(matching.map((update) => update.environment["git.head"]));
+  if (commits.size > 1) {
+    throw new CliError(
+      `version ${version} matches ${commits.size} commits (${[...commits].join(", ")}); give more of the hash.`,
+      2,
+    );
+  }
+  const newest = matching[0];
+  if (!newest) {
+    throw new CliError(
+      `no succeeded update before the current one deployed version ${version}. Succeeded earlier updates: ${listed}.`,
+      2,
+    );
+  }
+  return newest;
+}
+
+/**
  * The update a rollback returns to. Only `update` runs count (not refreshes or previews). By
  * default the newest successful one older than the current (newest) update; `steps` goes further
- * back, counting successful updates only; `to` names the update by its version.
+ * back, counting successful updates only; `to` names the update by its version number, `version`
+ * by the commit it deployed (the newest succeeded update of that commit).
  */
 export function chooseRollbackTarget(
   history: readonly StackUpdate[],
-  options: { to?: number; steps?: number },
+  options: { to?: number; version?: string; steps?: number },
 ): RollbackChoice {
   const updates = history.filter((update) => update.kind === "update").sort((a, b) => b.version - a.version);
   const current = updates[0];
@@ -181,6 +268,8 @@ export function chooseRollbackTarget(
       );
     }
     target = named;
+  } else if (options.version !== undefined) {
+    target = updateOfVersion(candidates, options.version, listed);
   } else {
     const steps = options.steps ?? 1;
     target = candidates[steps - 1];

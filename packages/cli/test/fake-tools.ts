@@ -17,13 +17,22 @@ export interface ToolCall {
   head: string | null;
   /** AIPM_COMMIT as the tool saw it. */
   commit: string | null;
+  /**
+   * `pulumi` only: the stack config file it would read (`--config-file`, else
+   * `Pulumi.<stack>.yaml` of the project) and its content when called (null when there is none).
+   */
+  config?: { file: string; content: string | null };
 }
 
 export interface FakeState {
   history: StackUpdate[];
   outputs: StackOutputs;
-  /** Commands that exit non-zero: `up`, `stack history`, `stack output`, `build`, `install`. */
+  /** Commands that exit non-zero: `up`, `preview`, `stack history`, `stack output`, `build`, `install`. */
   fail: string[];
+  /** What `pulumi preview --json` prints (a preview digest); `{}` when not set. */
+  preview?: unknown;
+  /** The exit code of `pulumi preview` after printing `preview` (a failed preview still prints its digest). */
+  previewExit?: number;
 }
 
 /** Shared by both tools: log the call, then fail when told to. */
@@ -35,33 +44,37 @@ const state = JSON.parse(fs.readFileSync(path.join(__dirname, "state.json"), "ut
 const args = process.argv.slice(2);
 let head = null;
 try { head = execFileSync("git", ["rev-parse", "HEAD"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim(); } catch {}
-function log(tool) {
-  fs.appendFileSync(path.join(__dirname, "calls.jsonl"), JSON.stringify({ tool, args, cwd: process.cwd(), head, commit: process.env.AIPM_COMMIT || null }) + "\\n");
+function log(tool, extra) {
+  fs.appendFileSync(path.join(__dirname, "calls.jsonl"), JSON.stringify({ tool, args, cwd: process.cwd(), head, commit: process.env.AIPM_COMMIT || null, ...extra }) + "\\n");
 }
 `;
 
 const PULUMI = `${PRELUDE}
-log("pulumi");
+const cwdFlag = args.indexOf("--cwd");
+const projectDir = cwdFlag >= 0 ? path.resolve(args[cwdFlag + 1]) : process.cwd();
+const stackName = args.includes("-s") ? args[args.indexOf("-s") + 1] : "";
+const configFile = args.includes("--config-file") ? path.resolve(args[args.indexOf("--config-file") + 1]) : path.join(projectDir, "Pulumi." + stackName + ".yaml");
+log("pulumi", { config: { file: configFile, content: fs.existsSync(configFile) ? fs.readFileSync(configFile, "utf8") : null } });
 const verb = args[0] === "stack" ? "stack " + args[1] : args[0];
 if (state.fail.includes(verb)) {
   process.stderr.write("error: " + verb + " failed (told to by the test)\\n");
   process.exit(255);
 }
-const cwdFlag = args.indexOf("--cwd");
-const projectDir = cwdFlag >= 0 ? path.resolve(args[cwdFlag + 1]) : process.cwd();
 if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
   process.stderr.write("error: no Pulumi.yaml project file found (searching upwards from " + projectDir + ")\\n");
   process.exit(255);
 }
 if (verb === "stack history") process.stdout.write(JSON.stringify(state.history, null, 4) + "\\n");
 else if (verb === "stack output") process.stdout.write(JSON.stringify(state.outputs, null, 4) + "\\n");
-else if (verb === "up") {
-  // Like the real CLI, --config values are saved into the stack's config file.
-  const stackName = args[args.indexOf("-s") + 1];
+else if (verb === "preview") {
+  process.stdout.write(JSON.stringify(state.preview ?? {}, null, 4) + "\\n");
+  process.exit(state.previewExit ?? 0);
+} else if (verb === "up") {
+  // Like the real CLI, --config values are saved into the stack's config file (--config-file's when given).
   args.forEach((arg, index) => {
     if (arg !== "--config") return;
     const [key, ...value] = args[index + 1].split("=");
-    fs.appendFileSync(path.join(projectDir, "Pulumi." + stackName + ".yaml"), "  " + key + ": " + value.join("=") + "\\n");
+    fs.appendFileSync(configFile, "  " + key + ": " + value.join("=") + "\\n");
   });
   process.stdout.write("Updating (" + args[args.indexOf("-s") + 1] + ")\\n\\n     Type                 Name      Status\\n     pulumi:pulumi:Stack  aipm-dev  \\n\\nResources:\\n    12 unchanged\\n\\nDuration: 2s\\n");
 } else {
@@ -130,7 +143,7 @@ export async function fakeTools(): Promise<FakeTools> {
   };
 }
 
-/** The short name of a call, as an order is asserted: `build`, `install`, `up`, `stack history`. */
+/** The short name of a call, as an order is asserted: `build`, `install`, `preview`, `up`, `stack history`. */
 export function callName(call: ToolCall): string {
   if (call.tool === "step") return call.args[0] ?? "";
   return call.args[0] === "stack" ? `stack ${call.args[1]}` : (call.args[0] ?? "");

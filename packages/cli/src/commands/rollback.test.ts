@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callName, type FakeTools, fakeTools, update } from "../../test/fake-tools.ts";
@@ -8,6 +8,13 @@ import { captureIo } from "../../test/io.ts";
 import { type ApiOnly, freePort, startApiOnly } from "../../test/stacks.ts";
 import { removeTempDirs } from "../../test/temp.ts";
 import { runCli } from "../main.ts";
+import {
+  deletesProtectedTable,
+  deletesTable,
+  programFails,
+  replacesBucket,
+  updatesOnly,
+} from "../pulumi-preview.recorded.ts";
 import { rollbackCommand } from "./rollback.ts";
 
 let api: ApiOnly;
@@ -36,11 +43,18 @@ async function setup() {
       update(1, "succeeded", null),
     ],
     outputs: { apiUrl: `${api.url}/api` },
+    preview: updatesOnly,
   });
   return { repo, tools };
 }
 
-async function rollback(repo: FixtureRepo, tools: FakeTools, args: string[]) {
+/** Runs `aipm rollback`, with `--yes` unless `attended` (so no test waits on a terminal). */
+async function rollback(
+  repo: FixtureRepo,
+  tools: FakeTools,
+  args: string[],
+  options: { attended?: boolean; env?: Record<string, string> } = {},
+) {
   const io = captureIo(
     {
       ...repo.env,
@@ -48,10 +62,12 @@ async function rollback(repo: FixtureRepo, tools: FakeTools, args: string[]) {
       AIPM_BUILD_COMMAND: tools.buildCommand,
       AIPM_INSTALL_COMMAND: tools.installCommand,
       AIPM_API_TOKEN: api.token,
+      ...options.env,
     },
     repo.work,
   );
-  const code = await runCli(["rollback", ...args, "--min-workers", "0"], [rollbackCommand], io);
+  const yes = options.attended ? [] : ["--yes"];
+  const code = await runCli(["rollback", ...args, ...yes, "--min-workers", "0"], [rollbackCommand], io);
   return { code, io, calls: await tools.calls() };
 }
 
@@ -115,11 +131,18 @@ describe("aipm rollback", () => {
     const target = repo.commits[1];
     const { code, io, calls } = await rollback(repo, tools, ["dev", "--dry-run"]);
     expect(code).toBe(0);
-    expect(io.stdout).toContain(`1. git worktree add --detach <temporary folder>/tree ${target?.sha}`);
-    expect(io.stdout).toContain(`2. ${tools.installCommand}   (in the worktree)`);
-    expect(io.stdout).toContain(`3. ${tools.buildCommand}   (in the worktree)`);
+    const config = "'<temporary folder>/tree/stacks/dev/Pulumi.dev.yaml'";
+    const versionConfig = `--config aipm:version=${target?.sha.slice(0, 12)} --config aipm:commit=${target?.sha}`;
     expect(io.stdout).toContain(
-      `4. pulumi up --yes --non-interactive -s dev --cwd '<temporary folder>/tree/stacks/dev' --message 'Rollback of dev to update 4 (${target?.sha} Second release), from update 7' --config aipm:version=${target?.sha.slice(0, 12)} --config aipm:commit=${target?.sha}`,
+      [
+        `  1. git worktree add --detach <temporary folder>/tree ${target?.sha}`,
+        `  2. cp ${join(repo.work, "stacks/dev/Pulumi.dev.yaml")} <temporary folder>/tree/stacks/dev/Pulumi.dev.yaml   (the current stack config, not the old commit's)`,
+        `  3. ${tools.installCommand}   (in the worktree)`,
+        `  4. ${tools.buildCommand}   (in the worktree)`,
+        `  5. pulumi preview --json --non-interactive -s dev --cwd '<temporary folder>/tree/stacks/dev' --config-file ${config} ${versionConfig}`,
+        "  6. stop unless the preview passes: no protected resource replaced or deleted, no stateful one (unless --force)",
+        `  7. pulumi up --yes --non-interactive -s dev --cwd '<temporary folder>/tree/stacks/dev' --message 'Rollback of dev to update 4 (${target?.sha} Second release), from update 7' --config-file ${config} ${versionConfig}`,
+      ].join("\n"),
     );
     expect(io.stdout).toContain("Dry run: nothing was run.");
     expect(calls.map(callName)).toEqual(["stack history"]);
@@ -133,15 +156,41 @@ describe("aipm rollback", () => {
     const { code, io, calls } = await rollback(repo, tools, ["dev", "--health-timeout", "0"]);
     expect(io.stderr).toBe("");
     expect(code).toBe(0);
-    expect(calls.map(callName)).toEqual(["stack history", "install", "build", "up", "stack output"]);
+    expect(calls.map(callName)).toEqual([
+      "stack history",
+      "install",
+      "build",
+      "preview",
+      "up",
+      "stack output",
+    ]);
 
-    const [, install, build, up] = calls;
+    const [, install, build, preview, up] = calls;
     const worktree = install?.cwd ?? "";
     expect(worktree).not.toBe(repo.work);
     expect(worktree).toMatch(/aipm-rollback-[^/]+\/tree$/);
-    for (const call of [install, build, up]) {
+    for (const call of [install, build, preview, up]) {
       expect(call).toMatchObject({ cwd: worktree, head: target?.sha, commit: target?.sha });
     }
+    const config = join(worktree, "stacks/dev/Pulumi.dev.yaml");
+    const versionConfig = [
+      "--config",
+      `aipm:version=${target?.sha.slice(0, 12)}`,
+      "--config",
+      `aipm:commit=${target?.sha}`,
+    ];
+    expect(preview?.args).toEqual([
+      "preview",
+      "--json",
+      "--non-interactive",
+      "-s",
+      "dev",
+      "--cwd",
+      join(worktree, "stacks/dev"),
+      "--config-file",
+      config,
+      ...versionConfig,
+    ]);
     expect(up?.args).toEqual([
       "up",
       "--yes",
@@ -152,10 +201,9 @@ describe("aipm rollback", () => {
       join(worktree, "stacks/dev"),
       "--message",
       `Rollback of dev to update 4 (${target?.sha} Second release), from update 7`,
-      "--config",
-      `aipm:version=${target?.sha.slice(0, 12)}`,
-      "--config",
-      `aipm:commit=${target?.sha}`,
+      "--config-file",
+      config,
+      ...versionConfig,
     ]);
     expect(io.stdout).toMatch(/ok +api +200/);
     expect(io.stdout).toContain(`Rolled dev back to update 4 (${target?.sha.slice(0, 12)})`);
@@ -195,7 +243,14 @@ describe("aipm rollback", () => {
     await tools.set({ outputs: { apiUrl: `http://127.0.0.1:${await freePort()}` } });
     const { code, io, calls } = await rollback(repo, tools, ["dev", "--health-timeout", "0"]);
     expect(code).toBe(1);
-    expect(calls.map(callName)).toEqual(["stack history", "install", "build", "up", "stack output"]);
+    expect(calls.map(callName)).toEqual([
+      "stack history",
+      "install",
+      "build",
+      "preview",
+      "up",
+      "stack output",
+    ]);
     expect(io.stderr).toContain("aipm rollback: dev is deployed but unhealthy (api, queue, workers failed).");
     expect(io.stderr).toContain("roll back further with --steps 2");
     expect(existsSync(calls[1]?.cwd ?? "")).toBe(false);
@@ -212,5 +267,131 @@ describe("aipm rollback", () => {
       "the build of the rollback commit failed (exit 1). Nothing was deployed; dev still runs update 7.",
     );
     expect(await worktrees(repo)).toEqual([repo.work]);
+  });
+});
+
+/** The operator's current stack config: differs from every commit's (an uncommitted setting). */
+const CURRENT_CONFIG = "config:\n  aws:region: eu-west-1\n  aipm:workerCount: 3\n";
+
+describe("aipm rollback: the preview first, with the current stack config", () => {
+  it("a preview with only updates goes on: pulumi up runs the old program with the current config", async () => {
+    const { repo, tools } = await setup();
+    await writeFile(join(repo.work, "stacks/dev/Pulumi.dev.yaml"), CURRENT_CONFIG);
+    const { code, io, calls } = await rollback(repo, tools, ["dev", "--health-timeout", "0"]);
+    expect(io.stderr).toBe("");
+    expect(code).toBe(0);
+    const [, install, , preview, up] = calls;
+    const config = join(install?.cwd ?? "", "stacks/dev/Pulumi.dev.yaml");
+    expect(io.stdout).toContain(
+      `using the current stack config from ${join(repo.work, "stacks/dev/Pulumi.dev.yaml")} (copied over the old commit's in the worktree)`,
+    );
+    // What pulumi read, when it ran: the current config, not the old commit's (aws:region: us-east-1).
+    expect(preview?.config).toEqual({ file: config, content: CURRENT_CONFIG });
+    expect(up?.config).toEqual({ file: config, content: CURRENT_CONFIG });
+    expect(up?.args.slice(up.args.indexOf("--config-file"), up.args.indexOf("--config-file") + 2)).toEqual([
+      "--config-file",
+      config,
+    ]);
+    // The operator's own config file is untouched (pulumi up saved aipm:version into the copy).
+    expect(await readFile(join(repo.work, "stacks/dev/Pulumi.dev.yaml"), "utf8")).toBe(CURRENT_CONFIG);
+    expect(io.stdout).toContain(
+      "What the rollback would do to dev:\n  update 2, same 1\n  nothing would be replaced or deleted\n",
+    );
+    expect(io.stdout.indexOf("What the rollback would do")).toBeLessThan(io.stdout.indexOf("$ pulumi up"));
+  });
+
+  it("refuses a preview that deletes a DynamoDB table, naming it and --force: no pulumi up", async () => {
+    const { repo, tools } = await setup();
+    await tools.set({ preview: deletesTable });
+    const { code, io, calls } = await rollback(repo, tools, ["dev"]);
+    expect(code).toBe(1);
+    expect(calls.map(callName)).toEqual(["stack history", "install", "build", "preview"]);
+    expect(io.stdout).toContain(
+      "What the rollback would do to dev:\n" +
+        "  update 1, delete 2, same 1\n" +
+        "  delete   aws:dynamodb/table:Table  aipm-dev-data-events  (DynamoDB table)\n" +
+        "  delete   aws:cloudwatch/metricAlarm:MetricAlarm  aipm-dev-queue-age\n",
+    );
+    expect(io.stderr).toContain(
+      "aipm rollback: the rollback would delete aws:dynamodb/table:Table aipm-dev-data-events: stateful resources, whose data or trust would be lost. Rerun with --force",
+    );
+    expect(io.stderr).toContain("Nothing was deployed; dev still runs update 7.");
+    expect(await worktrees(repo)).toEqual([repo.work]);
+  });
+
+  it("with --force, goes on past the stateful delete and says so", async () => {
+    const { repo, tools } = await setup();
+    await tools.set({ preview: deletesTable });
+    const { code, io, calls } = await rollback(repo, tools, ["dev", "--force", "--health-timeout", "0"]);
+    expect(io.stderr).toBe("");
+    expect(code).toBe(0);
+    expect(calls.map(callName)).toEqual([
+      "stack history",
+      "install",
+      "build",
+      "preview",
+      "up",
+      "stack output",
+    ]);
+    expect(io.stdout).toContain(
+      "warning: --force: going ahead although the rollback would delete aws:dynamodb/table:Table aipm-dev-data-events",
+    );
+  });
+
+  it("refuses a replaced S3 bucket", async () => {
+    const { repo, tools } = await setup();
+    await tools.set({ preview: replacesBucket });
+    const { code, io, calls } = await rollback(repo, tools, ["dev"]);
+    expect(code).toBe(1);
+    expect(calls.map(callName)).not.toContain("up");
+    expect(io.stdout).toContain("  update 1, replace 1, same 1\n");
+    expect(io.stdout).toContain(
+      "  replace  aws:s3/bucket:Bucket  aipm-dev-web-assets  (S3 bucket; because of bucketPrefix)\n",
+    );
+    expect(io.stderr).toContain("the rollback would replace aws:s3/bucket:Bucket aipm-dev-web-assets");
+    expect(io.stderr).toContain("--force");
+  });
+
+  it.each([
+    {
+      name: "a protected table in a delete step",
+      preview: deletesProtectedTable,
+      error: "--force does not get past this",
+    },
+    { name: "a failed preview", preview: programFails, error: "--force does not get past a failed preview" },
+  ])("refuses $name even with --force", async ({ preview, error }) => {
+    const { repo, tools } = await setup();
+    await tools.set({ preview, previewExit: 255 });
+    const { code, io, calls } = await rollback(repo, tools, ["dev", "--force"]);
+    expect(code).toBe(1);
+    expect(calls.map(callName)).not.toContain("up");
+    expect(io.stdout).toContain("  error: ");
+    expect(io.stderr).toContain(error);
+    expect(await worktrees(repo)).toEqual([repo.work]);
+  });
+
+  it("in CI without --yes, goes on only when the checks pass", async () => {
+    const { repo, tools } = await setup();
+    const ci = { attended: true, env: { CI: "true" } };
+    const passing = await rollback(repo, tools, ["dev", "--health-timeout", "0"], ci);
+    expect(passing.code).toBe(0);
+    expect(passing.calls.map(callName)).toContain("up");
+    await tools.set({ preview: deletesTable });
+    await tools.clearCalls();
+    const failing = await rollback(repo, tools, ["dev"], ci);
+    expect(failing.code).toBe(1);
+    expect(failing.calls.map(callName)).not.toContain("up");
+  });
+
+  it("--to a version: the newest succeeded update of that commit", async () => {
+    const { repo, tools } = await setup();
+    const first = repo.commits[0]?.sha ?? "";
+    const { code, io } = await rollback(repo, tools, ["dev", "--to", first.slice(0, 9), "--dry-run"]);
+    expect(io.stderr).toBe("");
+    expect(code).toBe(0);
+    expect(io.stdout).toContain("update 7 (succeeded) -> update 2 of");
+    const wrong = await rollback(repo, tools, ["dev", "--to", "not-a-version", "--dry-run"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.io.stderr).toContain("--to takes an update number");
   });
 });
