@@ -24,6 +24,7 @@ import {
   type QueryCommandInput,
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { recordAwsCalls } from "./aws-call-log.ts";
 
 export interface DynamoOptions {
   /** A local DynamoDB-compatible endpoint; absent in AWS. */
@@ -53,6 +54,20 @@ export function createDynamo(options: DynamoOptions, environment: string): Dynam
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return { client, doc, tables: tableNames(environment) };
+}
+
+/**
+ * The same tables and clients, with every call through them recorded as `caller`'s (`api` or
+ * `worker`) when `AIPM_AWS_CALL_LOG` is set (see aws-call-log.ts); the given object otherwise. The
+ * processes' composition roots wrap whichever Dynamo they are given, so calls a test makes on the
+ * same clients for its own setup stay out of the record.
+ *
+ * @example const dynamo = recordDynamoCalls(createDynamo({ region }, "dev"), "api");
+ */
+export function recordDynamoCalls(dynamo: Dynamo, caller: string): Dynamo {
+  const client = recordAwsCalls(dynamo.client, "dynamodb", caller);
+  if (client === dynamo.client) return dynamo;
+  return { ...dynamo, client, doc: recordAwsCalls(dynamo.doc, "dynamodb", caller) };
 }
 
 function createTableInput(spec: TableSpec, name: string): CreateTableCommandInput {

@@ -3,7 +3,14 @@
  * and secret source. The local DynamoDB (dynalite) starter is on the `@aipm/store/local` subpath, so
  * a process that never starts one never loads it.
  */
-export { createDynamo, type Dynamo, type DynamoOptions, ensureTables } from "./dynamo.ts";
+export { type AwsCall, awsCallLogVariable, recordAwsCalls } from "./aws-call-log.ts";
+export {
+  createDynamo,
+  type Dynamo,
+  type DynamoOptions,
+  ensureTables,
+  recordDynamoCalls,
+} from "./dynamo.ts";
 export { isStoreError, StoreError, type StoreErrorCode } from "./errors.ts";
 export {
   dynamoIdempotencyStore,
