@@ -13,9 +13,24 @@ export {
 export { type BuildFixtures, writeBuildFixtures } from "./build-fixtures.ts";
 export { AipmEnvironment, type AipmEnvironmentArgs } from "./components/aipm-environment.ts";
 export { Api, type ApiArgs } from "./components/api.ts";
-export { CiAccess, type CiAccessArgs } from "./components/ci-access.ts";
+export {
+  CiAccess,
+  type CiAccessArgs,
+  CiBootstrap,
+  type CiBootstrapArgs,
+  type CiEnvironment,
+} from "./components/ci-access.ts";
 export { Data, type DataArgs } from "./components/data.ts";
-export { GithubRepository, type GithubRepositoryArgs } from "./components/github-repository.ts";
+export {
+  type GithubPlan,
+  GithubRepository,
+  type GithubRepositoryArgs,
+  githubAdminTokenKey,
+  githubPlanFeatures,
+  githubPlans,
+  parseGithubPlan,
+  requireGithubAdminToken,
+} from "./components/github-repository.ts";
 export { Secrets, type SecretsArgs } from "./components/secrets.ts";
 export { WebHosting, type WebHostingArgs } from "./components/web-hosting.ts";
 export { WorkerFleet, type WorkerFleetArgs } from "./components/worker-fleet.ts";
@@ -31,7 +46,23 @@ export {
   defaultWorkerInstanceType,
   noDataProtection,
 } from "./defaults.ts";
-export { type DeployScope, deployPolicy } from "./deploy-policy.ts";
+export {
+  ciArns,
+  ciIamPath,
+  ciNames,
+  type DeployScope,
+  deployBoundaryPolicy,
+  deployDenyStatements,
+  deployPolicy,
+  evaluatePolicy,
+  type PolicyDecision,
+  previewPolicy,
+} from "./deploy-policy.ts";
+export {
+  deployGrantsByResourceType,
+  type RequiredGrant,
+  unmappedResourceTypes,
+} from "./deploy-resource-types.ts";
 export { forwardedAuthorizationHeader } from "./edge-code.ts";
 export {
   type CapturedResource,
@@ -57,5 +88,11 @@ export {
   stackProfiles,
 } from "./stack-program.ts";
 export { type TableProtection, tableArgs } from "./table-args.ts";
-export { githubActionsTrustPolicy, githubSubject, serviceTrustPolicy } from "./trust-policies.ts";
+export {
+  type GithubJobSubject,
+  githubActionsTrustPolicy,
+  githubSubject,
+  githubTrustViolations,
+  serviceTrustPolicy,
+} from "./trust-policies.ts";
 export { workerUserData } from "./user-data.ts";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   aipmPolicies,
   encryptionAtRest,
+  githubTrustExact,
   imdsV2Required,
   lambdaRuntimeNode22,
   logRetentionSet,
@@ -206,11 +207,49 @@ describe("log-retention-set", () => {
   });
 });
 
+describe("github-oidc-trust-exact", () => {
+  const trust = (sub: string, operator = "StringEquals") =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: {
+            Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+          },
+          Action: ["sts:AssumeRoleWithWebIdentity"],
+          Condition:
+            operator === "StringEquals"
+              ? {
+                  StringEquals: {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": sub,
+                  },
+                }
+              : {
+                  StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+                  [operator]: { "token.actions.githubusercontent.com:sub": sub },
+                },
+        },
+      ],
+    });
+
+  it("refuses a role GitHub may assume from any ref, and accepts one environment's jobs", () => {
+    const role = "aws:iam/role:Role";
+    expect(
+      violations(githubTrustExact, role, { assumeRolePolicy: trust("repo:acme/aipm:*", "StringLike") }),
+    ).not.toEqual([]);
+    expect(
+      violations(githubTrustExact, role, { assumeRolePolicy: trust("repo:acme/aipm:environment:prod") }),
+    ).toEqual([]);
+  });
+});
+
 describe("aipmPolicies", () => {
   it("has every policy once, mandatory, with a description", () => {
     const names = aipmPolicies.map((policy) => policy.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(7);
+    expect(names).toHaveLength(8);
     for (const policy of aipmPolicies) {
       expect(policy.enforcementLevel).toBe("mandatory");
       expect(policy.description.length).toBeGreaterThan(10);

@@ -3,6 +3,7 @@
  * `PolicyPack` takes (see policy-pack/index.ts) and tests call directly.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { githubTrustViolations } from "./trust-policies.ts";
 
 type Props = Record<string, unknown>;
 
@@ -199,6 +200,26 @@ export const logRetentionSet = policy({
   },
 });
 
+export const githubTrustExact = policy({
+  name: "github-oidc-trust-exact",
+  description:
+    "A role GitHub Actions assumes through OIDC trusts exact subjects (an environment's or a branch's jobs of one repository), never any ref.",
+  types: ["aws:iam/role:Role"],
+  check: (props, _args, report) => {
+    const document =
+      typeof props.assumeRolePolicy === "string"
+        ? (() => {
+            try {
+              return JSON.parse(props.assumeRolePolicy) as unknown;
+            } catch {
+              return undefined;
+            }
+          })()
+        : props.assumeRolePolicy;
+    for (const violation of githubTrustViolations(document)) report(violation);
+  },
+});
+
 /** Every AIPM policy, in the order a PolicyPack lists them. */
 export const aipmPolicies: ResourceValidationPolicy[] = [
   s3PublicAccessBlocked,
@@ -208,6 +229,7 @@ export const aipmPolicies: ResourceValidationPolicy[] = [
   noIamWildcardActions,
   encryptionAtRest,
   logRetentionSet,
+  githubTrustExact,
 ];
 
 /** A resource as policies see it: its type, name and inputs. */
