@@ -18,17 +18,14 @@ const texts = Object.fromEntries(files.map((name) => [name, readFileSync(join(wo
 
 /**
  * The `yaml` package, which is installed (as vite's YAML parser, through vitest) but is not a
- * dependency of this package: it is found through vitest, and the parsed checks are skipped, not
- * failed, should a future vite stop bringing it.
+ * dependency of this package: it is found through vitest. The parsed checks hold the secrets'
+ * scoping, so they fail, not skip, should a future vite stop bringing it (then add `yaml`, pinned,
+ * to this package's devDependencies).
  */
-function loadYamlParser(): ((text: string) => unknown) | undefined {
-  try {
-    const fromVitest = createRequire(createRequire(import.meta.url).resolve("vitest/package.json"));
-    const yaml = createRequire(fromVitest.resolve("vite"))("yaml") as { parse: (text: string) => unknown };
-    return yaml.parse;
-  } catch {
-    return undefined;
-  }
+function loadYamlParser(): (text: string) => unknown {
+  const fromVitest = createRequire(createRequire(import.meta.url).resolve("vitest/package.json"));
+  const yaml = createRequire(fromVitest.resolve("vite"))("yaml") as { parse: (text: string) => unknown };
+  return yaml.parse;
 }
 const parseYaml = loadYamlParser();
 
@@ -150,10 +147,8 @@ describe("the workflow files", () => {
   });
 });
 
-describe.skipIf(!parseYaml)("the workflows, parsed", () => {
-  const workflows = Object.fromEntries(
-    files.map((name) => [name, (parseYaml as (text: string) => unknown)(texts[name] ?? "") as Workflow]),
-  );
+describe("the workflows, parsed", () => {
+  const workflows = Object.fromEntries(files.map((name) => [name, parseYaml(texts[name] ?? "") as Workflow]));
   const jobs = (name: string) => Object.entries(workflows[name]?.jobs ?? {});
   const awsSteps = (job: Job) =>
     job.steps.filter((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
@@ -242,13 +237,13 @@ describe.skipIf(!parseYaml)("the workflows, parsed", () => {
             "role-to-assume",
           ]);
           roles[`${name} ${id}`] = [
-            ...String(step.with?.["role-to-assume"]).matchAll(/vars\.(AWS_DEPLOY_ROLE_ARN_\w+)/g),
+            ...String(step.with?.["role-to-assume"]).matchAll(/vars\.(AWS_(?:DEPLOY|PREVIEW)_ROLE_ARN_\w+)/g),
           ].map((match) => match[1] ?? "");
         }
       }
     }
     expect(roles).toEqual({
-      "deploy-dev.yml preview": ["AWS_DEPLOY_ROLE_ARN_DEV"],
+      "deploy-dev.yml preview": ["AWS_PREVIEW_ROLE_ARN_DEV"],
       "deploy-dev.yml deploy": ["AWS_DEPLOY_ROLE_ARN_DEV"],
       "deploy-prod.yml deploy": ["AWS_DEPLOY_ROLE_ARN_PROD"],
       "rollback.yml rollback": ["AWS_DEPLOY_ROLE_ARN_PROD", "AWS_DEPLOY_ROLE_ARN_DEV"],
@@ -294,10 +289,33 @@ describe.skipIf(!parseYaml)("the workflows, parsed", () => {
 
   it("deploy prod from main in the prod environment, which holds it for approval", () => {
     const workflow = workflows["deploy-prod.yml"] as Workflow;
-    expect(workflow.on).toEqual({ push: { branches: ["main"] } });
-    const [[, job] = []] = jobs("deploy-prod.yml");
-    expect(job?.environment).toEqual({ name: "prod" });
-    expect(job?.steps.at(-1)?.run).toBe("bin/deploy-prod");
+    expect(Object.keys(workflow.on)).toEqual(["push", "workflow_dispatch"]);
+    expect(workflow.on.push).toEqual({ branches: ["main"] });
+    const job = workflow.jobs.deploy as Job;
+    expect(job.environment).toEqual({ name: "prod" });
+    expect(job.needs).toBe("approval");
+    expect(job.if).toBe("needs.approval.outputs.approved == 'true'");
+    expect(job.steps.at(-1)?.run).toBe("bin/deploy-prod");
+  });
+
+  it("gate prod in the workflow where the plan has no required reviewers: a dispatch on main by a listed approver", () => {
+    const workflow = workflows["deploy-prod.yml"] as Workflow;
+    const dispatch = workflow.on.workflow_dispatch as { inputs: Record<string, { type: string }> };
+    expect(dispatch.inputs.approve).toMatchObject({ type: "string" });
+    const gate = (workflow.jobs.approval as Job).steps[0] as Step;
+    expect(gate.env).toMatchObject({
+      GATE: gh("vars.AIPM_PROD_GATE"),
+      APPROVERS: gh("vars.AIPM_PROD_APPROVERS"),
+      ACTOR: gh("github.triggering_actor"),
+      APPROVE: gh("inputs.approve"),
+    });
+    expect(gate.run).toContain('[ "$REF" != "refs/heads/main" ]');
+    expect(gate.run).toContain('*",$ACTOR,"*) echo "approved=true"');
+    const rollbackGate = (workflows["rollback.yml"]?.jobs.rollback as Job).steps[0] as Step;
+    expect(rollbackGate.env).toMatchObject({
+      GATE: gh("vars.AIPM_PROD_GATE"),
+      ACTOR: gh("github.triggering_actor"),
+    });
   });
 
   it("roll back by hand, with the environment and the target update as inputs", () => {
@@ -310,10 +328,84 @@ describe.skipIf(!parseYaml)("the workflows, parsed", () => {
     expect(dispatch.inputs.target).toMatchObject({ type: "string" });
     const job = workflow.jobs.rollback as Job;
     expect(job.environment).toEqual({ name: gh("inputs.environment") });
-    expect(job.steps[0]).toMatchObject({ uses: "actions/checkout@v4", with: { "fetch-depth": 0 } });
+    expect(job.steps[1]).toMatchObject({ uses: "actions/checkout@v4", with: { "fetch-depth": 0 } });
     expect(job.steps.at(-1)).toMatchObject({
       run: `bin/rollback "$ENVIRONMENT" \${TARGET:+--to "$TARGET"}`,
       env: { ENVIRONMENT: gh("inputs.environment"), TARGET: gh("inputs.target") },
     });
+  });
+});
+
+describe("the workflows' secrets", () => {
+  const workflows = Object.fromEntries(files.map((name) => [name, parseYaml(texts[name] ?? "") as Workflow]));
+  /** The secrets a job can read: every `secrets.X` in it, and in its workflow's env. */
+  const secretsOf = (workflow: Workflow, job: Job) =>
+    [...`${JSON.stringify(workflow.env ?? {})}${JSON.stringify(job)}`.matchAll(/secrets\.(\w+)/g)]
+      .map((match) => match[1] ?? "")
+      .filter((name, index, all) => all.indexOf(name) === index)
+      .sort();
+  const environmentOf = (job: Job) =>
+    typeof job.environment === "string" ? job.environment : job.environment?.name;
+  const allJobs = Object.entries(workflows).flatMap(([name, workflow]) =>
+    Object.entries(workflow.jobs).map(([id, job]) => ({ at: `${name} ${id}`, workflow, job })),
+  );
+
+  it("are never workflow-wide", () => {
+    for (const [name, workflow] of Object.entries(workflows)) {
+      expect(JSON.stringify(workflow.env ?? {}), name).not.toContain("secrets.");
+    }
+  });
+
+  it("are read only by jobs in a GitHub environment, whose secrets they are (GITHUB_TOKEN aside)", () => {
+    const readers: Record<string, unknown> = {};
+    for (const { at, workflow, job } of allJobs) {
+      const secrets = secretsOf(workflow, job).filter((name) => name !== "GITHUB_TOKEN");
+      if (secrets.length > 0) readers[at] = { environment: environmentOf(job), secrets };
+    }
+    expect(readers).toEqual({
+      "deploy-dev.yml preview": { environment: "preview", secrets: ["PULUMI_ACCESS_TOKEN"] },
+      "deploy-dev.yml deploy": { environment: "dev", secrets: ["AIPM_API_TOKEN", "PULUMI_ACCESS_TOKEN"] },
+      "deploy-prod.yml deploy": { environment: "prod", secrets: ["AIPM_API_TOKEN", "PULUMI_ACCESS_TOKEN"] },
+      "rollback.yml rollback": {
+        environment: gh("inputs.environment"),
+        secrets: ["AIPM_API_TOKEN", "PULUMI_ACCESS_TOKEN"],
+      },
+    });
+  });
+
+  it("give a pull request's jobs nothing that decrypts or deploys prod", () => {
+    const pullRequestJobs = allJobs.filter(({ workflow, job }) => {
+      if (!("pull_request" in workflow.on)) return false;
+      // A job limited to other events never runs for a pull request.
+      return !/^github\.event_name == '(push|workflow_dispatch)'$/.test(job.if ?? "");
+    });
+    expect(pullRequestJobs.map(({ at }) => at)).toEqual([
+      "ci.yml test",
+      "deploy-dev.yml preview",
+      "deploy-dev.yml deploy",
+    ]);
+    for (const { at, workflow, job } of pullRequestJobs) {
+      const text = JSON.stringify(job);
+      expect(environmentOf(job), at).not.toBe("prod");
+      expect(text, at).not.toMatch(/_PROD\b/);
+      expect(text, at).not.toContain("inputs.environment");
+      if (at === "deploy-dev.yml preview") {
+        // The preview, which runs on every push of every pull request: its Pulumi token from the
+        // `preview` environment, the read-only preview role, no API token.
+        expect(environmentOf(job)).toBe("preview");
+        expect(secretsOf(workflow, job)).toEqual(["GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN"]);
+        expect(text).not.toContain("AWS_DEPLOY_ROLE_ARN");
+      }
+    }
+  });
+
+  it("reach each environment's API token only through the job scoped to that environment", () => {
+    for (const { at, job } of allJobs) {
+      if (!JSON.stringify(job).includes("secrets.AIPM_API_TOKEN")) continue;
+      expect(["dev", "prod", gh("inputs.environment")], at).toContain(environmentOf(job));
+      const role = JSON.stringify(job.steps.map((step) => step.with?.["role-to-assume"]));
+      if (environmentOf(job) === "dev") expect(role, at).not.toContain("PROD");
+      if (environmentOf(job) === "prod") expect(role, at).not.toContain("_DEV");
+    }
   });
 });
