@@ -3,13 +3,13 @@ import {
   ciArns,
   deployBoundaryPolicy,
   deployPolicy,
-  evaluatePolicy,
   oidcProviderChangeActions,
   policyChangeActions,
   previewPolicy,
   roleChangeActions,
   unscopedDeployActions,
 } from "./deploy-policy.ts";
+import { evaluatePolicy } from "./deploy-resource-types.ts";
 import { forAll } from "./random-cases.ts";
 
 const environments = ["dev", "prod", "staging", "qa", "pr-42"];

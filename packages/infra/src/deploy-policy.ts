@@ -371,34 +371,3 @@ export function previewPolicy(scope: DeployScope): PolicyDocument {
     ],
   };
 }
-
-/** How a policy decides one request, as IAM does without conditions: an explicit deny wins. */
-export type PolicyDecision = "allow" | "deny" | "implicit-deny";
-
-/** IAM's wildcard match: `*` any run of characters, `?` one; actions case-insensitively. */
-export function iamPatternMatches(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replaceAll("*", ".*")
-    .replaceAll("?", ".");
-  return new RegExp(`^${source}$`, ignoreCase ? "i" : "").test(value);
-}
-
-/**
- * Whether `document` allows `action` on `resource`, treating every condition as met (the most a
- * role could do): any matching Deny wins, then any matching Allow.
- *
- * @example evaluatePolicy(deployPolicy(scope), "iam:PutRolePolicy", ciArns(scope).deployRole) // "deny"
- */
-export function evaluatePolicy(
-  document: { Statement: readonly PolicyStatement[] },
-  action: string,
-  resource: string,
-): PolicyDecision {
-  const matches = (statement: PolicyStatement) =>
-    (statement.Action ?? []).some((pattern) => iamPatternMatches(pattern, action, true)) &&
-    (statement.Resource ?? []).some((pattern) => iamPatternMatches(pattern, resource));
-  const matching = document.Statement.filter(matches);
-  if (matching.some((statement) => statement.Effect === "Deny")) return "deny";
-  return matching.some((statement) => statement.Effect === "Allow") ? "allow" : "implicit-deny";
-}

@@ -1,8 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBuildFixtures } from "./build-fixtures.ts";
-import { deployBoundaryPolicy, deployPolicy, evaluatePolicy } from "./deploy-policy.ts";
-import { deployGrantsByResourceType, unmappedResourceTypes } from "./deploy-resource-types.ts";
+import { deployBoundaryPolicy, deployPolicy } from "./deploy-policy.ts";
+import {
+  deployGrantsByResourceType,
+  evaluatePolicy,
+  unmappedResourceTypes,
+} from "./deploy-resource-types.ts";
 import { mockAccount, startMockDeployment } from "./mock-deployment.ts";
 import { aipmStackProgram, type StackName } from "./stack-program.ts";
 

@@ -4,8 +4,9 @@
  * calls to create, read, update, tag and delete one, on a resource named as AIPM names it.
  * deploy-resource-types.test.ts runs the stack programs under mocks and fails on a type that is
  * not in the table, so no new resource type can reach a stack without its grant being checked
- * against {@link deployPolicy}.
+ * against {@link deployPolicy}; {@link evaluatePolicy} decides a request as IAM would.
  */
+import type { PolicyStatement } from "./access-policies.ts";
 
 /** An action the deploy role needs, on a resource ARN of the environment `env` in account `account`. */
 export interface RequiredGrant {
@@ -260,6 +261,14 @@ export const deployGrantsByResourceType: Record<string, readonly RequiredGrant[]
         `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
     ),
   ],
+  "aws:autoscaling/lifecycleHook:LifecycleHook": [
+    grant(
+      ["autoscaling:PutLifecycleHook", "autoscaling:DeleteLifecycleHook"],
+      (env, account) =>
+        `arn:aws:autoscaling:us-east-1:${account}:autoScalingGroup:1a2b:autoScalingGroupName/aipm-${env}-workers`,
+    ),
+    grant(["autoscaling:DescribeLifecycleHooks"], any),
+  ],
   "aws:autoscaling/policy:Policy": [
     grant(
       ["autoscaling:PutScalingPolicy", "autoscaling:DeletePolicy"],
@@ -330,4 +339,35 @@ export const deployGrantsByResourceType: Record<string, readonly RequiredGrant[]
  */
 export function unmappedResourceTypes(types: Iterable<string>): string[] {
   return [...new Set(types)].filter((type) => !(type in deployGrantsByResourceType)).sort();
+}
+
+/** How a policy decides one request, as IAM does without conditions: an explicit deny wins. */
+export type PolicyDecision = "allow" | "deny" | "implicit-deny";
+
+/** IAM's wildcard match: `*` any run of characters, `?` one; actions case-insensitively. */
+export function iamPatternMatches(pattern: string, value: string, ignoreCase = false): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", ".*")
+    .replaceAll("?", ".");
+  return new RegExp(`^${source}$`, ignoreCase ? "i" : "").test(value);
+}
+
+/**
+ * Whether `document` allows `action` on `resource`, treating every condition as met (the most a
+ * role could do): any matching Deny wins, then any matching Allow.
+ *
+ * @example evaluatePolicy(deployPolicy(scope), "iam:PutRolePolicy", ciArns(scope).deployRole) // "deny"
+ */
+export function evaluatePolicy(
+  document: { Statement: readonly PolicyStatement[] },
+  action: string,
+  resource: string,
+): PolicyDecision {
+  const matches = (statement: PolicyStatement) =>
+    (statement.Action ?? []).some((pattern) => iamPatternMatches(pattern, action, true)) &&
+    (statement.Resource ?? []).some((pattern) => iamPatternMatches(pattern, resource));
+  const matching = document.Statement.filter(matches);
+  if (matching.some((statement) => statement.Effect === "Deny")) return "deny";
+  return matching.some((statement) => statement.Effect === "Allow") ? "allow" : "implicit-deny";
 }

@@ -54,12 +54,13 @@ export {
   deployBoundaryPolicy,
   deployDenyStatements,
   deployPolicy,
-  evaluatePolicy,
-  type PolicyDecision,
   previewPolicy,
 } from "./deploy-policy.ts";
 export {
   deployGrantsByResourceType,
+  evaluatePolicy,
+  iamPatternMatches,
+  type PolicyDecision,
   type RequiredGrant,
   unmappedResourceTypes,
 } from "./deploy-resource-types.ts";

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ciArns, evaluatePolicy, roleChangeActions } from "../deploy-policy.ts";
+import { ciArns, roleChangeActions } from "../deploy-policy.ts";
+import { evaluatePolicy } from "../deploy-resource-types.ts";
 import { type MockDeployment, startMockDeployment } from "../mock-deployment.ts";
 import { githubTrustViolations } from "../trust-policies.ts";
 
