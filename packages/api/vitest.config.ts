@@ -10,6 +10,10 @@ export default defineConfig({
   },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Every AWS call the API's clients make (see @aipm/store's aws-call-log.ts), for the IAM
+    // contract test in packages/infra; emptied at the start of each run by the global setup.
+    env: { AIPM_AWS_CALL_LOG: fileURLToPath(new URL(".aws-calls/api.jsonl", import.meta.url)) },
+    globalSetup: ["test/aws-calls.setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

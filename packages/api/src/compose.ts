@@ -15,6 +15,7 @@ import {
   dynamoTokenStore,
   dynamoWorkerRegistry,
   hashToken,
+  recordDynamoCalls,
   secretSource,
 } from "@aipm/store";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
@@ -30,14 +31,22 @@ import { localGitForge } from "./forge/local-git.ts";
  */
 export function createDeps(
   env: ApiEnv,
-  dynamo: Dynamo = createDynamoFromEnv(env),
+  given: Dynamo = createDynamoFromEnv(env),
   extra: Partial<AppDeps> = {},
 ): AppDeps {
+  // The API role's calls, recorded for the IAM contract test when AIPM_AWS_CALL_LOG is set.
+  const dynamo = recordDynamoCalls(given, "api");
   const log = createLogger(env.AIPM_LOG_LEVEL, "aipm-api");
   const forges: AppDeps["forges"] = {};
   if (env.AIPM_GITHUB_TOKEN || env.AIPM_GITHUB_TOKEN_SECRET_ARN) {
     forges.github = githubForge({
-      token: secretSource(env.AWS_REGION, env.AIPM_GITHUB_TOKEN, env.AIPM_GITHUB_TOKEN_SECRET_ARN),
+      token: secretSource(
+        env.AWS_REGION,
+        env.AIPM_GITHUB_TOKEN,
+        env.AIPM_GITHUB_TOKEN_SECRET_ARN,
+        undefined,
+        "api",
+      ),
       apiUrl: env.AIPM_GITHUB_API_URL,
       webUrl: env.AIPM_GITHUB_WEB_URL,
       log,
@@ -47,7 +56,8 @@ export function createDeps(
     forges.local = localGitForge({
       reposDir: env.AIPM_LOCAL_REPOS_DIR,
       publicUrl: env.AIPM_PUBLIC_URL,
-      pullRequests: dynamoLocalPullRequestStore(dynamo),
+      // Local mode only (`aipm start`): the AWS deployment never sets AIPM_LOCAL_REPOS_DIR.
+      pullRequests: dynamoLocalPullRequestStore(recordDynamoCalls(given, "local-forge")),
     });
   }
   return {
@@ -67,11 +77,14 @@ export function createDeps(
       env.AIPM_API_TOKEN,
       env.AIPM_API_TOKEN_SECRET_ARN,
       hashToken,
+      "api",
     ),
     webhookSecret: secretSource(
       env.AWS_REGION,
       env.AIPM_GITHUB_WEBHOOK_SECRET,
       env.AIPM_GITHUB_WEBHOOK_SECRET_ARN,
+      undefined,
+      "api",
     ),
     checks: {
       dynamodb: async () => {

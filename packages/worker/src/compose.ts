@@ -9,6 +9,7 @@ import {
   dynamoTaskStore,
   dynamoWorkerRegistry,
   presentProject,
+  recordDynamoCalls,
 } from "@aipm/store";
 import type { WorkerEnv } from "./env.ts";
 import type { RepositoryAccess } from "./git/workspace.ts";
@@ -34,15 +35,18 @@ export function composeWorker(
   log: WorkerLogger,
   options: { dynamo?: Dynamo; githubToken?: () => Promise<string | undefined> } = {},
 ): ComposedWorker {
-  const dynamo =
+  // The worker role's calls, recorded for the IAM contract test when AIPM_AWS_CALL_LOG is set.
+  const dynamo = recordDynamoCalls(
     options.dynamo ??
-    createDynamo(
-      {
-        region: env.AWS_REGION,
-        ...(env.AIPM_DYNAMODB_ENDPOINT ? { endpoint: env.AIPM_DYNAMODB_ENDPOINT } : {}),
-      },
-      env.AIPM_ENV,
-    );
+      createDynamo(
+        {
+          region: env.AWS_REGION,
+          ...(env.AIPM_DYNAMODB_ENDPOINT ? { endpoint: env.AIPM_DYNAMODB_ENDPOINT } : {}),
+        },
+        env.AIPM_ENV,
+      ),
+    "worker",
+  );
   const projects = dynamoProjectStore(dynamo);
   const githubToken = options.githubToken ?? (async () => env.AIPM_GITHUB_TOKEN);
   const metrics = createWorkerMetrics();
