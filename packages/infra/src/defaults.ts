@@ -45,3 +45,31 @@ export const defaultGithubBranch = "main";
 
 /** The status check the default branch's ruleset requires: the job of .github/workflows/ci.yml. */
 export const defaultRequiredCheck = "pnpm test";
+
+/**
+ * Instance types the workers' group may launch when the preferred one is short in a zone, in this
+ * order: Graviton types offered in most zones of every region, so one refused launch is followed
+ * by another type rather than by no worker.
+ */
+export const defaultWorkerFallbackInstanceTypes = ["m7g.medium", "m6g.medium"] as const;
+
+/** The Node.js major release the workers run, from the distribution's packages (`nodejs22`). */
+export const defaultWorkerNodeMajor = 22;
+
+/** The agent CLIs the workers install: none, so only the built-in scaffold agent runs. */
+export const defaultAgents = [] as const;
+
+/** The agent a task runs when its request names none. */
+export const defaultAgent = "scaffold";
+
+/** A run's total bound on the workers, in seconds (the worker's own default, `AIPM_AGENT_TIMEOUT_S`). */
+export const defaultAgentTimeoutSeconds = 1_800;
+
+/** How long running tasks may finish on SIGTERM before they are handed back (`AIPM_SHUTDOWN_GRACE_S`). */
+export const defaultShutdownGraceSeconds = 20;
+
+/**
+ * How long a terminating instance's running tasks may finish before they are handed back
+ * (`AIPM_DRAIN_GRACE_S`): a whole run, plus five minutes to prepare, commit and push.
+ */
+export const defaultDrainGraceSeconds = defaultAgentTimeoutSeconds + 300;

@@ -9,13 +9,20 @@ const values = {
 };
 let deployment: MockDeployment;
 let arns: string[];
+let modelKeyArns: Record<string, string>;
 
 beforeAll(async () => {
   deployment = await startMockDeployment({ stack: "dev" });
   const { Secrets } = await import("./secrets.ts");
   // Plain inputs on purpose: the component must make them secret itself.
-  const secrets = new Secrets("aipm-dev-secrets", { ...values, recoveryWindowInDays: 0 });
+  const secrets = new Secrets("aipm-dev-secrets", {
+    ...values,
+    recoveryWindowInDays: 0,
+    environment: "dev",
+    modelKeys: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"],
+  });
   await deployment.settle();
+  modelKeyArns = await outputValue(pulumi.output(secrets.modelKeyArns));
   arns = await outputValue(
     pulumi.all([secrets.githubTokenArn, secrets.webhookSecretArn, secrets.apiTokenArn]),
   );
@@ -42,9 +49,40 @@ describe("Secrets", () => {
 
   it("gives out ARNs only, and takes the recovery window it is given", () => {
     expect(arns).toHaveLength(3);
+    expect(Object.keys(modelKeyArns).sort()).toEqual(["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]);
     for (const arn of arns) expect(arn).toMatch(/^arn:aws:secretsmanager:/);
     for (const secret of deployment.ofType("aws:secretsmanager/secret:Secret")) {
       expect(secret.inputs.recoveryWindowInDays).toBe(0);
     }
+  });
+});
+
+describe("Secrets: model keys", () => {
+  it("creates one secret per model key, named aipm/<env>/model/<KEY>, with no value of Pulumi's", () => {
+    const model = deployment
+      .ofType("aws:secretsmanager/secret:Secret")
+      .filter((secret) => String(secret.inputs.name ?? "").includes("/model/"));
+    expect(model.map((secret) => secret.inputs.name).sort()).toEqual([
+      "aipm/dev/model/ANTHROPIC_API_KEY",
+      "aipm/dev/model/OPENAI_API_KEY",
+    ]);
+    expect(model.map((secret) => secret.name).sort()).toEqual([
+      "aipm-dev-secrets-model-anthropic-api-key",
+      "aipm-dev-secrets-model-openai-api-key",
+    ]);
+    expect(deployment.ofType("aws:secretsmanager/secretVersion:SecretVersion")).toHaveLength(3);
+    expect(modelKeyArns.ANTHROPIC_API_KEY).toMatch(
+      /^arn:aws:secretsmanager:[^:]+:\d+:secret:aipm\/dev\/model\/ANTHROPIC_API_KEY-/,
+    );
+  });
+
+  it("refuses a key that is no variable name, and keys without an environment", async () => {
+    const { Secrets } = await import("./secrets.ts");
+    expect(
+      () => new Secrets("bad-key", { ...values, environment: "dev", modelKeys: ["anthropic key"] }),
+    ).toThrow(/environment variable names/);
+    expect(() => new Secrets("no-env", { ...values, modelKeys: ["ANTHROPIC_API_KEY"] })).toThrow(
+      /environment/,
+    );
   });
 });

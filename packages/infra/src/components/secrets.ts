@@ -19,10 +19,18 @@ export interface SecretsArgs {
    * the name. Default: {@link defaultSecretRecoveryWindowInDays}.
    */
   recoveryWindowInDays?: number;
+  /** The environment, which names the model keys' secrets `aipm/<environment>/model/<KEY>`. */
+  environment?: string;
+  /**
+   * Model provider keys the agents need (`ANTHROPIC_API_KEY`, ...): one secret each, created
+   * without a value. The operator sets it (`aws secretsmanager put-secret-value`), so no key ever
+   * passes through Pulumi's state. Default: none.
+   */
+  modelKeys?: readonly string[];
 }
 
 /**
- * Three Secrets Manager secrets, each with its current value.
+ * Three Secrets Manager secrets, each with its current value, and an empty secret per model key.
  *
  * @example new Secrets("aipm-dev-secrets", { githubToken: config.requireSecret("githubToken"), ... })
  */
@@ -30,6 +38,8 @@ export class Secrets extends pulumi.ComponentResource {
   readonly githubTokenArn: pulumi.Output<string>;
   readonly webhookSecretArn: pulumi.Output<string>;
   readonly apiTokenArn: pulumi.Output<string>;
+  /** Each model key's secret ARN, by the variable the agents read it as. */
+  readonly modelKeyArns: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aipm:secrets:Secrets", name, {}, opts);
@@ -58,10 +68,32 @@ export class Secrets extends pulumi.ComponentResource {
       args.webhookSecret,
     );
     this.apiTokenArn = secret("api-token", "AIPM: the API's admin bearer token", args.apiToken);
+    this.modelKeyArns = {};
+    const modelKeys = [...new Set(args.modelKeys ?? [])];
+    if (modelKeys.length > 0 && !args.environment) {
+      throw new Error("Secrets: model keys need the environment, which names their secrets.");
+    }
+    for (const key of modelKeys) {
+      if (!/^[A-Z][A-Z0-9_]{0,99}$/.test(key)) {
+        throw new Error(
+          `Model key names are environment variable names like ANTHROPIC_API_KEY; got "${key}".`,
+        );
+      }
+      this.modelKeyArns[key] = new secretsmanager.Secret(
+        `${name}-model-${key.toLowerCase().replaceAll("_", "-")}`,
+        {
+          name: `aipm/${args.environment}/model/${key}`,
+          description: `AIPM: ${key} for the agents; set its value with aws secretsmanager put-secret-value`,
+          recoveryWindowInDays,
+        },
+        { parent: this },
+      ).arn;
+    }
     this.registerOutputs({
       githubTokenArn: this.githubTokenArn,
       webhookSecretArn: this.webhookSecretArn,
       apiTokenArn: this.apiTokenArn,
+      modelKeyArns: this.modelKeyArns,
     });
   }
 }

@@ -8,6 +8,8 @@ const tableArns = [
 ];
 const githubTokenSecretArn =
   "arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm-prod-github-token-AbCdEf";
+const anthropicKeyArn =
+  "arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm/prod/model/ANTHROPIC_API_KEY-AbCdEf";
 const fixtures = writeBuildFixtures();
 
 let deployment: MockDeployment;
@@ -27,6 +29,8 @@ beforeAll(async () => {
     subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
     tableArns,
     githubTokenSecretArn,
+    agentPackages: [{ name: "@anthropic-ai/claude-code", version: "2.1.332" }],
+    modelSecretArns: { ANTHROPIC_API_KEY: anthropicKeyArn },
   });
   await deployment.settle();
   groupName = await outputValue(fleet.group.name);
@@ -65,7 +69,27 @@ describe("WorkerFleet: the launch template", () => {
     expect(script).toContain("Restart=always");
     expect(script).toContain("AIPM_ENV=prod");
     expect(script).toContain(`AIPM_GITHUB_TOKEN_SECRET_ARN=${githubTokenSecretArn}`);
-    expect(script).toContain("https://nodejs.org/dist/v22.12.0/node-v22.12.0-linux-arm64.tar.xz");
+    expect(script).toMatch(/^retry dnf install -y [^\n]*bubblewrap nodejs22 nodejs22-npm$/m);
+  });
+
+  it("installs the agent CLIs it is given and names their model keys' secrets, never a key", () => {
+    const script = userData();
+    expect(script).toMatch(
+      /^retry npm install --global --prefix \/opt\/aipm\/agents [^\n]* @anthropic-ai\/claude-code@2\.1\.332$/m,
+    );
+    expect(script).toContain(`AIPM_MODEL_SECRET_ARNS=ANTHROPIC_API_KEY=${anthropicKeyArn}`);
+  });
+
+  it("runs the worker as aipm in a delegated control group, draining past the agent's bound", () => {
+    const script = userData();
+    expect(script).toContain("User=aipm");
+    expect(script).toContain("Delegate=yes");
+    expect(script).toContain("AIPM_AGENT_TIMEOUT_S=1800");
+    expect(script).toContain("AIPM_DRAIN_GRACE_S=2100");
+    expect(script).toContain("AIPM_SHUTDOWN_GRACE_S=20");
+    expect(script).toContain("TimeoutStopSec=60");
+    expect(script).toContain("AIPM_AUTOSCALING_GROUP=aipm-prod-workers");
+    expect(script).toContain("AIPM_LIFECYCLE_HOOK=aipm-prod-drain");
   });
 
   it("keeps the artifacts bucket private", () => {
@@ -83,20 +107,57 @@ describe("WorkerFleet: the launch template", () => {
 });
 
 describe("WorkerFleet: the group", () => {
-  it("runs min..max instances across the given subnets on the template's latest version", () => {
+  it("runs min..max instances, named, across the given subnets, on the template's latest version", () => {
     expect(deployment.named("aipm-prod-workers-group").inputs).toMatchObject({
+      name: "aipm-prod-workers",
       minSize: 2,
       maxSize: 6,
       vpcZoneIdentifiers: ["subnet-a", "subnet-b", "subnet-c"],
-      launchTemplate: { id: "aipm-prod-workers-template-id", version: "1" },
     });
-    expect(groupName).toBe("aipm-prod-workers-group-0000000");
+    expect(groupName).toBe("aipm-prod-workers");
+  });
+
+  it("offers several Graviton types, on demand, preferred first, so one refused launch is not a missing worker", () => {
+    const group = deployment.named("aipm-prod-workers-group").inputs;
+    expect(group).not.toHaveProperty("launchTemplate");
+    expect(group.mixedInstancesPolicy).toEqual({
+      launchTemplate: {
+        launchTemplateSpecification: { launchTemplateId: "aipm-prod-workers-template-id", version: "1" },
+        overrides: [
+          { instanceType: "t4g.small" },
+          { instanceType: "m7g.medium" },
+          { instanceType: "m6g.medium" },
+        ],
+      },
+      instancesDistribution: {
+        onDemandAllocationStrategy: "prioritized",
+        onDemandBaseCapacity: 0,
+        onDemandPercentageAboveBaseCapacity: 100,
+      },
+    });
+    expect(group).toMatchObject({
+      capacityRebalance: true,
+      healthCheckType: "EC2",
+      healthCheckGracePeriod: 600,
+      waitForCapacityTimeout: "20m",
+    });
   });
 
   it("replaces instances when the template changes, launching before terminating", () => {
     expect(deployment.named("aipm-prod-workers-group").inputs.instanceRefresh).toEqual({
       strategy: "Rolling",
-      preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "180" },
+      preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "300" },
+    });
+  });
+
+  it("holds every terminating instance (scale-in, refresh) in a lifecycle hook until its worker drained", () => {
+    expect(deployment.named("aipm-prod-workers-drain").inputs).toEqual({
+      name: "aipm-prod-drain",
+      autoscalingGroupName: "aipm-prod-workers",
+      lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      // The drain grace (an agent's 1800 s bound + 300 s) and five minutes to hand back.
+      heartbeatTimeout: 2400,
+      defaultResult: "CONTINUE",
     });
   });
 
@@ -130,11 +191,23 @@ describe("WorkerFleet: the instance role", () => {
     );
   };
 
-  it("is limited to its tables, its secret, its logs and its bundle: it publishes no metric", () => {
+  it("is limited to its tables, its secrets, its logs, its bundle and its group: it publishes no metric", () => {
     const bySid = statements();
-    expect(Object.keys(bySid).sort()).toEqual(["Logs", "Objects", "Secrets", "Tables"]);
+    expect(Object.keys(bySid).sort()).toEqual(["Lifecycle", "Logs", "Objects", "Secrets", "Tables"]);
     expect(bySid.Tables?.Resource).toEqual(tableArns.flatMap((arn) => [arn, `${arn}/index/*`]));
-    expect(bySid.Secrets?.Resource).toEqual([githubTokenSecretArn]);
+    expect(bySid.Secrets?.Resource).toEqual([githubTokenSecretArn, anthropicKeyArn]);
+    expect(bySid.Lifecycle).toEqual({
+      Sid: "Lifecycle",
+      Effect: "Allow",
+      Action: [
+        "autoscaling:CompleteLifecycleAction",
+        "autoscaling:RecordLifecycleActionHeartbeat",
+        "autoscaling:SetInstanceHealth",
+      ],
+      Resource: [
+        "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/aipm-prod-workers",
+      ],
+    });
     expect(bySid.Logs?.Resource).toEqual([
       "arn:aws:logs:us-east-1:123456789012:log-group:/aipm/prod/worker",
       "arn:aws:logs:us-east-1:123456789012:log-group:/aipm/prod/worker:*",
@@ -180,5 +253,10 @@ describe("WorkerFleet: arguments", () => {
     expect(() => new WorkerFleet("w3", { ...base, bundlePath: "/nonexistent/worker.mjs" })).toThrow(
       /pnpm --filter @aipm\/worker build/,
     );
+    expect(() => new WorkerFleet("w4", { ...base, fallbackInstanceTypes: ["c5.large"] })).toThrow(/Graviton/);
+    expect(() => new WorkerFleet("w5", { ...base, fallbackInstanceTypes: [] })).toThrow(
+      /at least two instance types/,
+    );
+    expect(() => new WorkerFleet("w6", { ...base, drainGraceSeconds: 7000 })).toThrow(/7200 s/);
   });
 });

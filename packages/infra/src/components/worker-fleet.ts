@@ -1,6 +1,7 @@
 /**
  * @module components/worker-fleet: the workers as an Auto Scaling group of Amazon Linux 2023
- * instances that run the deployed version's worker bundle under systemd and scale on queue depth.
+ * instances that run the deployed version's worker bundle under systemd, with the configured agent
+ * CLIs and their model keys; they scale on queue depth (from zero too) and drain before they go.
  */
 import { existsSync } from "node:fs";
 import * as autoscaling from "@pulumi/aws/autoscaling";
@@ -10,17 +11,22 @@ import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
-import { accessPolicy } from "../access-policies.ts";
+import { accessPolicy, type PolicyStatement } from "../access-policies.ts";
 import {
+  defaultAgentTimeoutSeconds,
   defaultAssociatePublicIpAddress,
+  defaultDrainGraceSeconds,
   defaultLogRetentionDays,
+  defaultShutdownGraceSeconds,
   defaultTargetBacklogPerWorker,
+  defaultWorkerFallbackInstanceTypes,
   defaultWorkerInstanceType,
+  defaultWorkerNodeMajor,
 } from "../defaults.ts";
 import { privateBucket } from "../private-bucket.ts";
-import { queueDepthMetric } from "../queue-metric.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 import { workerUserData } from "../user-data.ts";
+import { queueScaling } from "./worker-scaling.ts";
 
 /** The public SSM parameter naming the current Amazon Linux 2023 arm64 AMI. */
 export const al2023Arm64Parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
@@ -38,8 +44,13 @@ export interface WorkerFleetArgs {
   minSize: number;
   /** Most instances. */
   maxSize: number;
-  /** A Graviton (arm64) instance type. Default: {@link defaultWorkerInstanceType}. */
+  /** A Graviton (arm64) instance type, the one preferred. Default: {@link defaultWorkerInstanceType}. */
   instanceType?: string;
+  /**
+   * Graviton types launched where the preferred one is short, in order; at least one besides it.
+   * Default: {@link defaultWorkerFallbackInstanceTypes}.
+   */
+  fallbackInstanceTypes?: readonly string[];
   /** The VPC of the subnets. */
   vpcId: pulumi.Input<string>;
   /** Subnets in several availability zones; the group spreads across them. */
@@ -59,8 +70,19 @@ export interface WorkerFleetArgs {
   concurrency?: number;
   /** Days the worker logs are kept. Default: {@link defaultLogRetentionDays}. */
   logRetentionDays?: number;
-  /** The Node.js release installed on the instances. Default: `22.12.0`. */
-  nodeVersion?: string;
+  /** The Node.js major release installed from the distribution's packages. Default: {@link defaultWorkerNodeMajor}. */
+  nodeMajor?: number;
+  /** The agent CLIs installed at boot from npm, at these releases. Default: none (scaffold only). */
+  agentPackages?: readonly { name: string; version: string }[];
+  /** Model provider keys' secrets, by the variable the agents read; the role may read exactly these. */
+  modelSecretArns?: Record<string, pulumi.Input<string>>;
+  /** A run's total bound, seconds. Default: {@link defaultAgentTimeoutSeconds}. */
+  agentTimeoutSeconds?: number;
+  /**
+   * How long a terminating instance's tasks may finish before they are handed back, seconds; the
+   * lifecycle hook waits five minutes more. Default: {@link defaultDrainGraceSeconds}.
+   */
+  drainGraceSeconds?: number;
   /** An AMI id; default: the latest AL2023 arm64 AMI at deploy time (from SSM). */
   amiId?: pulumi.Input<string>;
   /** Root volume size in GiB (worktrees and the repository cache live there). Default: 30. */
@@ -72,9 +94,10 @@ const workerPort = 8080;
 
 /**
  * Artifacts bucket with this version's bundle; an instance role limited to the worker's tables,
- * secret, logs and bundle plus SSM Session Manager (no SSH key); a launch template with IMDSv2
- * only; an Auto Scaling group that replaces instances when the template changes; and target
- * tracking on queued tasks per worker.
+ * secrets, logs and bundle, its own group's lifecycle and health, plus SSM Session Manager (no SSH
+ * key); a launch template with IMDSv2 only (hop limit 1); an Auto Scaling group of several instance
+ * types that replaces instances when the template changes, each draining through a termination
+ * lifecycle hook first; target tracking on queued tasks per worker, and a step up from zero.
  *
  * @example new WorkerFleet("aipm-dev-workers", { environment: "dev", version, minSize: 1, maxSize: 2, ... })
  */
@@ -92,6 +115,29 @@ export class WorkerFleet extends pulumi.ComponentResource {
         `Worker instances boot the arm64 AMI: "${instanceType}" is not a Graviton type; choose one like t4g.small or m7g.large.`,
       );
     }
+    const instanceTypes = [
+      ...new Set([instanceType, ...(args.fallbackInstanceTypes ?? defaultWorkerFallbackInstanceTypes)]),
+    ];
+    for (const type of instanceTypes) {
+      if (!gravitonType.test(type)) {
+        throw new Error(`Worker fallback instance type "${type}" is not a Graviton type like m7g.medium.`);
+      }
+    }
+    if (instanceTypes.length < 2) {
+      throw new Error(
+        "Workers need at least two instance types, so a zone short of one still launches the other: add a fallback type.",
+      );
+    }
+    const drainGraceSeconds = args.drainGraceSeconds ?? defaultDrainGraceSeconds;
+    // Five minutes past the drain for the hand-back; AWS allows at most two hours.
+    const heartbeatTimeout = drainGraceSeconds + 300;
+    if (heartbeatTimeout > 7200) {
+      throw new Error(
+        `The drain grace (${drainGraceSeconds} s) must leave the lifecycle hook within 7200 s.`,
+      );
+    }
+    const groupName = `aipm-${args.environment}-workers`;
+    const hookName = `aipm-${args.environment}-drain`;
     if (!Number.isInteger(args.minSize) || args.minSize < 0 || args.maxSize < Math.max(1, args.minSize)) {
       throw new Error(
         `Worker group sizes must satisfy 0 <= minSize <= maxSize, maxSize >= 1; got ${args.minSize}/${args.maxSize}.`,
@@ -133,7 +179,8 @@ export class WorkerFleet extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new iam.RolePolicy(
+    const modelSecretArns = args.modelSecretArns ?? {};
+    const access = new iam.RolePolicy(
       `${name}-access`,
       {
         role: this.role.id,
@@ -141,19 +188,25 @@ export class WorkerFleet extends pulumi.ComponentResource {
           .all([
             pulumi.all(args.tableArns),
             args.githubTokenSecretArn,
+            pulumi.all(Object.values(modelSecretArns)),
             logGroup.arn,
             this.artifactsBucket.arn,
+            this.role.arn,
+            args.region,
           ])
-          .apply(([tableArns, secretArn, logGroupArn, bucketArn]) =>
-            JSON.stringify(
-              accessPolicy({
-                tableArns,
-                secretArns: [secretArn],
-                logGroupArns: [logGroupArn],
-                objectArns: [`${bucketArn}/worker/*`],
-              }),
-            ),
-          ),
+          .apply(([tableArns, secretArn, modelArns, logGroupArn, bucketArn, roleArn, region]) => {
+            const document = accessPolicy({
+              tableArns,
+              secretArns: [secretArn, ...modelArns],
+              logGroupArns: [logGroupArn],
+              objectArns: [`${bucketArn}/worker/*`],
+            });
+            const [, partition, , , account] = roleArn.split(":");
+            document.Statement.push(
+              lifecycleStatement(`arn:${partition}:autoscaling:${region}:${account}`, groupName),
+            );
+            return JSON.stringify(document);
+          }),
       },
       { parent: this },
     );
@@ -185,8 +238,8 @@ export class WorkerFleet extends pulumi.ComponentResource {
       args.amiId ??
       ssm.getParameterOutput({ name: al2023Arm64Parameter }, { parent: this }).apply((p) => p.value);
     const userData = pulumi
-      .all([args.region, this.artifactsBucket.bucket, args.githubTokenSecretArn])
-      .apply(([region, artifactsBucket, githubTokenSecretArn]) =>
+      .all([args.region, this.artifactsBucket.bucket, args.githubTokenSecretArn, pulumi.all(modelSecretArns)])
+      .apply(([region, artifactsBucket, githubTokenSecretArn, modelArns]) =>
         Buffer.from(
           workerUserData({
             environment: args.environment,
@@ -196,10 +249,16 @@ export class WorkerFleet extends pulumi.ComponentResource {
             bundleKey,
             githubTokenSecretArn,
             logGroupName: `/aipm/${args.environment}/worker`,
-            nodeVersion: args.nodeVersion ?? "22.12.0",
-            architecture: "arm64",
+            nodeMajor: args.nodeMajor ?? defaultWorkerNodeMajor,
             concurrency: args.concurrency ?? 1,
             port: workerPort,
+            agentPackages: args.agentPackages ?? [],
+            modelSecretArns: modelArns,
+            groupName,
+            lifecycleHookName: hookName,
+            agentTimeoutSeconds: args.agentTimeoutSeconds ?? defaultAgentTimeoutSeconds,
+            drainGraceSeconds,
+            shutdownGraceSeconds: defaultShutdownGraceSeconds,
           }),
         ).toString("base64"),
       );
@@ -253,20 +312,38 @@ export class WorkerFleet extends pulumi.ComponentResource {
     this.group = new autoscaling.Group(
       `${name}-group`,
       {
+        // Named, so the boot script and the role can name it before it exists.
+        name: groupName,
         minSize: args.minSize,
         maxSize: args.maxSize,
         vpcZoneIdentifiers: args.subnetIds,
-        launchTemplate: {
-          id: this.launchTemplate.id,
-          version: this.launchTemplate.latestVersion.apply((version) => String(version)),
+        // Several types, so a zone short of one launches another; on-demand only, preferred first.
+        mixedInstancesPolicy: {
+          launchTemplate: {
+            launchTemplateSpecification: {
+              launchTemplateId: this.launchTemplate.id,
+              version: this.launchTemplate.latestVersion.apply((version) => String(version)),
+            },
+            overrides: instanceTypes.map((type) => ({ instanceType: type })),
+          },
+          instancesDistribution: {
+            onDemandAllocationStrategy: "prioritized",
+            onDemandBaseCapacity: 0,
+            onDemandPercentageAboveBaseCapacity: 100,
+          },
         },
+        capacityRebalance: true,
+        // A failed boot marks its instance unhealthy itself; the grace covers a slow but healthy boot.
         healthCheckType: "EC2",
-        healthCheckGracePeriod: 300,
-        defaultInstanceWarmup: 180,
-        // Launch the replacement before stopping the old instance, so a group of one never drops to zero.
+        healthCheckGracePeriod: 600,
+        defaultInstanceWarmup: 300,
+        // A replacement launch after a failed one still counts: wait for capacity, not for the first try.
+        waitForCapacityTimeout: "20m",
+        // Launch the replacement before stopping the old instance, so a group of one never drops to
+        // zero; the old one drains through the termination hook before it goes.
         instanceRefresh: {
           strategy: "Rolling",
-          preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "180" },
+          preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: "300" },
         },
         metricsGranularity: "1Minute",
         enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupMinSize", "GroupMaxSize"],
@@ -276,56 +353,42 @@ export class WorkerFleet extends pulumi.ComponentResource {
           propagateAtLaunch: true,
         })),
       },
-      { parent: this },
+      { parent: this, dependsOn: [access] },
     );
 
-    new autoscaling.Policy(
-      `${name}-queue-depth`,
+    // Scale-ins and instance refreshes wait here until the worker has drained and says so.
+    new autoscaling.LifecycleHook(
+      `${name}-drain`,
       {
+        name: hookName,
         autoscalingGroupName: this.group.name,
-        policyType: "TargetTrackingScaling",
-        estimatedInstanceWarmup: 180,
-        targetTrackingConfiguration: {
-          targetValue: args.targetBacklogPerWorker ?? defaultTargetBacklogPerWorker,
-          customizedMetricSpecification: {
-            metrics: [
-              {
-                id: "queued",
-                metricStat: {
-                  metric: {
-                    namespace: queueDepthMetric.namespace,
-                    metricName: queueDepthMetric.metricName,
-                    dimensions: [{ name: queueDepthMetric.environmentDimension, value: args.environment }],
-                  },
-                  stat: "Average",
-                },
-                returnData: false,
-              },
-              {
-                id: "workers",
-                metricStat: {
-                  metric: {
-                    namespace: "AWS/AutoScaling",
-                    metricName: "GroupInServiceInstances",
-                    dimensions: [{ name: "AutoScalingGroupName", value: this.group.name }],
-                  },
-                  stat: "Average",
-                },
-                returnData: false,
-              },
-              {
-                id: "backlog",
-                label: "Queued tasks per in-service worker",
-                expression: "queued / IF(workers > 0, workers, 1)",
-                returnData: true,
-              },
-            ],
-          },
-        },
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        heartbeatTimeout,
+        defaultResult: "CONTINUE",
       },
       { parent: this },
     );
 
+    queueScaling(name, this, {
+      environment: args.environment,
+      groupName: this.group.name,
+      targetBacklogPerWorker: args.targetBacklogPerWorker ?? defaultTargetBacklogPerWorker,
+    });
+
     this.registerOutputs({ groupName: this.group.name, artifactsBucket: this.artifactsBucket.bucket });
   }
+}
+
+/** What the worker does to its group: complete its lifecycle action, mark itself unhealthy. */
+function lifecycleStatement(arnPrefix: string, groupName: string): PolicyStatement {
+  return {
+    Sid: "Lifecycle",
+    Effect: "Allow",
+    Action: [
+      "autoscaling:CompleteLifecycleAction",
+      "autoscaling:RecordLifecycleActionHeartbeat",
+      "autoscaling:SetInstanceHealth",
+    ],
+    Resource: [`${arnPrefix}:autoScalingGroup:*:autoScalingGroupName/${groupName}`],
+  };
 }
