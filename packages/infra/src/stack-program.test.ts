@@ -23,6 +23,7 @@ const config = {
   "aipm:apiBundleDir": fixtures.apiBundleDir,
   "aipm:webAssetsDir": fixtures.webAssetsDir,
   "aipm:workerBundle": fixtures.workerBundle,
+  "aipm:agents": JSON.stringify(["claude", "codex"]),
 };
 
 /** Runs the stack program of `stack` under mocks and returns its provider resources. */
@@ -46,6 +47,7 @@ function normalized(resource: CapturedResource, stack: StackName) {
     text
       .replaceAll(`aipm-${stack}`, "aipm-ENV")
       .replaceAll(`/aipm/${stack}/`, "/aipm/ENV/")
+      .replaceAll(`aipm/${stack}/model/`, "aipm/ENV/model/")
       .replaceAll(`AIPM ${stack}`, "AIPM ENV")
       .replaceAll(`(${stack})`, "(ENV)")
       .replaceAll(`"${stack}"`, '"ENV"')
@@ -87,6 +89,10 @@ function differences(dev: CapturedResource[], prod: CapturedResource[]): Record<
 
 let resources: Record<StackName, CapturedResource[]>;
 
+/** The instance types the workers' group offers: the preferred one, then the fallbacks. */
+const fleetTypes = (preferred: string) =>
+  [preferred, "m7g.medium", "m6g.medium"].map((instanceType) => ({ instanceType }));
+
 beforeAll(async () => {
   resources = { dev: await deploy("dev"), prod: await deploy("prod") };
 });
@@ -109,6 +115,8 @@ describe("the stack program: dev and prod side by side", () => {
       [secret("github-token")]: { dev: 0, prod: 30 },
       [secret("webhook-secret")]: { dev: 0, prod: 30 },
       [secret("api-token")]: { dev: 0, prod: 30 },
+      [secret("model-anthropic-api-key")]: { dev: 0, prod: 30 },
+      [secret("model-openai-api-key")]: { dev: 0, prod: 30 },
       // Logs: 14 days in dev, 90 in prod.
       "LogGroup aipm-ENV-api-logs retentionInDays": { dev: 14, prod: 90 },
       "LogGroup aipm-ENV-workers-logs retentionInDays": { dev: 14, prod: 90 },
@@ -116,9 +124,19 @@ describe("the stack program: dev and prod side by side", () => {
       "Group aipm-ENV-workers-group minSize": { dev: 1, prod: 2 },
       "Group aipm-ENV-workers-group maxSize": { dev: 2, prod: 6 },
       "LaunchTemplate aipm-ENV-workers-template instanceType": { dev: "t4g.small", prod: "t4g.medium" },
-      // The deploy role: any workflow of the repository for dev, only the prod environment's jobs for prod.
+      "Group aipm-ENV-workers-group mixedInstancesPolicy": {
+        dev: expect.objectContaining({
+          launchTemplate: expect.objectContaining({ overrides: fleetTypes("t4g.small") }),
+        }),
+        prod: expect.objectContaining({
+          launchTemplate: expect.objectContaining({ overrides: fleetTypes("t4g.medium") }),
+        }),
+      },
+      // The deploy role: each trusts only its own GitHub environment's jobs.
       "Role aipm-ENV-ci-deploy assumeRolePolicy": {
-        dev: expect.stringContaining('"token.actions.githubusercontent.com:sub":"repo:acme/aipm:*"'),
+        dev: expect.stringContaining(
+          '"token.actions.githubusercontent.com:sub":"repo:acme/aipm:environment:dev"',
+        ),
         prod: expect.stringContaining(
           '"token.actions.githubusercontent.com:sub":"repo:acme/aipm:environment:prod"',
         ),
@@ -129,7 +147,6 @@ describe("the stack program: dev and prod side by side", () => {
         dev: [],
         prod: [{ users: [expect.any(Number)] }],
       },
-      "RepositoryEnvironment aipm-ENV-github-environment preventSelfReview": { dev: false, prod: true },
       "RepositoryEnvironment aipm-ENV-github-environment deploymentBranchPolicy": {
         dev: undefined,
         prod: { customBranchPolicies: true, protectedBranches: false },
@@ -165,6 +182,54 @@ describe("the stack program: dev and prod side by side", () => {
       expect(named(`aipm-${stack}-api-logs`)?.retentionInDays, stack).toBe(7);
       expect(named(`aipm-${stack}-workers-group`)?.maxSize, stack).toBe(4);
       expect(named(`aipm-${stack}-workers-template`)?.instanceType, stack).toBe("m7g.large");
+    }
+  });
+
+  it("installs the agents config names, at config's releases or the pins, with their model keys' secrets", async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const deployed = await deploy(stack, {
+        "aipm:agents": JSON.stringify(["gemini"]),
+        "aipm:agentVersions": JSON.stringify({ "@google/gemini-cli": "0.62.0" }),
+        "aipm:modelKeys": JSON.stringify(["GOOGLE_API_KEY"]),
+        "aipm:workerMinSize": "0",
+        "aipm:workerFallbackInstanceTypes": JSON.stringify(["c7g.medium"]),
+      });
+      const named = (name: string) => deployed.find((resource) => resource.name === name)?.inputs;
+      const script = Buffer.from(
+        String(named(`aipm-${stack}-workers-template`)?.userData),
+        "base64",
+      ).toString();
+      expect(script, stack).toMatch(/ @google\/gemini-cli@0\.62\.0$/m);
+      const modelSecrets = deployed
+        .map((resource) => String(resource.inputs.name ?? ""))
+        .filter((name) => name.includes("/model/"));
+      expect(modelSecrets.sort(), stack).toEqual([
+        `aipm/${stack}/model/GEMINI_API_KEY`,
+        `aipm/${stack}/model/GOOGLE_API_KEY`,
+      ]);
+      const group = named(`aipm-${stack}-workers-group`);
+      expect(group?.minSize, stack).toBe(0);
+      expect(
+        group?.mixedInstancesPolicy.launchTemplate.overrides.map(
+          (o: { instanceType: string }) => o.instanceType,
+        ),
+      ).toEqual([stackProfiles[stack].workers.instanceType, "c7g.medium"]);
+    }
+  });
+
+  it("refuses an agent that does not install from npm, and a default agent that is not installed", async () => {
+    for (const [extra, message] of [
+      [{ "aipm:agents": '["kiro"]' }, /does not install from npm/],
+      [{ "aipm:defaultAgent": "gemini" }, /default agent "gemini" is not installed/],
+    ] as const) {
+      await startMockDeployment({
+        stack: "dev",
+        config: { ...config, ...extra },
+        secretKeys: Object.keys(secrets),
+      });
+      expect(() => aipmStackProgram("dev", new pulumi.Config("aipm"), fixtures.apiBundleDir)).toThrow(
+        message,
+      );
     }
   });
 

@@ -6,10 +6,10 @@
  * `pulumi.Config` of its own), and every key is documented in `stacks/<stack>/Pulumi.<stack>.yaml`.
  */
 import { resolve } from "node:path";
-import type { TableLogicalName } from "@aipm/shared";
+import type { NpmAgentName, TableLogicalName } from "@aipm/shared";
 import type * as pulumi from "@pulumi/pulumi";
-import { AipmEnvironment } from "./components/aipm-environment.ts";
-import { defaultWorkerInstanceType, noDataProtection } from "./defaults.ts";
+import { AipmEnvironment, agentInstall } from "./components/aipm-environment.ts";
+import { defaultAgents, defaultWorkerInstanceType, noDataProtection } from "./defaults.ts";
 
 /** What the program reads of `pulumi.Config`; a stack passes its config of namespace `aipm`. */
 export type StackConfig = Pick<
@@ -30,7 +30,7 @@ export interface StackProfile {
   /** Days logs are kept unless `aipm:logRetentionDays` says otherwise. */
   logRetentionDays: number;
   workers: {
-    /** Fewest workers. */
+    /** Fewest workers unless `aipm:workerMinSize` says otherwise (0: none while nothing is queued). */
     minSize: number;
     /** Most workers unless `aipm:workerMaxSize` says otherwise. */
     maxSize: number;
@@ -140,6 +140,14 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
     resolve(stackDir, config.get(key) ?? defaultBuildOutputs[key]);
   const reviewers = reviewersFrom(config, profile.github.reviewersKey, stack);
   const vpcId = config.get("vpcId");
+  const agents = {
+    names: config.getObject<NpmAgentName[]>("agents") ?? [...defaultAgents],
+    versions: config.getObject<Record<string, string>>("agentVersions"),
+    extraModelKeys: config.getObject<string[]>("modelKeys"),
+    default: config.get("defaultAgent"),
+  };
+  // Refused here, before any resource exists, like every other configuration mistake.
+  agentInstall(agents);
 
   const environment = new AipmEnvironment(`aipm-${stack}`, {
     environment: stack,
@@ -152,10 +160,12 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
     web: { assetsDir: path("webAssetsDir") },
     workers: {
       bundlePath: path("workerBundle"),
-      minSize: profile.workers.minSize,
+      minSize: config.getNumber("workerMinSize") ?? profile.workers.minSize,
       maxSize: config.getNumber("workerMaxSize") ?? profile.workers.maxSize,
       instanceType: config.get("workerInstanceType") ?? profile.workers.instanceType,
+      fallbackInstanceTypes: config.getObject<string[]>("workerFallbackInstanceTypes"),
     },
+    agents,
     ...(vpcId ? { network: { vpcId, subnetIds: config.requireObject<string[]>("subnetIds") } } : {}),
     secrets: {
       githubToken: config.requireSecret("githubToken"),

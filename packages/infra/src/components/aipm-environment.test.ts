@@ -1,4 +1,4 @@
-import { tableName, tableNames } from "@aipm/shared";
+import { pinnedAgentPackages, tableName, tableNames } from "@aipm/shared";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiTables, workerTables } from "../access-policies.ts";
@@ -30,10 +30,14 @@ let outputs: {
   deployedVersion: string;
   deployRoleArn: string;
 };
+let defaultAgent: string;
+let agentInstall: typeof import("./aipm-environment.ts").agentInstall;
 
 beforeAll(async () => {
   deployment = await startMockDeployment({ stack: "prod" });
-  const { AipmEnvironment } = await import("./aipm-environment.ts");
+  const module = await import("./aipm-environment.ts");
+  const { AipmEnvironment } = module;
+  agentInstall = module.agentInstall;
   const environment = new AipmEnvironment("aipm-prod", {
     environment: "prod",
     version: "2024.06.1",
@@ -41,6 +45,7 @@ beforeAll(async () => {
     api: { bundleDir: fixtures.apiBundleDir },
     web: { assetsDir: fixtures.webAssetsDir },
     workers: { bundlePath: fixtures.workerBundle, minSize: 2, maxSize: 6 },
+    agents: { names: ["claude", "codex"], default: "codex" },
     secrets: {
       githubToken: pulumi.secret(secretValues.githubToken),
       webhookSecret: pulumi.secret(secretValues.webhookSecret),
@@ -57,6 +62,7 @@ beforeAll(async () => {
     ci: { trustedGithubEnvironment: "prod" },
   });
   await deployment.settle();
+  defaultAgent = environment.defaultAgent;
   outputs = {
     webUrl: await outputValue(environment.webUrl),
     apiUrl: await outputValue(environment.apiUrl),
@@ -72,7 +78,7 @@ describe("AipmEnvironment: outputs", () => {
     expect(outputs.webUrl).toBe("https://d111111abcdef8.cloudfront.net");
     expect(outputs.apiUrl).toBe("https://d111111abcdef8.cloudfront.net/api");
     expect(outputs.tableNames).toEqual(tableNames("prod"));
-    expect(outputs.workerGroupName).toBe("aipm-prod-workers-group-0000000");
+    expect(outputs.workerGroupName).toBe("aipm-prod-workers");
     expect(outputs.deployedVersion).toBe("2024.06.1");
   });
 });
@@ -98,6 +104,58 @@ describe("AipmEnvironment: wiring", () => {
       `arn:aws:dynamodb:us-east-1:123456789012:table/${tableName("prod", logical)}`;
     expect(tableResources("aipm-prod-api-access")).toEqual(apiTables.map(arn));
     expect(tableResources("aipm-prod-workers-access")).toEqual(workerTables.map(arn));
+  });
+
+  it("installs the configured agents' CLIs at their pinned releases, and reads their model keys' secrets", () => {
+    const script = Buffer.from(
+      deployment.named("aipm-prod-workers-template").inputs.userData as string,
+      "base64",
+    ).toString("utf8");
+    expect(script).toContain(
+      `@anthropic-ai/claude-code@${pinnedAgentPackages["@anthropic-ai/claude-code"]} @openai/codex@${pinnedAgentPackages["@openai/codex"]}`,
+    );
+    const modelSecrets = deployment
+      .ofType("aws:secretsmanager/secret:Secret")
+      .map((secret) => String(secret.inputs.name ?? ""))
+      .filter((name) => name.includes("/model/"));
+    expect(modelSecrets.sort()).toEqual([
+      "aipm/prod/model/ANTHROPIC_API_KEY",
+      "aipm/prod/model/OPENAI_API_KEY",
+    ]);
+    const arn = (key: string) =>
+      `arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm/prod/model/${key}-AbCdEf`;
+    expect(script).toMatch(
+      new RegExp(
+        `^AIPM_MODEL_SECRET_ARNS=ANTHROPIC_API_KEY=${arn("ANTHROPIC_API_KEY")},OPENAI_API_KEY=${arn("OPENAI_API_KEY")}$`,
+        "m",
+      ),
+    );
+    const secretsGrant = (policy: string) =>
+      (
+        JSON.parse(deployment.named(policy).inputs.policy).Statement as { Sid: string; Resource: string[] }[]
+      ).find((statement) => statement.Sid === "Secrets")?.Resource;
+    expect(secretsGrant("aipm-prod-workers-access")).toEqual([
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm-prod-secrets-github-token-0000000-AbCdEf",
+      arn("ANTHROPIC_API_KEY"),
+      arn("OPENAI_API_KEY"),
+    ]);
+    expect(secretsGrant("aipm-prod-api-access")?.some((resource) => resource.includes("/model/"))).toBe(
+      false,
+    );
+    expect(defaultAgent).toBe("codex");
+  });
+
+  it("refuses agents that do not install from npm, and a default agent not installed", () => {
+    expect(() => agentInstall({ names: ["kiro" as never] })).toThrow(/does not install from npm/);
+    expect(() => agentInstall({ names: ["claude"], default: "gemini" })).toThrow(/not installed/);
+    expect(() =>
+      agentInstall({ names: ["claude"], versions: { "@anthropic-ai/claude-code": "latest" } }),
+    ).toThrow(/exact release/);
+    expect(agentInstall(undefined)).toEqual({ packages: [], modelKeys: [], defaultAgent: "scaffold" });
+    expect(agentInstall({ names: ["opencode"], extraModelKeys: ["OPENROUTER_API_KEY"] }).modelKeys).toEqual([
+      "OPENAI_API_KEY",
+      "OPENROUTER_API_KEY",
+    ]);
   });
 
   it("runs the workers in the default VPC's subnets across availability zones when no network is given", () => {

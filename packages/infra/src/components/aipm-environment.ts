@@ -2,7 +2,7 @@
  * @module components/aipm-environment: one whole AIPM environment (dev, prod, ...): data, secrets,
  * API, web hosting, worker fleet, CI access and the GitHub repository settings.
  */
-import type { TableLogicalName } from "@aipm/shared";
+import { type NpmAgentName, npmAgents, pinnedAgentPackages, type TableLogicalName } from "@aipm/shared";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as getRegion from "@pulumi/aws/getRegion";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,9 +16,11 @@ import type {
   defaultRequiredCheck,
   defaultSecretRecoveryWindowInDays,
   defaultTargetBacklogPerWorker,
+  defaultWorkerFallbackInstanceTypes,
   defaultWorkerInstanceType,
   noDataProtection,
 } from "../defaults.ts";
+import { defaultAgent } from "../defaults.ts";
 import { Api } from "./api.ts";
 import { CiAccess } from "./ci-access.ts";
 import { Data } from "./data.ts";
@@ -75,6 +77,25 @@ export interface AipmEnvironmentArgs {
     instanceType?: string;
     /** Queued tasks per worker to aim at. Default: {@link defaultTargetBacklogPerWorker}. */
     targetBacklogPerWorker?: number;
+    /** Graviton types launched where the preferred one is short. Default: {@link defaultWorkerFallbackInstanceTypes}. */
+    fallbackInstanceTypes?: readonly string[];
+  };
+  /**
+   * The agent CLIs the workers install and the model keys they need. Default: none, only the
+   * built-in scaffold agent runs.
+   */
+  agents?: {
+    /** CLI agents installed on every worker from npm (`claude`, `codex`, `gemini`, `opencode`). */
+    names: readonly NpmAgentName[];
+    /** npm releases by package; each defaults to the release the profiles were checked against (pinnedAgentPackages). */
+    versions?: Readonly<Record<string, string>>;
+    /** More model key variables to keep in Secrets Manager besides each agent's own (e.g. `OPENROUTER_API_KEY`). */
+    extraModelKeys?: readonly string[];
+    /**
+     * The agent a task runs when its request names none: `scaffold` or one of `names`. Default:
+     * the first of `names`, else {@link defaultAgent}. The API reads it as `AIPM_AGENT`.
+     */
+    default?: string;
   };
   /** Where the workers run. Default: the default VPC's default subnets (one per availability zone). */
   network?: {
@@ -133,6 +154,8 @@ export class AipmEnvironment extends pulumi.ComponentResource {
   readonly workerGroupName: pulumi.Output<string>;
   readonly deployedVersion: pulumi.Output<string>;
   readonly deployRoleArn: pulumi.Output<string>;
+  /** The agent of a task whose request names none (`AIPM_AGENT`). */
+  readonly defaultAgent: string;
 
   constructor(name: string, args: AipmEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aipm:environment:AipmEnvironment", name, {}, opts);
@@ -153,9 +176,16 @@ export class AipmEnvironment extends pulumi.ComponentResource {
       },
       parent,
     );
+    const agents = agentInstall(args.agents);
+    this.defaultAgent = agents.defaultAgent;
     const secrets = new Secrets(
       `${name}-secrets`,
-      { ...args.secrets, recoveryWindowInDays: protection.secretRecoveryWindowInDays },
+      {
+        ...args.secrets,
+        recoveryWindowInDays: protection.secretRecoveryWindowInDays,
+        environment: args.environment,
+        modelKeys: agents.modelKeys,
+      },
       parent,
     );
     const api = new Api(
@@ -201,6 +231,9 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         maxSize: args.workers.maxSize,
         instanceType: args.workers.instanceType,
         targetBacklogPerWorker: args.workers.targetBacklogPerWorker,
+        fallbackInstanceTypes: args.workers.fallbackInstanceTypes,
+        agentPackages: agents.packages,
+        modelSecretArns: secrets.modelKeyArns,
         vpcId: network.vpcId,
         subnetIds: network.subnetIds,
         // The default VPC has no NAT gateway: there the workers take the fleet's default, public addresses.
@@ -264,6 +297,44 @@ export class AipmEnvironment extends pulumi.ComponentResource {
       deployRoleArn: this.deployRoleArn,
     });
   }
+}
+
+/**
+ * The npm packages (each at its configured or pinned release) and the model keys of `agents`.
+ *
+ * @example agentInstall({ names: ["claude"] }) // { packages: [{ name: "@anthropic-ai/claude-code", version: "2.1.332" }], modelKeys: ["ANTHROPIC_API_KEY"] }
+ */
+export function agentInstall(agents: AipmEnvironmentArgs["agents"]): {
+  packages: { name: string; version: string }[];
+  modelKeys: string[];
+  defaultAgent: string;
+} {
+  const names = [...new Set(agents?.names ?? [])];
+  for (const agent of names) {
+    if (!Object.hasOwn(npmAgents, agent)) {
+      throw new Error(
+        `Agent "${agent}" does not install from npm; choose among ${Object.keys(npmAgents).join(", ")}.`,
+      );
+    }
+  }
+  const packages = names.map((agent) => {
+    const name = npmAgents[agent].package;
+    const version = agents?.versions?.[name] ?? pinnedAgentPackages[name];
+    if (!/^\d+\.\d+\.\d+(?:-[\w.]+)?$/.test(version)) {
+      throw new Error(`Agent package ${name} needs an exact release like 1.2.3; got "${version}".`);
+    }
+    return { name, version };
+  });
+  const modelKeys = [
+    ...new Set([...names.flatMap((agent) => npmAgents[agent].modelKeys), ...(agents?.extraModelKeys ?? [])]),
+  ];
+  const chosen = agents?.default ?? names[0] ?? defaultAgent;
+  if (chosen !== "scaffold" && !names.includes(chosen as NpmAgentName)) {
+    throw new Error(
+      `The default agent "${chosen}" is not installed: add it to the agents or choose scaffold.`,
+    );
+  }
+  return { packages, modelKeys, defaultAgent: chosen };
 }
 
 /** The default VPC and its default subnets, one per availability zone. */
