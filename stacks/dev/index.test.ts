@@ -7,7 +7,12 @@ import {
   startMockDeployment,
   writeBuildFixtures,
 } from "@aipm/infra";
-import { tableNames as expectedTableNames } from "@aipm/shared";
+import {
+  tableNames as expectedTableNames,
+  type NpmAgentName,
+  npmAgents,
+  pinnedAgentPackages,
+} from "@aipm/shared";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const secrets = {
@@ -25,6 +30,8 @@ const config: Record<string, string> = {
   "aipm:webAssetsDir": fixtures.webAssetsDir,
   "aipm:workerBundle": fixtures.workerBundle,
 };
+/** The agents Pulumi.dev.yaml names. */
+const AGENTS: NpmAgentName[] = ["claude"];
 const outputNames = ["apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
 
 let deployment: MockDeployment;
@@ -46,7 +53,7 @@ describe("the dev stack program", () => {
     expect(await outputValue(program.tableNames as Record<string, string>)).toEqual(
       expectedTableNames("dev"),
     );
-    expect(await outputValue(program.workerGroupName as string)).toMatch(/^aipm-dev-workers-group-/);
+    expect(await outputValue(program.workerGroupName as string)).toBe("aipm-dev-workers");
     expect(await outputValue(program.deployedVersion as string)).toBe("0.9.0-test");
   });
 
@@ -76,7 +83,8 @@ describe("the dev stack program", () => {
 
   it("deletes dev's secrets at once, so a re-created stack can reuse their names", () => {
     const secrets = deployment.ofType("aws:secretsmanager/secret:Secret");
-    expect(secrets).toHaveLength(3);
+    // The API's three and the model key of claude.
+    expect(secrets).toHaveLength(4);
     for (const secret of secrets) expect(secret.inputs.recoveryWindowInDays).toBe(0);
   });
 
@@ -86,10 +94,10 @@ describe("the dev stack program", () => {
     for (const group of logGroups) expect(group.inputs.retentionInDays).toBe(14);
   });
 
-  it("lets any workflow of the repository deploy dev, and leaves the branch ruleset to prod", () => {
+  it("lets dev's GitHub environment deploy dev, and leaves the branch ruleset to prod", () => {
     const trust = JSON.parse(deployment.named("aipm-dev-ci-deploy").inputs.assumeRolePolicy);
-    expect(trust.Statement[0].Condition.StringLike).toEqual({
-      "token.actions.githubusercontent.com:sub": "repo:your-org/aipm:*",
+    expect(trust.Statement[0].Condition.StringEquals).toMatchObject({
+      "token.actions.githubusercontent.com:sub": "repo:your-org/aipm:environment:dev",
     });
     expect(deployment.ofType("github:index/repositoryRuleset:RepositoryRuleset")).toEqual([]);
     expect(deployment.named("aipm-dev-github-environment").inputs.reviewers).toEqual([]);
@@ -100,6 +108,51 @@ describe("the dev stack program", () => {
       .ofType("github:index/actionsVariable:ActionsVariable")
       .map((v) => v.inputs.variableName);
     expect(variables.sort()).toEqual(["AWS_DEPLOY_ROLE_ARN_DEV", "AWS_REGION"]);
+  });
+
+  it("installs the agents the committed config names, at their pinned releases, and drains before it goes", () => {
+    const script = Buffer.from(
+      deployment.named("aipm-dev-workers-template").inputs.userData as string,
+      "base64",
+    ).toString("utf8");
+    const packages = AGENTS.map((agent) => npmAgents[agent].package);
+    expect(script).toContain(
+      `--no-update-notifier ${packages.map((name) => `${name}@${pinnedAgentPackages[name]}`).join(" ")}\n`,
+    );
+    expect(script).toContain("Delegate=yes");
+    expect(script).toContain("User=aipm");
+    expect(deployment.named("aipm-dev-workers-drain").inputs).toMatchObject({
+      name: "aipm-dev-drain",
+      autoscalingGroupName: "aipm-dev-workers",
+      lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      heartbeatTimeout: 2400,
+    });
+    expect(deployment.named("aipm-dev-workers-from-zero").inputs).toMatchObject({
+      policyType: "StepScaling",
+      adjustmentType: "ExactCapacity",
+    });
+  });
+
+  it("keeps the model keys of those agents in empty secrets the workers, and only they, may read", () => {
+    const keys = [...new Set(AGENTS.flatMap((agent) => npmAgents[agent].modelKeys))].sort();
+    const modelSecrets = deployment
+      .ofType("aws:secretsmanager/secret:Secret")
+      .filter((secret) => String(secret.inputs.name ?? "").startsWith("aipm/dev/model/"));
+    expect(modelSecrets.map((secret) => secret.inputs.name).sort()).toEqual(
+      keys.map((key) => `aipm/dev/model/${key}`),
+    );
+    const versions = deployment.ofType("aws:secretsmanager/secretVersion:SecretVersion");
+    expect(versions.some((version) => version.name.includes("-model-"))).toBe(false);
+    const grants = (policy: string): string[] =>
+      JSON.parse(deployment.named(policy).inputs.policy).Statement.find(
+        (statement: { Sid: string }) => statement.Sid === "Secrets",
+      ).Resource;
+    for (const key of keys) {
+      expect(
+        grants("aipm-dev-workers-access").some((arn) => arn.includes(`:secret:aipm/dev/model/${key}-`)),
+      ).toBe(true);
+    }
+    expect(grants("aipm-dev-api-access").some((arn) => arn.includes("/model/"))).toBe(false);
   });
 
   it("keeps every secret out of plain-text inputs", () => {

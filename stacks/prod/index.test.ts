@@ -8,7 +8,12 @@ import {
   startMockDeployment,
   writeBuildFixtures,
 } from "@aipm/infra";
-import { tableNames as expectedTableNames } from "@aipm/shared";
+import {
+  tableNames as expectedTableNames,
+  type NpmAgentName,
+  npmAgents,
+  pinnedAgentPackages,
+} from "@aipm/shared";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const secrets = {
@@ -27,6 +32,8 @@ const config: Record<string, string> = {
   "aipm:webAssetsDir": fixtures.webAssetsDir,
   "aipm:workerBundle": fixtures.workerBundle,
 };
+/** The agents Pulumi.prod.yaml names. */
+const AGENTS: NpmAgentName[] = ["claude", "codex"];
 const outputNames = ["apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
 
 let deployment: MockDeployment;
@@ -47,7 +54,7 @@ describe("the prod stack program", () => {
     expect(await outputValue(program.tableNames as Record<string, string>)).toEqual(
       expectedTableNames("prod"),
     );
-    expect(await outputValue(program.workerGroupName as string)).toMatch(/^aipm-prod-workers-group-/);
+    expect(await outputValue(program.workerGroupName as string)).toBe("aipm-prod-workers");
     expect(await outputValue(program.deployedVersion as string)).toBe("1.0.0-test");
   });
 
@@ -98,7 +105,8 @@ describe("the prod stack program", () => {
 
   it("requires reviewers for prod and owns the default branch's ruleset", () => {
     const environment = deployment.named("aipm-prod-github-environment").inputs;
-    expect(environment).toMatchObject({ environment: "prod", preventSelfReview: true });
+    // One reviewer may approve their own deployment: self-review is prevented only with two or more.
+    expect(environment).toMatchObject({ environment: "prod", preventSelfReview: false });
     expect(environment.reviewers[0].users).toHaveLength(1);
     const [ruleset] = deployment.ofType("github:index/repositoryRuleset:RepositoryRuleset");
     expect(ruleset?.inputs.rules.requiredStatusChecks.requiredChecks).toEqual([{ context: "pnpm test" }]);
@@ -110,6 +118,51 @@ describe("the prod stack program", () => {
       .ofType("github:index/actionsVariable:ActionsVariable")
       .map((v) => v.inputs.variableName);
     expect(variables).toEqual(["AWS_DEPLOY_ROLE_ARN_PROD"]);
+  });
+
+  it("installs the agents the committed config names, at their pinned releases, and drains before it goes", () => {
+    const script = Buffer.from(
+      deployment.named("aipm-prod-workers-template").inputs.userData as string,
+      "base64",
+    ).toString("utf8");
+    const packages = AGENTS.map((agent) => npmAgents[agent].package);
+    expect(script).toContain(
+      `--no-update-notifier ${packages.map((name) => `${name}@${pinnedAgentPackages[name]}`).join(" ")}\n`,
+    );
+    expect(script).toContain("Delegate=yes");
+    expect(script).toContain("User=aipm");
+    expect(deployment.named("aipm-prod-workers-drain").inputs).toMatchObject({
+      name: "aipm-prod-drain",
+      autoscalingGroupName: "aipm-prod-workers",
+      lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      heartbeatTimeout: 2400,
+    });
+    expect(deployment.named("aipm-prod-workers-from-zero").inputs).toMatchObject({
+      policyType: "StepScaling",
+      adjustmentType: "ExactCapacity",
+    });
+  });
+
+  it("keeps the model keys of those agents in empty secrets the workers, and only they, may read", () => {
+    const keys = [...new Set(AGENTS.flatMap((agent) => npmAgents[agent].modelKeys))].sort();
+    const modelSecrets = deployment
+      .ofType("aws:secretsmanager/secret:Secret")
+      .filter((secret) => String(secret.inputs.name ?? "").startsWith("aipm/prod/model/"));
+    expect(modelSecrets.map((secret) => secret.inputs.name).sort()).toEqual(
+      keys.map((key) => `aipm/prod/model/${key}`),
+    );
+    const versions = deployment.ofType("aws:secretsmanager/secretVersion:SecretVersion");
+    expect(versions.some((version) => version.name.includes("-model-"))).toBe(false);
+    const grants = (policy: string): string[] =>
+      JSON.parse(deployment.named(policy).inputs.policy).Statement.find(
+        (statement: { Sid: string }) => statement.Sid === "Secrets",
+      ).Resource;
+    for (const key of keys) {
+      expect(
+        grants("aipm-prod-workers-access").some((arn) => arn.includes(`:secret:aipm/prod/model/${key}-`)),
+      ).toBe(true);
+    }
+    expect(grants("aipm-prod-api-access").some((arn) => arn.includes("/model/"))).toBe(false);
   });
 
   it("keeps every secret out of plain-text inputs", () => {
