@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 export interface ResourceLimits {
   memoryBytes: number;
@@ -33,6 +33,37 @@ async function ownGroups(): Promise<Record<string, string>> {
     for (const controller of controllers.split(",")) groups[controller] = path;
   }
   return groups;
+}
+
+/** The leaf of its delegated group a worker moves itself into (cgroup v2). */
+export const WORKER_LEAF = "aipm-worker";
+
+/**
+ * The cgroup v2 group the worker makes its runs' groups in. cgroup v2 lets no process live in a
+ * group that hands controllers down to children, so a worker delegated its group (systemd's
+ * `Delegate=yes`, which gives the unit's user the group) moves itself once into a leaf of it,
+ * `aipm-worker`, and enables `memory` and `pids` for the runs' groups beside that leaf. A group
+ * that already hands both down, and a namespace's root (exempt from that rule), are used as they
+ * are. Throws where the group is not the worker's to divide.
+ *
+ * @example await delegatedParent("/sys/fs/cgroup", "/system.slice/aipm-worker.service") // "/system.slice/aipm-worker.service"
+ */
+export async function delegatedParent(root: string, own: string, pid = process.pid): Promise<string> {
+  if (basename(own) === WORKER_LEAF) return dirname(own);
+  const dir = join(root, own);
+  const words = async (file: string) => (await readFile(join(dir, file), "utf8")).split(/\s+/);
+  const enabled = await words("cgroup.subtree_control");
+  if (enabled.includes("memory") && enabled.includes("pids")) return own;
+  const available = await words("cgroup.controllers");
+  if (!available.includes("memory") || !available.includes("pids")) {
+    throw new Error(`cgroup ${own} offers no memory and pids controllers to divide.`);
+  }
+  if (own !== "/") {
+    await mkdir(join(dir, WORKER_LEAF), { recursive: true });
+    await writeFile(join(dir, WORKER_LEAF, "cgroup.procs"), String(pid));
+  }
+  await writeFile(join(dir, "cgroup.subtree_control"), "+memory +pids");
+  return own;
 }
 
 /**
@@ -62,7 +93,7 @@ export async function createTaskCgroup(name: string, limits: ResourceLimits): Pr
       };
     }
     if (groups[""] !== undefined && existsSync(join(ROOT, "cgroup.controllers"))) {
-      const group = join(ROOT, groups[""], leaf);
+      const group = join(ROOT, await delegatedParent(ROOT, groups[""]), leaf);
       await mkdir(group);
       await writeFile(join(group, "memory.max"), String(limits.memoryBytes));
       await writeFile(join(group, "pids.max"), String(limits.processes));
