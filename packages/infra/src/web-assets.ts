@@ -39,6 +39,16 @@ export function contentTypeFor(key: string): string {
 /** esbuild's `[name]-[hash]` file names: an 8-character base32 hash before the extension. */
 const hashedName = /-[A-Z2-7]{8}\.[a-z0-9]+(\.map)?$/;
 
+/**
+ * Whether a key is one of esbuild's content-hashed files, which never change under their name
+ * and so may be kept beside a newer release.
+ *
+ * @example isHashedAsset("assets/main-7BUJXFT6.js") // true
+ */
+export function isHashedAsset(key: string): boolean {
+  return hashedName.test(key.slice(key.lastIndexOf("/") + 1));
+}
+
 export const immutableCacheControl = "public, max-age=31536000, immutable";
 export const revalidateCacheControl = "no-cache";
 /** Unhashed files other than index.html (favicon, manifest) may be a few minutes stale. */
@@ -53,7 +63,7 @@ export const shortCacheControl = "public, max-age=300";
 export function cacheControlFor(key: string): string {
   const name = key.slice(key.lastIndexOf("/") + 1);
   if (name === "index.html") return revalidateCacheControl;
-  if (hashedName.test(name)) return immutableCacheControl;
+  if (isHashedAsset(name)) return immutableCacheControl;
   return shortCacheControl;
 }
 
@@ -93,4 +103,62 @@ export function listWebAssets(dir: string): WebAsset[] {
       return { key, path, contentType: contentTypeFor(key), cacheControl: cacheControlFor(key) };
     })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The object listing each release's hashed files, so the next deploy knows what to keep. */
+export const releaseManifestKey = "aipm-release.json";
+
+/** The manifest a deploy writes beside the assets: this release's hashed keys and the last one's. */
+export interface ReleaseManifest {
+  version: 1;
+  /** The hashed keys this release's index.html may load. */
+  current: string[];
+  /** The previous release's hashed keys, kept in the bucket until the next deploy. */
+  previous: string[];
+}
+
+/**
+ * A manifest read back from the bucket; undefined for anything that is not one (no manifest yet,
+ * or one written by a different version), which keeps nothing rather than failing the deploy.
+ */
+export function parseReleaseManifest(text: string | undefined): ReleaseManifest | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<ReleaseManifest>;
+    const keys = (list: unknown) =>
+      Array.isArray(list) && list.every((key) => typeof key === "string") ? (list as string[]) : undefined;
+    const current = keys(value.current);
+    const previous = keys(value.previous);
+    if (value.version !== 1 || !current || !previous) return undefined;
+    return { version: 1, current, previous };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ReleasePlan {
+  /** Hashed keys of the previous release that this one lacks and that are still in the bucket. */
+  keep: string[];
+  /** The manifest to write for this release. */
+  manifest: ReleaseManifest;
+}
+
+/**
+ * What a deploy keeps of the previous release: its hashed files that this release does not upload
+ * itself, so tabs still running the previous index.html can lazy-load them. Everything else not in
+ * this release (the release before the previous one, and unhashed files such as an old
+ * index.html) is left out, so the deploy deletes it.
+ *
+ * @example planRelease(listWebAssets(dir), parseReleaseManifest(text), new Set(bucketKeys))
+ */
+export function planRelease(
+  assets: readonly WebAsset[],
+  previous: ReleaseManifest | undefined,
+  inBucket: ReadonlySet<string>,
+): ReleasePlan {
+  const current = assets.map((asset) => asset.key).filter(isHashedAsset);
+  const uploaded = new Set(assets.map((asset) => asset.key));
+  const previousKeys = (previous?.current ?? []).filter(isHashedAsset);
+  const keep = previousKeys.filter((key) => !uploaded.has(key) && inBucket.has(key)).sort();
+  return { keep, manifest: { version: 1, current, previous: previousKeys } };
 }

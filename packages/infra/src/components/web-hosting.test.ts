@@ -72,6 +72,7 @@ describe("WebHosting: the bucket", () => {
         .map((object) => [object.inputs.key, object.inputs]),
     );
     expect(Object.keys(objects).sort()).toEqual([
+      "aipm-release.json",
       "assets/app-5XQ2ZK3A.js",
       "assets/app-QW3RTY7U.css",
       "favicon.ico",
@@ -86,6 +87,20 @@ describe("WebHosting: the bucket", () => {
       cacheControl: immutableCacheControl,
     });
     expect(objects["assets/app-QW3RTY7U.css"]?.cacheControl).toBe(immutableCacheControl);
+  });
+
+  it("writes the release manifest after the assets, revalidated, for the next deploy to keep them", () => {
+    const manifest = deployment.named("aipm-dev-web-release-manifest").inputs;
+    expect(manifest).toMatchObject({
+      key: "aipm-release.json",
+      contentType: "application/json",
+      cacheControl: "no-cache",
+    });
+    expect(JSON.parse(manifest.content)).toEqual({
+      version: 1,
+      current: ["assets/app-5XQ2ZK3A.js", "assets/app-QW3RTY7U.css"],
+      previous: [],
+    });
   });
 });
 

@@ -13,6 +13,7 @@ import { originRequestHandlerCode, spaRewriteCode } from "../edge-code.ts";
 import { privateBucket } from "../private-bucket.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 import { listWebAssets } from "../web-assets.ts";
+import { publishRelease } from "../web-release.ts";
 
 /** AWS-managed CloudFront policies, by their fixed ids. */
 export const managedPolicies = {
@@ -40,7 +41,8 @@ export interface WebHostingArgs {
 }
 
 /**
- * A private, encrypted bucket with the web assets; a CloudFront distribution (HTTPS only,
+ * A private, encrypted bucket with the web assets, the previous release's hashed files kept
+ * until the next deploy (see web-release.ts); a CloudFront distribution (HTTPS only,
  * security headers, SPA fallback) reading it through origin access control; and the API reached
  * through origin access control for Lambda, so the Function URL refuses anyone but this
  * distribution.
@@ -295,19 +297,7 @@ export class WebHosting extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    for (const asset of assets) {
-      new s3.BucketObjectv2(
-        `${name}-asset-${asset.key}`,
-        {
-          bucket: this.bucket.id,
-          key: asset.key,
-          source: new pulumi.asset.FileAsset(asset.path),
-          contentType: asset.contentType,
-          cacheControl: asset.cacheControl,
-        },
-        { parent: this },
-      );
-    }
+    publishRelease(name, this.bucket, assets, this);
 
     this.url = pulumi.interpolate`https://${this.distribution.domainName}`;
     this.registerOutputs({ url: this.url, bucketName: this.bucket.bucket });
