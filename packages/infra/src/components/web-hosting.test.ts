@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBuildFixtures } from "../build-fixtures.ts";
-import { originRequestHandlerCode, spaRewriteCode } from "../edge-code.ts";
+import { apiViewerRequestCode, originRequestHandlerCode, spaRewriteCode } from "../edge-code.ts";
 import { type MockDeployment, outputValue, startMockDeployment } from "../mock-deployment.ts";
 import { immutableCacheControl } from "../web-assets.ts";
 
@@ -173,24 +173,51 @@ describe("WebHosting: the distribution", () => {
     expect(distribution().customErrorResponses).toBeUndefined();
   });
 
-  it("routes /api/* and /health to the API, uncached, HTTPS only, hashing bodies for the signature", () => {
+  it("routes the SSE stream, /api/* and /health to the API, uncached and HTTPS only", () => {
     const behaviours = distribution().orderedCacheBehaviors as Record<string, unknown>[];
-    expect(behaviours.map((b) => b.pathPattern)).toEqual(["/api/*", "/health"]);
+    expect(behaviours.map((b) => b.pathPattern)).toEqual(["/api/tasks/*/events", "/api/*", "/health"]);
     for (const behaviour of behaviours) {
       expect(behaviour).toMatchObject({
         targetOriginId: "api",
         viewerProtocolPolicy: "https-only",
         cachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
         originRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
-        lambdaFunctionAssociations: [
-          {
-            eventType: "origin-request",
-            includeBody: true,
-            lambdaArn: "arn:aws:lambda:us-east-1:123456789012:function:aipm-dev-web-origin-request-0000000:1",
-          },
-        ],
+        responseHeadersPolicyId: "aipm-dev-web-api-headers-id",
       });
-      expect(behaviour.allowedMethods).toEqual(expect.arrayContaining(["POST", "PATCH", "DELETE"]));
+    }
+  });
+
+  it("moves the token with a CloudFront Function on every authenticated API path, /health needing none", () => {
+    const [stream, api, health] = distribution().orderedCacheBehaviors as Record<string, unknown>[];
+    const moveToken = [
+      {
+        eventType: "viewer-request",
+        functionArn: "arn:aws:cloudfront::123456789012:function/aipm-dev-web-api-auth-0000000",
+      },
+    ];
+    expect(stream?.functionAssociations).toEqual(moveToken);
+    expect(api?.functionAssociations).toEqual(moveToken);
+    expect(health?.functionAssociations ?? []).toEqual([]);
+    expect(deployment.named("aipm-dev-web-api-auth").inputs).toMatchObject({
+      runtime: "cloudfront-js-2.0",
+      code: apiViewerRequestCode,
+      publish: true,
+    });
+  });
+
+  it("hashes bodies with Lambda@Edge on origin-request only where writes are allowed", () => {
+    const [stream, api, health] = distribution().orderedCacheBehaviors as Record<string, unknown>[];
+    expect(api?.allowedMethods).toEqual(expect.arrayContaining(["POST", "PUT", "PATCH", "DELETE"]));
+    expect(api?.lambdaFunctionAssociations).toEqual([
+      {
+        eventType: "origin-request",
+        includeBody: true,
+        lambdaArn: "arn:aws:lambda:us-east-1:123456789012:function:aipm-dev-web-origin-request-0000000:1",
+      },
+    ]);
+    for (const readOnly of [stream, health]) {
+      expect(readOnly?.allowedMethods).toEqual(["GET", "HEAD", "OPTIONS"]);
+      expect(readOnly?.lambdaFunctionAssociations ?? []).toEqual([]);
     }
   });
 

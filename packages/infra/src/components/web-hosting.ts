@@ -9,7 +9,7 @@ import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPolicy } from "../access-policies.ts";
 import { defaultPriceClass } from "../defaults.ts";
-import { originRequestHandlerCode, spaRewriteCode } from "../edge-code.ts";
+import { apiViewerRequestCode, originRequestHandlerCode, spaRewriteCode } from "../edge-code.ts";
 import { privateBucket } from "../private-bucket.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 import { listWebAssets } from "../web-assets.ts";
@@ -39,6 +39,13 @@ export interface WebHostingArgs {
   /** CloudFront price class. Default: {@link defaultPriceClass}. */
   priceClass?: string;
 }
+
+/**
+ * The API paths that only ever read, routed without the body-hashing Lambda@Edge: CloudFront
+ * chooses a behaviour by path, not by method, so only a path with no write route can skip it.
+ * The task event stream is the long-lived SSE connection every open task page holds.
+ */
+export const readOnlyApiPaths = ["/api/tasks/*/events"] as const;
 
 /**
  * A private, encrypted bucket with the web assets, the previous release's hashed files kept
@@ -94,9 +101,22 @@ export class WebHosting extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // Origin access control signs each API request in its Authorization header, and Lambda wants a
-    // body's hash; this Lambda@Edge function prepares requests for that (see edge-code.ts). It
-    // lives in us-east-1 whatever the stack's region, runs x86_64 only and has no environment.
+    // Origin access control signs each API request in its Authorization header, overwriting the
+    // viewer's token: this CloudFront Function moves it first, on every API request (edge-code.ts).
+    const apiAuth = new cloudfront.Function(
+      `${name}-api-auth`,
+      {
+        runtime: "cloudfront-js-2.0",
+        comment: "Moves Authorization to X-Aipm-Authorization before CloudFront signs",
+        code: apiViewerRequestCode,
+        publish: true,
+      },
+      { parent: this },
+    );
+
+    // Lambda wants a body's hash in the signed request, and only Lambda@Edge can read bodies; this
+    // function adds it (edge-code.ts). It lives in us-east-1 whatever the stack's region, runs
+    // x86_64 only and has no environment.
     const edgeRole = new iam.Role(
       `${name}-edge-role`,
       {
@@ -111,8 +131,7 @@ export class WebHosting extends pulumi.ComponentResource {
       `${name}-origin-request`,
       {
         region: "us-east-1",
-        description:
-          "Moves Authorization to X-Aipm-Authorization and adds x-amz-content-sha256 before CloudFront signs",
+        description: "Adds the body's x-amz-content-sha256 before CloudFront signs a request to the API",
         runtime: "nodejs22.x",
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({
@@ -190,19 +209,31 @@ export class WebHosting extends pulumi.ComponentResource {
 
     const apiOrigin = "api";
     const webOrigin = "web";
-    const apiBehaviour = (pathPattern: string) => ({
+    // A behaviour may have one function per event, and CloudFront Functions and Lambda@Edge may
+    // not share the viewer events; a CloudFront Function on viewer-request beside Lambda@Edge on
+    // origin-request is allowed. CloudFront cannot choose a behaviour or a function by method, so
+    // GET and HEAD requests to a path that also takes writes run the Lambda@Edge (which returns at
+    // once for them); read-only paths get behaviours without it, refusing writes at the edge.
+    const apiBehaviour = (pathPattern: string, use: { auth: boolean; writes: boolean }) => ({
       pathPattern,
       targetOriginId: apiOrigin,
       viewerProtocolPolicy: "https-only",
-      allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+      allowedMethods: use.writes
+        ? ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+        : ["GET", "HEAD", "OPTIONS"],
       cachedMethods: ["GET", "HEAD"],
       compress: true,
       cachePolicyId: managedPolicies.cachingDisabled,
       originRequestPolicyId: managedPolicies.allViewerExceptHostHeader,
       responseHeadersPolicyId: apiHeaders.id,
-      lambdaFunctionAssociations: [
-        { eventType: "origin-request", lambdaArn: originRequest.qualifiedArn, includeBody: true },
-      ],
+      ...(use.auth && {
+        functionAssociations: [{ eventType: "viewer-request", functionArn: apiAuth.arn }],
+      }),
+      ...(use.writes && {
+        lambdaFunctionAssociations: [
+          { eventType: "origin-request", lambdaArn: originRequest.qualifiedArn, includeBody: true },
+        ],
+      }),
     });
 
     this.distribution = new cloudfront.Distribution(
@@ -243,7 +274,12 @@ export class WebHosting extends pulumi.ComponentResource {
           responseHeadersPolicyId: webHeaders.id,
           functionAssociations: [{ eventType: "viewer-request", functionArn: spaRewrite.arn }],
         },
-        orderedCacheBehaviors: [apiBehaviour("/api/*"), apiBehaviour("/health")],
+        // In order: the first pattern that matches a path wins.
+        orderedCacheBehaviors: [
+          ...readOnlyApiPaths.map((path) => apiBehaviour(path, { auth: true, writes: false })),
+          apiBehaviour("/api/*", { auth: true, writes: true }),
+          apiBehaviour("/health", { auth: false, writes: false }),
+        ],
         restrictions: { geoRestriction: { restrictionType: "none" } },
         viewerCertificate: { cloudfrontDefaultCertificate: true, minimumProtocolVersion: "TLSv1.2_2021" },
       },
