@@ -251,6 +251,17 @@ const agentVariables: Variable[] = [
   { name: "AIPM_STORY_ID", type: "string", default: "set by the worker", description: "The story's id." },
 ];
 
+/** Set by the API's and the worker's test runs (their vitest.config.ts); unset in production. */
+const testVariables: Variable[] = [
+  {
+    name: "AIPM_AWS_CALL_LOG",
+    type: "path",
+    default: "none (nothing recorded)",
+    description:
+      "A file the API and the worker append each distinct AWS call they make to, as JSON lines (`@aipm/store`'s `aws-call-log.ts`), for the IAM contract test (`packages/infra/src/iam-contract.test.ts`).",
+  },
+];
+
 const escapeCell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 function table(process: string, rows: readonly Variable[]): string {
@@ -325,6 +336,12 @@ The worker gives each agent run an environment of its own (see [agents](agents.m
 besides the allowed variables, it sets these for the agent to read.
 
 ${table("agent", agentVariables)}
+
+## Set by the tests
+
+The API's and the worker's test runs set this for the processes they start in process.
+
+${table("API, worker", testVariables)}
 `;
 }
 
