@@ -311,7 +311,7 @@ describe("the workflows, parsed", () => {
     });
     expect(gate.run).toContain('[ "$REF" != "refs/heads/main" ]');
     expect(gate.run).toContain('*",$ACTOR,"*) echo "approved=true"');
-    const rollbackGate = (workflows["rollback.yml"]?.jobs.rollback as Job).steps[0] as Step;
+    const rollbackGate = ((workflows["rollback.yml"] as Workflow).jobs.rollback as Job).steps[0] as Step;
     expect(rollbackGate.env).toMatchObject({
       GATE: gh("vars.AIPM_PROD_GATE"),
       ACTOR: gh("github.triggering_actor"),
