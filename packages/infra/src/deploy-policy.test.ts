@@ -63,7 +63,10 @@ describe("deployPolicy (property)", () => {
               JSON.stringify(statement.Condition ?? {}).includes(`alias/aipm-${environment}-`);
             if (!isShared) {
               expect(
-                resource.includes(`aipm-${environment}-`) || resource.includes(`/aipm/${environment}/`),
+                resource.includes(`aipm-${environment}-`) ||
+                  resource.includes(`/aipm/${environment}/`) ||
+                  // The model keys' secrets, aipm/<env>/model/<KEY>.
+                  resource.includes(`:secret:aipm/${environment}/`),
               ).toBe(true);
             }
             if (other !== environment && !other.startsWith(environment)) {

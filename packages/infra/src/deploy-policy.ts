@@ -185,7 +185,15 @@ function deployAllowStatements(scope: DeployScope): DeployStatement[] {
     // Region "*": the API runs in the stack's region, its Lambda@Edge companion in us-east-1.
     allow("Functions", ["lambda:*"], [`arn:${p}:lambda:*:${account}:function:${prefix}*`]),
     allow("Buckets", ["s3:*"], [`arn:${p}:s3:::${prefix}*`, `arn:${p}:s3:::${prefix}*/*`]),
-    allow("Secrets", ["secretsmanager:*"], [`arn:${p}:secretsmanager:*:${account}:secret:${prefix}*`]),
+    // The model keys' secrets are named aipm/<env>/model/<KEY> (components/secrets.ts).
+    allow(
+      "Secrets",
+      ["secretsmanager:*"],
+      [
+        `arn:${p}:secretsmanager:*:${account}:secret:${prefix}*`,
+        `arn:${p}:secretsmanager:*:${account}:secret:aipm/${scope.environment}/*`,
+      ],
+    ),
     allow("LogGroups", ["logs:*"], [`arn:${p}:logs:*:${account}:log-group:/aipm/${scope.environment}/*`]),
     allow(
       "Alarms",
@@ -198,6 +206,8 @@ function deployAllowStatements(scope: DeployScope): DeployStatement[] {
       ],
       [`arn:${p}:cloudwatch:*:${account}:alarm:${prefix}*`],
     ),
+    // The alarms' topic aipm-<env>-alarms and its subscriptions.
+    allow("AlarmTopics", ["sns:*"], [`arn:${p}:sns:*:${account}:${prefix}*`]),
     // The API's housekeeping schedule (an EventBridge rule and its target).
     allow("Schedules", ["events:*"], [`arn:${p}:events:*:${account}:rule/${prefix}*`]),
     allow(

@@ -27,6 +27,8 @@ const config = {
   "aipm:apiBundleDir": fixtures.apiBundleDir,
   "aipm:webAssetsDir": fixtures.webAssetsDir,
   "aipm:workerBundle": fixtures.workerBundle,
+  // So that the alarm topic's e-mail subscriptions are among the types checked.
+  "aipm:alarmEmails": JSON.stringify(["ops@acme.example"]),
 };
 
 /** The types of the provider resources the stack program of `stack` registers. */

@@ -4,9 +4,8 @@
  * calls to create, read, update, tag and delete one, on a resource named as AIPM names it.
  * deploy-resource-types.test.ts runs the stack programs under mocks and fails on a type that is
  * not in the table, so no new resource type can reach a stack without its grant being checked
- * against {@link deployPolicy}; {@link evaluatePolicy} decides a request as IAM would.
+ * against {@link deployPolicy}; `evaluatePolicy` (policy-evaluation.ts) decides a request as IAM would.
  */
-import type { PolicyStatement } from "./access-policies.ts";
 
 /** An action the deploy role needs, on a resource ARN of the environment `env` in account `account`. */
 export interface RequiredGrant {
@@ -21,6 +20,11 @@ const fn = (env: string, account: string) =>
   `arn:aws:lambda:us-east-1:${account}:function:aipm-${env}-api-function-1a2b`;
 const bucket = (env: string) => `arn:aws:s3:::aipm-${env}-web-assets-1a2b`;
 const role = (env: string, account: string) => `arn:aws:iam::${account}:role/aipm-${env}-api-role-1a2b`;
+const alarms = (env: string, account: string) => `arn:aws:sns:us-east-1:${account}:aipm-${env}-alarms`;
+const secretArn = (env: string, account: string) =>
+  `arn:aws:secretsmanager:us-east-1:${account}:secret:aipm-${env}-api-token-AbCdEf`;
+const modelKeySecretArn = (env: string, account: string) =>
+  `arn:aws:secretsmanager:us-east-1:${account}:secret:aipm/${env}/model/ANTHROPIC_API_KEY-AbCdEf`;
 const any = () => "*";
 const grant = (actions: readonly string[], resource: RequiredGrant["resource"]): RequiredGrant => ({
   actions,
@@ -155,7 +159,8 @@ export const deployGrantsByResourceType: Record<string, readonly RequiredGrant[]
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
     grant(["s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"], bucket),
   ],
-  "aws:secretsmanager/secret:Secret": [
+  // The secrets Pulumi names, and the model keys' (aipm/<env>/model/<KEY>).
+  "aws:secretsmanager/secret:Secret": [secretArn, modelKeySecretArn].map((secret) =>
     grant(
       [
         "secretsmanager:CreateSecret",
@@ -164,19 +169,37 @@ export const deployGrantsByResourceType: Record<string, readonly RequiredGrant[]
         "secretsmanager:DeleteSecret",
         "secretsmanager:TagResource",
       ],
-      (env, account) => `arn:aws:secretsmanager:us-east-1:${account}:secret:aipm-${env}-api-token-AbCdEf`,
+      secret,
+    ),
+  ),
+  "aws:sns/topic:Topic": [
+    grant(
+      [
+        "sns:CreateTopic",
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:DeleteTopic",
+        "sns:TagResource",
+        "sns:ListTagsForResource",
+      ],
+      alarms,
+    ),
+  ],
+  "aws:sns/topicSubscription:TopicSubscription": [
+    grant(["sns:Subscribe"], alarms),
+    grant(
+      ["sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"],
+      (env, account) => `${alarms(env, account)}:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
     ),
   ],
   "aws:secretsmanager/secretVersion:SecretVersion": [
-    grant(
-      ["secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue"],
-      (env, account) => `arn:aws:secretsmanager:us-east-1:${account}:secret:aipm-${env}-api-token-AbCdEf`,
-    ),
+    grant(["secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue"], secretArn),
   ],
   "aws:iam/role:Role": [
     grant(
       [
         "iam:CreateRole",
+        "iam:PutRolePermissionsBoundary",
         "iam:GetRole",
         "iam:UpdateAssumeRolePolicy",
         "iam:DeleteRole",
@@ -341,33 +364,4 @@ export function unmappedResourceTypes(types: Iterable<string>): string[] {
   return [...new Set(types)].filter((type) => !(type in deployGrantsByResourceType)).sort();
 }
 
-/** How a policy decides one request, as IAM does without conditions: an explicit deny wins. */
-export type PolicyDecision = "allow" | "deny" | "implicit-deny";
-
-/** IAM's wildcard match: `*` any run of characters, `?` one; actions case-insensitively. */
-export function iamPatternMatches(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replaceAll("*", ".*")
-    .replaceAll("?", ".");
-  return new RegExp(`^${source}$`, ignoreCase ? "i" : "").test(value);
-}
-
-/**
- * Whether `document` allows `action` on `resource`, treating every condition as met (the most a
- * role could do): any matching Deny wins, then any matching Allow.
- *
- * @example evaluatePolicy(deployPolicy(scope), "iam:PutRolePolicy", ciArns(scope).deployRole) // "deny"
- */
-export function evaluatePolicy(
-  document: { Statement: readonly PolicyStatement[] },
-  action: string,
-  resource: string,
-): PolicyDecision {
-  const matches = (statement: PolicyStatement) =>
-    (statement.Action ?? []).some((pattern) => iamPatternMatches(pattern, action, true)) &&
-    (statement.Resource ?? []).some((pattern) => iamPatternMatches(pattern, resource));
-  const matching = document.Statement.filter(matches);
-  if (matching.some((statement) => statement.Effect === "Deny")) return "deny";
-  return matching.some((statement) => statement.Effect === "Allow") ? "allow" : "implicit-deny";
-}
+export { evaluatePolicy, iamPatternMatches, type PolicyDecision } from "./policy-evaluation.ts";
