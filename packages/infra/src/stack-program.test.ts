@@ -2,7 +2,7 @@ import { type TableLogicalName, tableLogicalNames } from "@aipm/shared";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBuildFixtures } from "./build-fixtures.ts";
-import { type CapturedResource, startMockDeployment } from "./mock-deployment.ts";
+import { type CapturedResource, outputValue, startMockDeployment } from "./mock-deployment.ts";
 import { policyViolations } from "./policies.ts";
 import { aipmStackProgram, type StackName, stackProfiles } from "./stack-program.ts";
 
@@ -11,6 +11,7 @@ const secrets = {
   "aipm:githubToken": "ghp_stackProgramTestToken00000000000",
   "aipm:githubWebhookSecret": "stack-program-test-webhook-secret",
   "aipm:apiToken": "stack-program-test-admin-api-token",
+  "aipm:githubAdminToken": "ghp_stackProgramTestAdminToken000000",
 };
 /** One configuration for both stacks, so that every difference between them is the program's. */
 const config = {
@@ -48,6 +49,7 @@ function normalized(resource: CapturedResource, stack: StackName) {
       .replaceAll(`aipm-${stack}`, "aipm-ENV")
       .replaceAll(`/aipm/${stack}/`, "/aipm/ENV/")
       .replaceAll(`aipm/${stack}/model/`, "aipm/ENV/model/")
+      .replaceAll(`secret:aipm/${stack}/`, "secret:aipm/ENV/")
       .replaceAll(`AIPM ${stack}`, "AIPM ENV")
       .replaceAll(`(${stack})`, "(ENV)")
       .replaceAll(`"${stack}"`, '"ENV"')
@@ -227,6 +229,59 @@ describe("the stack program: dev and prod side by side", () => {
         config: { ...config, ...extra },
         secretKeys: Object.keys(secrets),
       });
+      expect(() => aipmStackProgram("dev", new pulumi.Config("aipm"), fixtures.apiBundleDir)).toThrow(
+        message,
+      );
+    }
+  });
+
+  it("reads the GitHub plan and the alarm e-mails, gives each environment's jobs its API token, outputs the alarm topic", async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const deployment = await startMockDeployment({
+        stack,
+        config: {
+          ...config,
+          "aipm:githubPlan": "team",
+          "aipm:alarmEmails": JSON.stringify(["ops@acme.example"]),
+          "aipm:alarmTopicArns": JSON.stringify(["arn:aws:sns:us-east-1:123456789012:acme-pager"]),
+        },
+        secretKeys: Object.keys(secrets),
+      });
+      const outputs = aipmStackProgram(stack, new pulumi.Config("aipm"), fixtures.apiBundleDir);
+      await deployment.settle();
+      const topic = `arn:aws:sns:us-east-1:123456789012:aipm-${stack}-alarms`;
+      expect(await outputValue(outputs.alarmTopicArn), stack).toBe(topic);
+      expect(deployment.named(`aipm-${stack}-alarms-ops-acme-example`).inputs).toEqual({
+        topic,
+        protocol: "email",
+        endpoint: "ops@acme.example",
+      });
+      expect(deployment.named(`aipm-${stack}-api-errors`).inputs.alarmActions).toEqual([
+        topic,
+        "arn:aws:sns:us-east-1:123456789012:acme-pager",
+      ]);
+      // Team has environments but no required reviewers: prod's workflow holds the gate.
+      expect(deployment.named(`aipm-${stack}-github-environment`).inputs.reviewers).toEqual([]);
+      const gate = deployment.resources.find((r) => r.name === `aipm-${stack}-github-var-AIPM_PROD_GATE`);
+      expect(gate?.inputs.value, stack).toBe(stack === "prod" ? "workflow" : undefined);
+      expect(deployment.named(`aipm-${stack}-github-secret-AIPM_API_TOKEN`).inputs).toMatchObject({
+        environment: stack,
+        plaintextValue: secrets["aipm:apiToken"],
+      });
+      // The repository's administration uses the admin token, never the workers' token.
+      expect(deployment.named(`aipm-${stack}-github-provider`).inputs.token).toBe(
+        secrets["aipm:githubAdminToken"],
+      );
+    }
+  });
+
+  it("refuses a stack without aipm:githubAdminToken (the workers' token is never used instead), and an unknown plan", async () => {
+    const { "aipm:githubAdminToken": _admin, ...withoutAdmin } = config;
+    for (const [stackConfig, message] of [
+      [withoutAdmin, /aipm:githubAdminToken is required/],
+      [{ ...config, "aipm:githubPlan": "pro" }, /aipm:githubPlan must be one of free, team, enterprise/],
+    ] as const) {
+      await startMockDeployment({ stack: "dev", config: stackConfig, secretKeys: Object.keys(secrets) });
       expect(() => aipmStackProgram("dev", new pulumi.Config("aipm"), fixtures.apiBundleDir)).toThrow(
         message,
       );

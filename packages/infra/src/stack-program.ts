@@ -8,8 +8,11 @@
 import { resolve } from "node:path";
 import type { NpmAgentName, TableLogicalName } from "@aipm/shared";
 import type * as pulumi from "@pulumi/pulumi";
-import { AipmEnvironment, agentInstall } from "./components/aipm-environment.ts";
+import { agentInstall } from "./components/agent-install.ts";
+import { AipmEnvironment } from "./components/aipm-environment.ts";
+import { parseGithubPlan, requireGithubAdminToken } from "./components/github-repository.ts";
 import { defaultAgents, defaultWorkerInstanceType, noDataProtection } from "./defaults.ts";
+import { runtimeBoundaryArn } from "./runtime-boundary.ts";
 
 /** What the program reads of `pulumi.Config`; a stack passes its config of namespace `aipm`. */
 export type StackConfig = Pick<
@@ -117,6 +120,8 @@ export interface StackOutputs {
   tableNames: pulumi.Output<Record<TableLogicalName, string>>;
   workerGroupName: pulumi.Output<string>;
   deployedVersion: pulumi.Output<string>;
+  /** The SNS topic the environment's alarms notify (`aipm-<stack>-alarms`). */
+  alarmTopicArn: pulumi.Output<string>;
 }
 
 function reviewersFrom(config: StackConfig, key: string | undefined, stack: string): string[] | undefined {
@@ -132,7 +137,7 @@ function reviewersFrom(config: StackConfig, key: string | undefined, stack: stri
  * The AIPM environment of `stack`, configured from `config`; paths in config are relative to
  * `stackDir` (the stack's folder), wherever Pulumi is run from.
  *
- * @example export const { webUrl, apiUrl, tableNames, workerGroupName, deployedVersion } = aipmStackProgram("dev", config, import.meta.dirname);
+ * @example export const { webUrl, apiUrl, tableNames, workerGroupName, deployedVersion, alarmTopicArn } = aipmStackProgram("dev", config, import.meta.dirname);
  */
 export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir: string): StackOutputs {
   const profile: StackProfile = stackProfiles[stack];
@@ -148,6 +153,11 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
   };
   // Refused here, before any resource exists, like every other configuration mistake.
   agentInstall(agents);
+  const githubPlan = parseGithubPlan(config.get("githubPlan"));
+  const adminToken = requireGithubAdminToken(config);
+  // The bootstrap stack's deployRoleArns.<stack>: set, the environment is bootstrapped.
+  const ciDeployRoleArn = config.get("ciDeployRoleArn");
+  if (ciDeployRoleArn !== undefined) runtimeBoundaryArn(stack, ciDeployRoleArn);
 
   const environment = new AipmEnvironment(`aipm-${stack}`, {
     environment: stack,
@@ -156,6 +166,7 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
     protection: profile.protection,
     logRetentionDays: config.getNumber("logRetentionDays") ?? profile.logRetentionDays,
     alarmActions: config.getObject<string[]>("alarmTopicArns"),
+    alarmEmails: config.getObject<string[]>("alarmEmails"),
     api: { bundleDir: path("apiBundleDir") },
     web: { assetsDir: path("webAssetsDir") },
     workers: {
@@ -175,7 +186,8 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
     github: {
       owner: config.require("githubOwner"),
       repository: config.require("githubRepository"),
-      adminToken: config.getSecret("githubAdminToken") ?? config.requireSecret("githubToken"),
+      adminToken,
+      plan: githubPlan,
       defaultBranch: config.get("githubDefaultBranch"),
       requiredCheck: config.get("githubRequiredCheck"),
       reviewers,
@@ -186,6 +198,7 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
     ci: {
       trustedGithubEnvironment: profile.trustedGithubEnvironment,
       oidcProviderArn: config.get("githubOidcProviderArn"),
+      deployRoleArn: ciDeployRoleArn,
     },
   });
 
@@ -195,5 +208,6 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
     tableNames: environment.tableNames,
     workerGroupName: environment.workerGroupName,
     deployedVersion: environment.deployedVersion,
+    alarmTopicArn: environment.alarmTopicArn,
   };
 }

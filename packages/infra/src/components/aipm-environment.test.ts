@@ -29,7 +29,9 @@ let outputs: {
   workerGroupName: string;
   deployedVersion: string;
   deployRoleArn: string;
+  alarmTopicArn: string;
 };
+const pagerTopic = "arn:aws:sns:us-east-1:123456789012:acme-pager";
 let defaultAgent: string;
 let agentInstall: typeof import("./aipm-environment.ts").agentInstall;
 
@@ -42,6 +44,8 @@ beforeAll(async () => {
     environment: "prod",
     version: "2024.06.1",
     protection: { pointInTimeRecovery: true, deletionProtection: true, protect: true, retainOnDelete: true },
+    alarmActions: [pagerTopic],
+    alarmEmails: ["ops@acme.example", "On.Call@acme.example"],
     api: { bundleDir: fixtures.apiBundleDir },
     web: { assetsDir: fixtures.webAssetsDir },
     workers: { bundlePath: fixtures.workerBundle, minSize: 2, maxSize: 6 },
@@ -70,6 +74,7 @@ beforeAll(async () => {
     workerGroupName: await outputValue(environment.workerGroupName),
     deployedVersion: await outputValue(environment.deployedVersion),
     deployRoleArn: await outputValue(environment.deployRoleArn),
+    alarmTopicArn: await outputValue(environment.alarmTopicArn),
   };
 });
 
@@ -175,6 +180,71 @@ describe("AipmEnvironment: wiring", () => {
   });
 });
 
+describe("AipmEnvironment: the API's default agent", () => {
+  it("hands the configured default agent to the API as AIPM_AGENT", () => {
+    expect(defaultAgent).toBe("codex");
+    expect(deployment.named("aipm-prod-api-function").inputs.environment.variables.AIPM_AGENT).toBe("codex");
+  });
+});
+
+describe("AipmEnvironment: alarms", () => {
+  it("creates the topic aipm-<env>-alarms, outputs its ARN, and subscribes the configured addresses by e-mail", () => {
+    expect(deployment.named("aipm-prod-alarms").inputs.name).toBe("aipm-prod-alarms");
+    expect(outputs.alarmTopicArn).toBe("arn:aws:sns:us-east-1:123456789012:aipm-prod-alarms");
+    const subscriptions = deployment.ofType("aws:sns/topicSubscription:TopicSubscription");
+    expect(subscriptions.map((s) => [s.name, s.inputs])).toEqual([
+      [
+        "aipm-prod-alarms-ops-acme-example",
+        { topic: outputs.alarmTopicArn, protocol: "email", endpoint: "ops@acme.example" },
+      ],
+      [
+        "aipm-prod-alarms-on-call-acme-example",
+        { topic: outputs.alarmTopicArn, protocol: "email", endpoint: "On.Call@acme.example" },
+      ],
+    ]);
+  });
+
+  it("notifies the topic and the configured topics from every notifying alarm, not from the scaling alarm", () => {
+    const alarms = deployment.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    const notifying = alarms.filter((alarm) => alarm.name !== "aipm-prod-workers-queued-at-zero");
+    expect(notifying.map((alarm) => alarm.name).sort()).toEqual([
+      "aipm-prod-api-errors",
+      "aipm-prod-api-throttles",
+    ]);
+    for (const alarm of notifying) {
+      expect(alarm.inputs.alarmActions, alarm.name).toEqual([outputs.alarmTopicArn, pagerTopic]);
+      expect(alarm.inputs.okActions, alarm.name).toEqual([outputs.alarmTopicArn, pagerTopic]);
+    }
+    const scaling = deployment.named("aipm-prod-workers-queued-at-zero").inputs.alarmActions as string[];
+    // Its one action is the step policy that starts a worker.
+    expect(scaling).toEqual([expect.stringContaining(":autoscaling:")]);
+  });
+
+  it("refuses an address that is not one, or one given twice", async () => {
+    const { alarmTopic } = await import("./alarm-topic.ts");
+    const parent = deployment as never;
+    expect(() => alarmTopic("x", parent, { environment: "prod", emails: ["ops"] })).toThrow(
+      /not an e-mail address/,
+    );
+    expect(() =>
+      alarmTopic("x", parent, { environment: "prod", emails: ["ops@acme.example", "OPS@acme.example"] }),
+    ).toThrow(/repeats an address/);
+  });
+});
+
+describe("AipmEnvironment: GitHub", () => {
+  it("gives the environment's own jobs the API's admin token as the secret AIPM_API_TOKEN", () => {
+    expect(deployment.named("aipm-prod-github-secret-AIPM_API_TOKEN").inputs).toMatchObject({
+      environment: "prod",
+      secretName: "AIPM_API_TOKEN",
+      plaintextValue: secretValues.apiToken,
+    });
+    expect(deployment.named("aipm-prod-github-secret-AIPM_API_TOKEN").secretPaths).toContain(
+      "plaintextValue",
+    );
+  });
+});
+
 describe("AipmEnvironment: defaults", () => {
   it("leaves unset settings to the components' defaults, stated once in defaults.ts", () => {
     for (const secret of deployment.ofType("aws:secretsmanager/secret:Secret")) {
@@ -234,6 +304,8 @@ describe("AipmEnvironment: secrets", () => {
     expect(new Set(holders)).toEqual(
       new Set([
         "aws:secretsmanager/secretVersion:SecretVersion",
+        // The API token, to the prod environment's jobs only.
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
         "github:index/repositoryWebhook:RepositoryWebhook",
         "pulumi:providers:github",
       ]),

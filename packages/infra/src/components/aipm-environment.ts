@@ -2,12 +2,13 @@
  * @module components/aipm-environment: one whole AIPM environment (dev, prod, ...): data, secrets,
  * API, web hosting, worker fleet, CI access and the GitHub repository settings.
  */
-import { type NpmAgentName, npmAgents, pinnedAgentPackages, type TableLogicalName } from "@aipm/shared";
+import type { NpmAgentName, TableLogicalName } from "@aipm/shared";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as getRegion from "@pulumi/aws/getRegion";
 import * as pulumi from "@pulumi/pulumi";
 import { apiTables, workerTables } from "../access-policies.ts";
 import type {
+  defaultAgent,
   defaultApiMemoryMb,
   defaultAssociatePublicIpAddress,
   defaultGithubBranch,
@@ -20,11 +21,13 @@ import type {
   defaultWorkerInstanceType,
   noDataProtection,
 } from "../defaults.ts";
-import { defaultAgent } from "../defaults.ts";
+import { runtimeBoundaryArn } from "../runtime-boundary.ts";
+import { agentInstall } from "./agent-install.ts";
+import { alarmTopic } from "./alarm-topic.ts";
 import { Api } from "./api.ts";
 import { CiAccess } from "./ci-access.ts";
 import { Data } from "./data.ts";
-import { GithubRepository } from "./github-repository.ts";
+import { type GithubPlan, GithubRepository } from "./github-repository.ts";
 import { Secrets } from "./secrets.ts";
 import { WebHosting } from "./web-hosting.ts";
 import { WorkerFleet } from "./worker-fleet.ts";
@@ -54,8 +57,16 @@ export interface AipmEnvironmentArgs {
   };
   /** Days logs are kept. Default: {@link defaultLogRetentionDays}. */
   logRetentionDays?: number;
-  /** SNS topics the alarms notify. Default: none. */
+  /**
+   * More SNS topics the alarms notify, besides the environment's own `aipm-<environment>-alarms`.
+   * Default: none.
+   */
   alarmActions?: pulumi.Input<string>[];
+  /**
+   * Addresses subscribed (protocol `email`) to `aipm-<environment>-alarms`; AWS mails each a
+   * confirmation link first. Default: none.
+   */
+  alarmEmails?: readonly string[];
   api: {
     /** The Lambda bundle directory (packages/api/dist/lambda). */
     bundleDir: string;
@@ -113,8 +124,10 @@ export interface AipmEnvironmentArgs {
   github: {
     owner: string;
     repository: string;
-    /** A token that may administer the repository. */
+    /** A token that may administer the repository (`requireGithubAdminToken`). */
     adminToken: pulumi.Input<string>;
+    /** The repository's GitHub features. Default: `enterprise`, see {@link GithubPlan}. */
+    plan?: GithubPlan;
     /** Deployment reviewers of this environment. Default: none. */
     reviewers?: string[];
     /** Only the default branch may deploy here. Default: false. */
@@ -136,8 +149,17 @@ export interface AipmEnvironmentArgs {
     trustedGithubEnvironment?: string;
     /** An existing GitHub OIDC provider of the account. Default: created here. */
     oidcProviderArn?: pulumi.Input<string>;
+    /**
+     * The environment's deploy role from stacks/bootstrap (`deployRoleArns.<environment>`). Given,
+     * no CI resource is made here, and every role the environment creates carries the
+     * environment's permissions boundary, without which that deploy role may not create it.
+     * Default: none, a deploy role of this stack's own and no boundaries.
+     */
+    deployRoleArn?: string;
   };
 }
+
+export { agentInstall };
 
 const pick = <T>(record: Record<TableLogicalName, T>, names: readonly TableLogicalName[]) =>
   names.map((logical) => record[logical]);
@@ -154,6 +176,8 @@ export class AipmEnvironment extends pulumi.ComponentResource {
   readonly workerGroupName: pulumi.Output<string>;
   readonly deployedVersion: pulumi.Output<string>;
   readonly deployRoleArn: pulumi.Output<string>;
+  /** The SNS topic every notifying alarm of the environment notifies, `aipm-<environment>-alarms`. */
+  readonly alarmTopicArn: pulumi.Output<string>;
   /** The agent of a task whose request names none (`AIPM_AGENT`). */
   readonly defaultAgent: string;
 
@@ -164,6 +188,16 @@ export class AipmEnvironment extends pulumi.ComponentResource {
     // Settings left out stay undefined here: each component applies its default (defaults.ts).
     const logRetentionDays = args.logRetentionDays;
     const region = getRegion.getRegionOutput({}, parent).apply((r) => r.region);
+    const deployRoleArn = args.ci?.deployRoleArn;
+    // Bootstrapped, the environment's deploy role creates roles only under this boundary.
+    const permissionsBoundary =
+      deployRoleArn === undefined
+        ? {}
+        : { permissionsBoundary: runtimeBoundaryArn(args.environment, deployRoleArn) };
+    const topic = alarmTopic(name, this, { environment: args.environment, emails: args.alarmEmails });
+    this.alarmTopicArn = topic.arn;
+    // Every notifying alarm; the workers' scaling alarm drives its scaling policy instead.
+    const alarmActions = [topic.arn, ...(args.alarmActions ?? [])];
 
     const data = new Data(
       `${name}-data`,
@@ -203,7 +237,9 @@ export class AipmEnvironment extends pulumi.ComponentResource {
           apiToken: secrets.apiTokenArn,
         },
         logRetentionDays,
-        alarmActions: args.alarmActions,
+        alarmActions,
+        defaultAgent: agents.defaultAgent,
+        ...permissionsBoundary,
       },
       parent,
     );
@@ -215,6 +251,7 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         apiFunctionUrl: api.functionUrl.functionUrl,
         apiFunctionName: api.function.name,
         priceClass: args.web.priceClass,
+        ...permissionsBoundary,
       },
       parent,
     );
@@ -241,6 +278,7 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         tableArns: pick(data.tableArns, workerTables),
         githubTokenSecretArn: secrets.githubTokenArn,
         logRetentionDays,
+        ...permissionsBoundary,
       },
       parent,
     );
@@ -255,6 +293,7 @@ export class AipmEnvironment extends pulumi.ComponentResource {
           ? {}
           : { githubEnvironment: args.ci.trustedGithubEnvironment }),
         ...(args.ci?.oidcProviderArn === undefined ? {} : { oidcProviderArn: args.ci.oidcProviderArn }),
+        ...(deployRoleArn === undefined ? {} : { deployRoleArn }),
       },
       parent,
     );
@@ -267,7 +306,10 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         owner: args.github.owner,
         repository: args.github.repository,
         token: args.github.adminToken,
+        plan: args.github.plan,
         environment: args.environment,
+        // Only this environment's jobs read it: the deploy and rollback jobs' checks call the API.
+        environmentSecrets: { AIPM_API_TOKEN: args.secrets.apiToken },
         reviewers: args.github.reviewers,
         defaultBranchOnly: args.github.defaultBranchOnly,
         manageBranchRuleset: args.github.manageBranchRuleset,
@@ -295,46 +337,9 @@ export class AipmEnvironment extends pulumi.ComponentResource {
       workerGroupName: this.workerGroupName,
       deployedVersion: this.deployedVersion,
       deployRoleArn: this.deployRoleArn,
+      alarmTopicArn: this.alarmTopicArn,
     });
   }
-}
-
-/**
- * The npm packages (each at its configured or pinned release) and the model keys of `agents`.
- *
- * @example agentInstall({ names: ["claude"] }) // { packages: [{ name: "@anthropic-ai/claude-code", version: "2.1.332" }], modelKeys: ["ANTHROPIC_API_KEY"] }
- */
-export function agentInstall(agents: AipmEnvironmentArgs["agents"]): {
-  packages: { name: string; version: string }[];
-  modelKeys: string[];
-  defaultAgent: string;
-} {
-  const names = [...new Set(agents?.names ?? [])];
-  for (const agent of names) {
-    if (!Object.hasOwn(npmAgents, agent)) {
-      throw new Error(
-        `Agent "${agent}" does not install from npm; choose among ${Object.keys(npmAgents).join(", ")}.`,
-      );
-    }
-  }
-  const packages = names.map((agent) => {
-    const name = npmAgents[agent].package;
-    const version = agents?.versions?.[name] ?? pinnedAgentPackages[name];
-    if (!/^\d+\.\d+\.\d+(?:-[\w.]+)?$/.test(version)) {
-      throw new Error(`Agent package ${name} needs an exact release like 1.2.3; got "${version}".`);
-    }
-    return { name, version };
-  });
-  const modelKeys = [
-    ...new Set([...names.flatMap((agent) => npmAgents[agent].modelKeys), ...(agents?.extraModelKeys ?? [])]),
-  ];
-  const chosen = agents?.default ?? names[0] ?? defaultAgent;
-  if (chosen !== "scaffold" && !names.includes(chosen as NpmAgentName)) {
-    throw new Error(
-      `The default agent "${chosen}" is not installed: add it to the agents or choose scaffold.`,
-    );
-  }
-  return { packages, modelKeys, defaultAgent: chosen };
 }
 
 /** The default VPC and its default subnets, one per availability zone. */

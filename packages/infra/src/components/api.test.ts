@@ -36,6 +36,8 @@ beforeAll(async () => {
     secrets,
     logRetentionDays: 14,
     alarmActions: ["arn:aws:sns:us-east-1:123456789012:aipm-alarms"],
+    defaultAgent: "claude",
+    permissionsBoundary: "arn:aws:iam::123456789012:policy/aipm-ci/aipm-dev-boundary",
   });
   await deployment.settle();
 });
@@ -159,6 +161,19 @@ describe("Api: housekeeping schedule", () => {
       sourceArn: await outputValue(api.housekeepingSchedule.arn),
     });
     expect(permissions[0]?.inputs.sourceArn).toMatch(/housekeeping/);
+  });
+});
+
+describe("Api: the default agent and the boundary", () => {
+  it("tells the API its default agent (AIPM_AGENT), a variable the API reads", () => {
+    expect(deployment.named("aipm-dev-api-function").inputs.environment.variables.AIPM_AGENT).toBe("claude");
+    expect(apiEnvKeys()).toContain("AIPM_AGENT");
+  });
+
+  it("puts its role under the given permissions boundary", () => {
+    expect(deployment.named("aipm-dev-api-role").inputs.permissionsBoundary).toBe(
+      "arn:aws:iam::123456789012:policy/aipm-ci/aipm-dev-boundary",
+    );
   });
 });
 

@@ -40,6 +40,13 @@ export interface ApiArgs {
   errorsThreshold?: number;
   /** Where alarms notify (SNS topic ARNs). Default: none, the alarms are only visible. */
   alarmActions?: pulumi.Input<string>[];
+  /** The agent a task runs when its request names none (`AIPM_AGENT`). Default: the API's own. */
+  defaultAgent?: string;
+  /**
+   * The permissions boundary its role carries: the environment's, once it is bootstrapped (its
+   * deploy role may create roles only under it). Default: none.
+   */
+  permissionsBoundary?: pulumi.Input<string>;
 }
 
 /**
@@ -81,6 +88,7 @@ export class Api extends pulumi.ComponentResource {
       {
         description: `AIPM ${args.environment} API Lambda`,
         assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")),
+        ...(args.permissionsBoundary === undefined ? {} : { permissionsBoundary: args.permissionsBoundary }),
       },
       { parent: this },
     );
@@ -126,6 +134,7 @@ export class Api extends pulumi.ComponentResource {
             AIPM_GITHUB_TOKEN_SECRET_ARN: args.secrets.githubToken,
             AIPM_GITHUB_WEBHOOK_SECRET_ARN: args.secrets.webhookSecret,
             AIPM_API_TOKEN_SECRET_ARN: args.secrets.apiToken,
+            ...(args.defaultAgent === undefined ? {} : { AIPM_AGENT: args.defaultAgent }),
             AIPM_LOG_LEVEL: "info",
             NODE_OPTIONS: "--enable-source-maps",
           },

@@ -18,6 +18,7 @@ beforeAll(async () => {
     assetsDir: fixtures.webAssetsDir,
     apiFunctionUrl: functionUrl,
     apiFunctionName: "aipm-dev-api-function-1a2b3c",
+    permissionsBoundary: "arn:aws:iam::123456789012:policy/aipm-ci/aipm-dev-boundary",
   });
   expect(managedPolicies.cachingDisabled).toHaveLength(36);
   await deployment.settle();
@@ -25,6 +26,14 @@ beforeAll(async () => {
 });
 
 const distribution = () => deployment.named("aipm-dev-web-cdn").inputs;
+
+describe("WebHosting: the Lambda@Edge role", () => {
+  it("is under the given permissions boundary", () => {
+    expect(deployment.named("aipm-dev-web-edge-role").inputs.permissionsBoundary).toBe(
+      "arn:aws:iam::123456789012:policy/aipm-ci/aipm-dev-boundary",
+    );
+  });
+});
 
 describe("WebHosting: the bucket", () => {
   it("is private: every public access setting blocked, ACLs disabled, encrypted", () => {

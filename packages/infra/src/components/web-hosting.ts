@@ -38,6 +38,11 @@ export interface WebHostingArgs {
   apiFunctionName: pulumi.Input<string>;
   /** CloudFront price class. Default: {@link defaultPriceClass}. */
   priceClass?: string;
+  /**
+   * The permissions boundary the Lambda@Edge role carries: the environment's, once it is
+   * bootstrapped. Default: none.
+   */
+  permissionsBoundary?: pulumi.Input<string>;
 }
 
 /**
@@ -124,6 +129,7 @@ export class WebHosting extends pulumi.ComponentResource {
         assumeRolePolicy: JSON.stringify(
           serviceTrustPolicy("lambda.amazonaws.com", "edgelambda.amazonaws.com"),
         ),
+        ...(args.permissionsBoundary === undefined ? {} : { permissionsBoundary: args.permissionsBoundary }),
       },
       { parent: this },
     );

@@ -31,6 +31,7 @@ beforeAll(async () => {
     githubTokenSecretArn,
     agentPackages: [{ name: "@anthropic-ai/claude-code", version: "2.1.332" }],
     modelSecretArns: { ANTHROPIC_API_KEY: anthropicKeyArn },
+    permissionsBoundary: "arn:aws:iam::123456789012:policy/aipm-ci/aipm-prod-boundary",
   });
   await deployment.settle();
   groupName = await outputValue(fleet.group.name);
@@ -38,6 +39,14 @@ beforeAll(async () => {
 
 const template = () => deployment.named("aipm-prod-workers-template").inputs;
 const userData = () => Buffer.from(template().userData as string, "base64").toString("utf8");
+
+describe("WorkerFleet: the role's boundary", () => {
+  it("puts the instance role under the given permissions boundary", () => {
+    expect(deployment.named("aipm-prod-workers-role").inputs.permissionsBoundary).toBe(
+      "arn:aws:iam::123456789012:policy/aipm-ci/aipm-prod-boundary",
+    );
+  });
+});
 
 describe("WorkerFleet: the launch template", () => {
   it("boots the AL2023 arm64 AMI from its public SSM parameter on a Graviton type", () => {

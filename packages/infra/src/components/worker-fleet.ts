@@ -7,11 +7,10 @@ import { existsSync } from "node:fs";
 import * as autoscaling from "@pulumi/aws/autoscaling";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
-import * as iam from "@pulumi/aws/iam";
+import type * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
-import { accessPolicy, type PolicyStatement } from "../access-policies.ts";
 import {
   defaultAgentTimeoutSeconds,
   defaultAssociatePublicIpAddress,
@@ -24,8 +23,8 @@ import {
   defaultWorkerNodeMajor,
 } from "../defaults.ts";
 import { privateBucket } from "../private-bucket.ts";
-import { serviceTrustPolicy } from "../trust-policies.ts";
 import { workerUserData } from "../user-data.ts";
+import { workerRole } from "./worker-role.ts";
 import { queueScaling } from "./worker-scaling.ts";
 
 /** The public SSM parameter naming the current Amazon Linux 2023 arm64 AMI. */
@@ -87,6 +86,11 @@ export interface WorkerFleetArgs {
   amiId?: pulumi.Input<string>;
   /** Root volume size in GiB (worktrees and the repository cache live there). Default: 30. */
   rootVolumeGb?: number;
+  /**
+   * The permissions boundary its role carries: the environment's, once it is bootstrapped (its
+   * deploy role may create roles only under it). Default: none.
+   */
+  permissionsBoundary?: pulumi.Input<string>;
 }
 
 const gravitonType = /^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/;
@@ -171,56 +175,18 @@ export class WorkerFleet extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.role = new iam.Role(
-      `${name}-role`,
-      {
-        description: `AIPM ${args.environment} worker instances`,
-        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
-      },
-      { parent: this },
-    );
     const modelSecretArns = args.modelSecretArns ?? {};
-    const access = new iam.RolePolicy(
-      `${name}-access`,
-      {
-        role: this.role.id,
-        policy: pulumi
-          .all([
-            pulumi.all(args.tableArns),
-            args.githubTokenSecretArn,
-            pulumi.all(Object.values(modelSecretArns)),
-            logGroup.arn,
-            this.artifactsBucket.arn,
-            this.role.arn,
-            args.region,
-          ])
-          .apply(([tableArns, secretArn, modelArns, logGroupArn, bucketArn, roleArn, region]) => {
-            const document = accessPolicy({
-              tableArns,
-              secretArns: [secretArn, ...modelArns],
-              logGroupArns: [logGroupArn],
-              objectArns: [`${bucketArn}/worker/*`],
-            });
-            const [, partition, , , account] = roleArn.split(":");
-            document.Statement.push(
-              lifecycleStatement(`arn:${partition}:autoscaling:${region}:${account}`, groupName),
-            );
-            return JSON.stringify(document);
-          }),
-      },
-      { parent: this },
-    );
-    new iam.RolePolicyAttachment(
-      `${name}-ssm`,
-      {
-        role: this.role.name,
-        policyArn: this.role.arn.apply(
-          (arn) => `arn:${arn.split(":")[1]}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-        ),
-      },
-      { parent: this },
-    );
-    const profile = new iam.InstanceProfile(`${name}-profile`, { role: this.role.name }, { parent: this });
+    const { role, access, profile } = workerRole(name, this, {
+      environment: args.environment,
+      groupName,
+      region: args.region,
+      tableArns: args.tableArns,
+      secretArns: [args.githubTokenSecretArn, ...Object.values(modelSecretArns)],
+      logGroupArn: logGroup.arn,
+      artifactsBucketArn: this.artifactsBucket.arn,
+      permissionsBoundary: args.permissionsBoundary,
+    });
+    this.role = role;
 
     const securityGroup = new ec2.SecurityGroup(
       `${name}-sg`,
@@ -377,18 +343,4 @@ export class WorkerFleet extends pulumi.ComponentResource {
 
     this.registerOutputs({ groupName: this.group.name, artifactsBucket: this.artifactsBucket.bucket });
   }
-}
-
-/** What the worker does to its group: complete its lifecycle action, mark itself unhealthy. */
-function lifecycleStatement(arnPrefix: string, groupName: string): PolicyStatement {
-  return {
-    Sid: "Lifecycle",
-    Effect: "Allow",
-    Action: [
-      "autoscaling:CompleteLifecycleAction",
-      "autoscaling:RecordLifecycleActionHeartbeat",
-      "autoscaling:SetInstanceHealth",
-    ],
-    Resource: [`${arnPrefix}:autoScalingGroup:*:autoScalingGroupName/${groupName}`],
-  };
 }
