@@ -19,6 +19,8 @@ const secrets = {
   "aipm:githubToken": "ghp_devStackTestToken00000000000000000",
   "aipm:githubWebhookSecret": "dev-stack-test-webhook-secret",
   "aipm:apiToken": "dev-stack-test-admin-api-token",
+  // Required: the repository's administration never falls back to aipm:githubToken.
+  "aipm:githubAdminToken": "ghp_devStackTestAdminToken000000000000",
 };
 const fixtures = writeBuildFixtures();
 /** Pulumi.dev.yaml as committed, plus what a deploy adds: the version, the secrets, and (here) stand-in builds. */
@@ -32,7 +34,7 @@ const config: Record<string, string> = {
 };
 /** The agents Pulumi.dev.yaml names. */
 const AGENTS: NpmAgentName[] = ["claude"];
-const outputNames = ["apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
+const outputNames = ["alarmTopicArn", "apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
 
 let deployment: MockDeployment;
 let program: Record<string, unknown>;
@@ -164,6 +166,23 @@ describe("the dev stack program", () => {
         ).toBe(false);
       }
     }
+  });
+
+  it("notifies its alarm topic aipm-dev-alarms from the API's alarms, and outputs it", async () => {
+    const topic = await outputValue(program.alarmTopicArn as string);
+    expect(deployment.named("aipm-dev-alarms").inputs.name).toBe("aipm-dev-alarms");
+    for (const alarm of ["aipm-dev-api-errors", "aipm-dev-api-throttles"]) {
+      expect(deployment.named(alarm).inputs.alarmActions, alarm).toEqual([topic]);
+    }
+  });
+
+  it("administers the repository with aipm:githubAdminToken, and gives dev's jobs the API token", () => {
+    expect(deployment.named("aipm-dev-github-provider").inputs.token).toBe(secrets["aipm:githubAdminToken"]);
+    expect(deployment.named("aipm-dev-github-secret-AIPM_API_TOKEN").inputs).toMatchObject({
+      environment: "dev",
+      secretName: "AIPM_API_TOKEN",
+      plaintextValue: secrets["aipm:apiToken"],
+    });
   });
 
   it("loads in plain node as Pulumi.yaml tells Pulumi to run it", () => {

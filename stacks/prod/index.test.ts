@@ -34,7 +34,7 @@ const config: Record<string, string> = {
 };
 /** The agents Pulumi.prod.yaml names. */
 const AGENTS: NpmAgentName[] = ["claude", "codex"];
-const outputNames = ["apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
+const outputNames = ["alarmTopicArn", "apiUrl", "deployedVersion", "tableNames", "webUrl", "workerGroupName"];
 
 let deployment: MockDeployment;
 let program: Record<string, unknown>;
@@ -183,6 +183,23 @@ describe("the prod stack program", () => {
         "prod",
       ),
     ).toEqual([]);
+  });
+
+  it("notifies its alarm topic aipm-prod-alarms from the API's alarms, and outputs it", async () => {
+    const topic = await outputValue(program.alarmTopicArn as string);
+    expect(deployment.named("aipm-prod-alarms").inputs.name).toBe("aipm-prod-alarms");
+    for (const alarm of ["aipm-prod-api-errors", "aipm-prod-api-throttles"]) {
+      expect(deployment.named(alarm).inputs.alarmActions, alarm).toEqual([topic]);
+    }
+  });
+
+  it("administers the repository with aipm:githubAdminToken, and gives prod's jobs the API token", () => {
+    expect(deployment.named("aipm-prod-github-provider").inputs.token).toBe(secrets["aipm:githubAdminToken"]);
+    expect(deployment.named("aipm-prod-github-secret-AIPM_API_TOKEN").inputs).toMatchObject({
+      environment: "prod",
+      secretName: "AIPM_API_TOKEN",
+      plaintextValue: secrets["aipm:apiToken"],
+    });
   });
 
   it("loads in plain node as Pulumi.yaml tells Pulumi to run it", () => {

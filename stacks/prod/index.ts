@@ -6,8 +6,5 @@
 import { aipmStackProgram } from "@aipm/infra";
 import * as pulumi from "@pulumi/pulumi";
 
-export const { webUrl, apiUrl, tableNames, workerGroupName, deployedVersion } = aipmStackProgram(
-  "prod",
-  new pulumi.Config("aipm"),
-  import.meta.dirname,
-);
+export const { webUrl, apiUrl, tableNames, workerGroupName, deployedVersion, alarmTopicArn } =
+  aipmStackProgram("prod", new pulumi.Config("aipm"), import.meta.dirname);
