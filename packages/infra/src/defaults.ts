@@ -28,6 +28,9 @@ export const noDataProtection = {
 /** The API Lambda's memory in MB; CPU scales with it. */
 export const defaultApiMemoryMb = 1024;
 
+/** The API Lambda's timeout in seconds; a live event stream ends 5 s before it, with `retry:`. */
+export const defaultApiTimeoutSeconds = 25;
+
 /** CloudFront's price class: North America and Europe. */
 export const defaultPriceClass = "PriceClass_100";
 

@@ -10,7 +10,7 @@ import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPolicy } from "../access-policies.ts";
-import { defaultApiMemoryMb, defaultLogRetentionDays } from "../defaults.ts";
+import { defaultApiMemoryMb, defaultApiTimeoutSeconds, defaultLogRetentionDays } from "../defaults.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 
 export interface ApiArgs {
@@ -124,7 +124,7 @@ export class Api extends pulumi.ComponentResource {
         role: this.role.arn,
         memorySize: args.memoryMb ?? defaultApiMemoryMb,
         // Also bounds a streamed response: a live event stream ends 5 s before it, with retry:.
-        timeout: args.timeoutSeconds ?? 25,
+        timeout: args.timeoutSeconds ?? defaultApiTimeoutSeconds,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
           variables: {
