@@ -9,7 +9,7 @@ describe("loadWorkerEnv", () => {
       AIPM_WORKER_PORT: 8080,
       AIPM_AGENT_TIMEOUT_S: 1800,
       AIPM_AGENT_IDLE_TIMEOUT_S: 600,
-      AIPM_PROTECTED_PATHS: [".github/workflows/**"],
+      AIPM_PROTECTED_PATHS: [".github/workflows/**", ".github/actions/**"],
     });
   });
 

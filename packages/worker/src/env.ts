@@ -176,14 +176,14 @@ export const workerEnvSchema = z.object({
     ),
   AIPM_PROTECTED_PATHS: z
     .string()
-    .default(".github/workflows/**")
+    .default(".github/workflows/**,.github/actions/**")
     .transform((value) =>
       value
         .split(",")
         .map((glob) => glob.trim())
         .filter(Boolean),
     )
-    .describe("Paths the worker never commits, comma-separated globs."),
+    .describe("Paths the worker never commits, comma-separated globs, matched in any letter case."),
   AIPM_GITHUB_TOKEN: z
     .string()
     .min(1)

@@ -193,6 +193,17 @@ describe("commitAndPush", () => {
     );
   });
 
+  it("keeps protected paths out in any letter case", async () => {
+    const tree = await prepare();
+    await mkdir(join(tree.dir, ".GITHUB", "Workflows"), { recursive: true });
+    await writeFile(join(tree.dir, ".GITHUB", "Workflows", "x.yml"), "on: push\n");
+    await writeFile(join(tree.dir, "a.txt"), "kept\n");
+
+    const pushed = await push(tree);
+    expect(pushed.protectedPaths).toEqual([".GITHUB/Workflows/x.yml"]);
+    expect(await filesAt(pushed.commit ?? "")).not.toContain(".GITHUB/Workflows/x.yml");
+  });
+
   it("pushes nothing when the agent changed only protected paths or nothing at all", async () => {
     const tree = await prepare();
     expect(await push(tree)).toEqual({ commit: null, protectedPaths: [], leftoverPaths: [], files: [] });

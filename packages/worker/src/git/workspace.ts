@@ -316,8 +316,11 @@ export async function commitAndPush(options: {
       .split("\0")
       .filter(Boolean);
   let tree = await git(["write-tree"], { cwd });
-  const pathspecs = (globs: readonly string[] = []) => globs.map((glob) => `:(glob)${glob}`);
-  const protectedGlobs = pathspecs(options.protectedGlobs);
+  const pathspecs = (globs: readonly string[] = [], magic = "glob") =>
+    globs.map((glob) => `:(${magic})${glob}`);
+  // Protected paths match in any letter case: on a case-insensitive checkout (macOS, Windows)
+  // `.GITHUB/workflows/x.yml` is the same file as `.github/workflows/x.yml`.
+  const protectedGlobs = pathspecs(options.protectedGlobs, "glob,icase");
   const leftoverGlobs = pathspecs(options.leftoverGlobs);
   const protectedPaths = protectedGlobs.length > 0 ? await changed(tree, protectedGlobs) : [];
   const leftoverPaths = leftoverGlobs.length > 0 ? await changed(tree, leftoverGlobs) : [];
