@@ -212,8 +212,9 @@ describe("authorisation (403)", () => {
     ];
     for (const [method, path, body] of outside) {
       const response = await api.request(method, path, { ...as, ...(body !== undefined ? { body } : {}) });
-      const problem = await expectProblem(response, 403);
-      expect(problem.detail, `${method} ${path}`).toBe(`This token is limited to project ${mine.id}.`);
+      // To a scoped token another project's ids do not exist: 404, as for an unknown id.
+      const problem = await expectProblem(response, 404);
+      expect(problem.type, `${method} ${path}`).toBe("https://aipm.dev/problems/not-found");
     }
     const untouched = await expectJson<StoryDetail>(
       await api.request("GET", `/api/stories/${theirStory.id}`),

@@ -59,7 +59,7 @@ describe("GET /api/tasks and /api/tasks/:taskId", () => {
     expect((await listTasks("", scoped.token)).map((task) => task.id)).toEqual([mine.task.id]);
     await expectProblem(
       await api.request("GET", `/api/tasks?projectId=${theirs.project.id}`, { token: scoped.token }),
-      403,
+      404,
     );
     expect(
       await expectJson<CodeGenerationTask>(
@@ -69,7 +69,7 @@ describe("GET /api/tasks and /api/tasks/:taskId", () => {
     ).toEqual(mine.task);
     await expectProblem(
       await api.request("GET", `/api/tasks/${theirs.task.id}`, { token: scoped.token }),
-      403,
+      404,
     );
   });
 

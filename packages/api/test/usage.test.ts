@@ -111,13 +111,13 @@ describe("usage", () => {
     });
   });
 
-  it("is refused to a token scoped to another project", async () => {
+  it("is not found by a token scoped to another project", async () => {
     const { project } = await storyInLocalProject();
     const { project: elsewhere } = await storyInLocalProject();
     const scoped = await createToken(api, "viewer", elsewhere.id);
     await expectProblem(
       await api.request("GET", `/api/projects/${project.id}/usage`, { token: scoped.token }),
-      403,
+      404,
     );
   });
 });

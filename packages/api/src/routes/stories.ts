@@ -55,11 +55,11 @@ export function presentProjectStories(contents: ProjectContents): StoryDetail[] 
   );
 }
 
-/** Loads a story the principal may reach, or throws 404/403. */
+/** Loads a story the principal may reach, or throws 404 (for one outside the token's project too). */
 export async function loadStory(deps: AppDeps, principal: Principal, storyId: string): Promise<StoryRecord> {
   const record = await deps.stories.getStory(storyId);
   if (!record) throw ApiError.notFound(`Story ${storyId} does not exist.`);
-  requireProject(principal, record.story.projectId);
+  requireProject(principal, record.story.projectId, `Story ${storyId} does not exist.`);
   return record;
 }
 

@@ -1,9 +1,8 @@
 /**
  * @module routes/tasks: code-generation tasks, their events (JSON pages or a live SSE stream),
- * cancel and retry, and the queue's state.
+ * cancel and retry.
  */
 import {
-  agentAvailabilitySchema,
   type CodeGenerationTask,
   canRetryTask,
   isTerminalTaskStatus,
@@ -54,7 +53,7 @@ function streamBoundMs(bindings: unknown): number {
 async function loadTask(deps: AppDeps, principal: Principal, taskId: string): Promise<CodeGenerationTask> {
   const task = await deps.tasks.get(taskId);
   if (!task) throw ApiError.notFound(`Task ${taskId} does not exist.`);
-  requireProject(principal, task.projectId);
+  requireProject(principal, task.projectId, `Task ${taskId} does not exist.`);
   return task;
 }
 
@@ -264,55 +263,6 @@ export function taskRoutes(deps: AppDeps) {
         // tells EventSource to reconnect soon, sending the last id in Last-Event-ID.
         if (!aborted) await stream.write(`: stream bound reached\nretry: ${STREAM_RETRY_MS}\n\n`);
       }) as never;
-    },
-  );
-
-  router.openapi(
-    createRoute({
-      method: "get",
-      path: "/api/queue",
-      tags: ["operations"],
-      summary: "The queue: counts, age of the oldest queued task, live workers",
-      responses: {
-        200: jsonResponse(
-          z
-            .object({
-              queued: z.number().int(),
-              running: z.number().int(),
-              oldestQueuedAgeSeconds: z.number().nullable(),
-              expiredLeases: z.number().int(),
-              workers: z.array(
-                z.object({
-                  id: z.string(),
-                  version: z.string(),
-                  startedAt: z.string(),
-                  lastHeartbeatAt: z.string(),
-                  runningTasks: z.array(z.string()),
-                  agents: z.array(agentAvailabilitySchema).optional(),
-                }),
-              ),
-            })
-            .openapi("Queue"),
-          "The queue",
-        ),
-        ...commonProblems,
-      },
-    }),
-    async (c) => {
-      const [stats, workers] = await Promise.all([deps.tasks.stats(), deps.workers.list()]);
-      const oldestQueuedAgeSeconds = stats.oldestQueuedAt
-        ? Math.max(0, Math.round((deps.now().getTime() - Date.parse(stats.oldestQueuedAt)) / 1000))
-        : null;
-      return c.json(
-        {
-          queued: stats.queued,
-          running: stats.running,
-          oldestQueuedAgeSeconds,
-          expiredLeases: stats.expiredLeases,
-          workers,
-        },
-        200,
-      );
     },
   );
 

@@ -27,9 +27,7 @@ export const CONFIGURED_ADMIN_ID = "configured-admin";
  */
 export function auth(options: AuthOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    // Behind CloudFront, origin access control signs the request in `Authorization`; the edge
-    // function moves the caller's bearer token to `X-Aipm-Authorization` first.
-    const header = c.req.header("X-Aipm-Authorization") ?? c.req.header("Authorization");
+    const header = bearerHeader(c.req.header.bind(c.req));
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match?.[1]) {
       throw ApiError.unauthorized(
@@ -38,15 +36,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<AppEnv> {
           : "This endpoint needs an API token: send 'Authorization: Bearer <token>'.",
       );
     }
-    const hash = hashToken(match[1]);
-    let principal: Principal | null = null;
-    const adminHash = await options.adminTokenHash();
-    if (adminHash !== undefined && adminHash === hash) {
-      principal = { tokenId: CONFIGURED_ADMIN_ID, role: "admin", projectId: null };
-    } else {
-      const record = await options.tokens.findByHash(hash);
-      if (record) principal = { tokenId: record.id, role: record.role, projectId: record.projectId };
-    }
+    const principal = await resolvePrincipal(options, header);
     if (!principal) throw ApiError.unauthorized("The API token is not valid or was revoked.");
     if (!READ_METHODS.has(c.req.method) && principal.role === "viewer") {
       throw ApiError.forbidden(
@@ -58,6 +48,35 @@ export function auth(options: AuthOptions): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * The request's bearer header. Behind CloudFront, origin access control signs the request in
+ * `Authorization`; the edge function moves the caller's bearer token to `X-Aipm-Authorization` first.
+ */
+export function bearerHeader(header: (name: string) => string | undefined): string | undefined {
+  return header("X-Aipm-Authorization") ?? header("Authorization");
+}
+
+/**
+ * The principal a `Bearer <token>` header stands for now, or null when it is malformed, unknown or
+ * revoked. A long request (a live event stream) calls it again to notice a revoked token.
+ *
+ * @example await resolvePrincipal({ tokens, adminTokenHash }, "Bearer aipm_...") // { tokenId, role, projectId }
+ */
+export async function resolvePrincipal(
+  options: AuthOptions,
+  header: string | undefined,
+): Promise<Principal | null> {
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match?.[1]) return null;
+  const hash = hashToken(match[1]);
+  const adminHash = await options.adminTokenHash();
+  if (adminHash !== undefined && adminHash === hash) {
+    return { tokenId: CONFIGURED_ADMIN_ID, role: "admin", projectId: null };
+  }
+  const record = await options.tokens.findByHash(hash);
+  return record ? { tokenId: record.id, role: record.role, projectId: record.projectId } : null;
+}
+
 /** Throws 403 unless the principal has at least `role`. */
 export function requireRole(principal: Principal, role: TokenRole): void {
   if (rank[principal.role] < rank[role]) {
@@ -65,9 +84,22 @@ export function requireRole(principal: Principal, role: TokenRole): void {
   }
 }
 
-/** Throws 403 when the principal is scoped to another project. */
-export function requireProject(principal: Principal, projectId: string): void {
-  if (principal.projectId !== null && principal.projectId !== projectId) {
-    throw ApiError.forbidden(`This token is limited to project ${principal.projectId}.`);
-  }
+/**
+ * Throws 404 when the principal is scoped to another project: to such a token, what lies outside
+ * its project does not exist (a 403 would confirm that the id is real). `detail` is what the caller
+ * says of an id it does not know, so that both answers read the same.
+ *
+ * @example requireProject(principal, task.projectId, `Task ${task.id} does not exist.`)
+ */
+export function requireProject(
+  principal: Principal,
+  projectId: string,
+  detail = "It does not exist, or is outside the one project this token reaches.",
+): void {
+  if (!canReachProject(principal, projectId)) throw ApiError.notFound(detail);
+}
+
+/** Whether the principal may reach `projectId`: an unscoped token reaches every project. */
+export function canReachProject(principal: Principal, projectId: string): boolean {
+  return principal.projectId === null || principal.projectId === projectId;
 }
