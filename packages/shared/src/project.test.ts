@@ -202,18 +202,35 @@ describe("isValidBranchName", () => {
     "a-b_c",
     "v1.2.3",
     "x/y/z",
-    "a@b",
-    "a@",
-    "a{b}",
-    "naïve",
-    "日本語",
     "a/HEAD",
     "head",
     "a.lock.b",
     "lock",
     "a/b.locks",
+    "release/v1.2_rc-1",
+  ];
+  /** Names git takes that a shell would not read as one plain word, or not ASCII: refused. */
+  const unsafe = [
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's `${IFS}` is the attack
+    "main;touch${IFS}/tmp/x;#",
+    "$(id)",
+    "`id`",
+    "a|b",
+    "a&b",
+    "a>b",
+    "a'b",
+    'a"b',
+    "a@b",
+    "a@",
+    "a{b}",
+    "naïve",
+    "日本語",
     "#1",
     "a!b",
+    "a%b",
+    "a=b",
+    "a,b",
+    "a+b",
   ];
   const invalid = [
     "",
@@ -257,6 +274,12 @@ describe("isValidBranchName", () => {
     expect(gitAccepts(name)).toBe(false);
   });
 
+  it.each(unsafe)("rejects %j, which git accepts but a shell reads as more than a word", (name) => {
+    expect(isValidBranchName(name)).toBe(false);
+    expect(gitAccepts(name)).toBe(true);
+    expect(branchNameSchema.safeParse(name).success).toBe(false);
+  });
+
   it("rejects `@`, which git allows but means HEAD inside a repository", () => {
     expect(isValidBranchName("@")).toBe(false);
   });
@@ -267,10 +290,15 @@ describe("isValidBranchName", () => {
 
   // Up to 300 git processes: the timeout leaves room for a slow CI machine.
   it("accepts only names git accepts", () => {
-    const tricky = ["a", "b", "Z", "9", "/", "/", ".", ".", "-", "_", "@", "{", "}", "lock", ".lock", "HEAD"];
-    const forbidden = [" ", "~", "^", ":", "?", "*", "[", "\\", "\t", "\u007f", "é"];
+    const tricky = ["a", "b", "Z", "9", "/", "/", ".", ".", "-", "_", "lock", ".lock", "HEAD"];
+    const forbidden = [" ", "~", "^", ":", "?", "*", "[", "\\", "\t", "\u007f", "é", "@", "{", "$", ";"];
     const nameArbitrary = fc.oneof(
-      fc.array(fc.constantFrom(...tricky), { minLength: 1, maxLength: 12 }).map((parts) => parts.join("")),
+      {
+        arbitrary: fc
+          .array(fc.constantFrom(...tricky), { minLength: 1, maxLength: 12 })
+          .map((parts) => parts.join("")),
+        weight: 4,
+      },
       fc
         .array(fc.constantFrom(...tricky, ...forbidden), { minLength: 1, maxLength: 8 })
         .map((parts) => parts.join("")),

@@ -21,21 +21,30 @@ export const repositoryNameSchema = z
     message: "must not be '.', '..' or end in '.git'",
   });
 
-/** A branch name that is a valid git ref (the common subset of `git check-ref-format --branch`). */
+/**
+ * A branch name that git accepts and that a shell reads as one plain word: see
+ * {@link isValidBranchName}.
+ */
 export const branchNameSchema = z
   .string()
   .min(1)
   .max(200)
-  .refine(isValidBranchName, "must be a valid git branch name");
+  .refine(
+    isValidBranchName,
+    "must be a git branch name of letters, digits, '/', '.', '_' and '-' (no leading '-', no '..', no trailing '/' or '.lock')",
+  );
 
-/** True when `name` is a branch name that `git check-ref-format --branch` accepts. */
+/**
+ * True when `name` is a branch name that `git check-ref-format --branch` accepts and that uses
+ * only ASCII letters, digits and `/._-`. The narrower set keeps names that are valid refs but
+ * shell syntax (`main;touch${IFS}x;#`, `$(…)`, `a!b`, `#1`) out of the commands people copy.
+ */
 export function isValidBranchName(name: string): boolean {
-  // git reserves `HEAD` (`git check-ref-format --branch HEAD` fails); `@` is its shorthand.
-  if (name.length === 0 || name === "@" || name === "HEAD" || name.startsWith("-")) return false;
+  if (!/^[A-Za-z0-9/._-]+$/.test(name)) return false;
+  // git reserves `HEAD` (`git check-ref-format --branch HEAD` fails).
+  if (name === "HEAD" || name.startsWith("-")) return false;
   if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".")) return false;
-  if (name.includes("..") || name.includes("//") || name.includes("@{")) return false;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git forbids
-  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return false;
+  if (name.includes("..") || name.includes("//")) return false;
   return name.split("/").every((part) => !part.startsWith(".") && !part.endsWith(".lock"));
 }
 

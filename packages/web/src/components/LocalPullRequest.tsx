@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Task } from "../domain.ts";
 import { timeAgo } from "../logic/format.ts";
+import { shellCommand } from "../shell-quote.ts";
 import { reportError } from "../state/notices.ts";
 import { projects } from "../state/projects.ts";
 import { api } from "../state/session.ts";
@@ -36,6 +37,18 @@ export function LocalPullRequest({ owner, name, number }: { owner: string; name:
     );
   }
   const branch = tasks?.[0]?.branch;
+  const { cloneUrl, defaultBranch } = project.repository;
+  // Every word is quoted for the shell: the page shows these commands for people to paste.
+  const commands = [
+    shellCommand("git", "clone", cloneUrl),
+    `${shellCommand("git", "-C", name, "fetch", "origin", branch ?? "BRANCH")} && ${shellCommand(
+      "git",
+      "-C",
+      name,
+      "diff",
+      `${defaultBranch}...FETCH_HEAD`,
+    )}`,
+  ].join("\n");
   return (
     <section class="local-pr">
       <h1>
@@ -43,13 +56,9 @@ export function LocalPullRequest({ owner, name, number }: { owner: string; name:
       </h1>
       <p>
         A pull request on AIPM's local git forge, from <code>{branch ?? "…"}</code> into{" "}
-        <code>{project.repository.defaultBranch}</code>. Review it with git:
+        <code>{defaultBranch}</code>. Review it with git; when it asks for a password, give your AIPM token:
       </p>
-      <pre class="log">
-        git clone {project.repository.cloneUrl}
-        {"\n"}git -C {name} fetch origin {branch ?? "<branch>"} && git -C {name} diff{" "}
-        {project.repository.defaultBranch}...FETCH_HEAD
-      </pre>
+      <pre class="log">{commands}</pre>
       <h2>Tasks on this pull request</h2>
       <ul class="plain">
         {(tasks ?? []).map((task) => (
