@@ -30,7 +30,13 @@ export {
 } from "./pull-requests.ts";
 export { secretSource } from "./secrets.ts";
 export { dynamoStoryStore, type ProjectContents, type StoryRecord, type StoryStore } from "./stories.ts";
-export { dynamoTaskStore, type NewEvent, type QueueStats, type TaskStore } from "./tasks.ts";
+export {
+  ACTIVE_TASK_PART,
+  dynamoTaskStore,
+  type NewEvent,
+  type QueueStats,
+  type TaskStore,
+} from "./tasks.ts";
 export {
   dynamoTokenStore,
   generateToken,

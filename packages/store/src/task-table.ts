@@ -3,6 +3,12 @@
  * change of a task goes through: the task item carries `lastEventSeq`, and each write checks the
  * status (and lease owner) it expects and the sequence number it read, and appends its events in
  * the same transaction.
+ *
+ * A story has at most one active (queued or running) task: the tasks table holds a lock item per
+ * story (`ACTIVE#<storyId>`, no `status` nor `projectId`, so no index sees it) whose `activeTaskId`
+ * is set in the transaction that creates the task and removed in the one that ends it. A request
+ * may reserve the lock for a task it is about to create (`reservedUntil`, epoch ms) so that it does
+ * no outside work (opening the pull request) for a task that could not be queued.
  */
 
 import type { CodeGenerationTask, TaskEventType } from "@aipm/shared";
@@ -10,12 +16,19 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
+import type { TransactItem } from "./transactions.ts";
 
 /** Events are kept for 30 days. */
 const EVENT_TTL_SECONDS = 30 * 24 * 3600;
 /** DynamoDB's limit of items in one transaction, less the task item itself. */
 export const EVENTS_PER_WRITE = 99;
 export const MAX_RACE_RETRIES = 8;
+/** The statuses a task ends in: reaching one releases the story's lock. */
+export const TERMINAL_STATUSES: readonly string[] = ["succeeded", "failed", "cancelled", "timed_out"];
+/** The name of the story lock's share of a task's creation, in a `conflict` StoreError's `parts`. */
+export const ACTIVE_TASK_PART = "active-task";
+
+export const storyLockKey = (storyId: string) => `ACTIVE#${storyId}`;
 
 export interface NewEvent {
   type: TaskEventType;
@@ -61,6 +74,11 @@ export interface TaskTable {
     events: readonly NewEvent[],
     leaseOwner?: string,
   ): Promise<CodeGenerationTask>;
+  /**
+   * The update that makes `taskId` the story's active task: only when the story has none, the
+   * task itself reserved it, or a reservation lapsed.
+   */
+  lockAcquire(storyId: string, taskId: string): TransactItem;
   /** Appends events with the next sequence numbers, retrying lost races; returns the last number. */
   appendEvents(
     taskId: string,
@@ -102,6 +120,39 @@ export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
     }));
   };
 
+  const lockAcquire: TaskTable["lockAcquire"] = (storyId, taskId) => ({
+    Update: {
+      TableName,
+      Key: { pk: storyLockKey(storyId) },
+      UpdateExpression: "SET activeTaskId = :taskId, storyId = :storyId REMOVE reservedUntil",
+      ConditionExpression:
+        "attribute_not_exists(activeTaskId) OR activeTaskId = :taskId OR reservedUntil < :now",
+      ExpressionAttributeValues: { ":taskId": taskId, ":storyId": storyId, ":now": now().getTime() },
+    },
+  });
+
+  /** The release of the story's lock, when `item` holds it and `changes` end the task. */
+  async function lockRelease(item: Item, changes: Partial<CodeGenerationTask>) {
+    const ends =
+      changes.status !== undefined &&
+      TERMINAL_STATUSES.includes(changes.status) &&
+      !TERMINAL_STATUSES.includes(String(item.status));
+    if (!ends || typeof item.storyId !== "string") return [];
+    const lock = await getItem(storyLockKey(item.storyId));
+    if (lock?.activeTaskId !== item.pk) return [];
+    return [
+      {
+        Update: {
+          TableName,
+          Key: { pk: storyLockKey(item.storyId) },
+          UpdateExpression: "REMOVE activeTaskId, reservedUntil",
+          ConditionExpression: "activeTaskId = :taskId",
+          ExpressionAttributeValues: { ":taskId": item.pk },
+        },
+      },
+    ];
+  }
+
   const write: TaskTable["write"] = async (item, changes, events, leaseOwner) => {
     const at = now().toISOString();
     const seen = Number(item.lastEventSeq ?? 0);
@@ -125,9 +176,11 @@ export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
       values[":owner"] = leaseOwner;
       condition += " AND #leaseOwner = :owner";
     }
+    const release = await lockRelease(item, changes);
     await dynamo.doc.send(
       new TransactWriteCommand({
         TransactItems: [
+          ...release,
           {
             Update: {
               TableName,
@@ -170,5 +223,16 @@ export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
     return last;
   };
 
-  return { dynamo, TableName, EventsTable, now, getItem, query, eventPuts, write, appendEvents };
+  return {
+    dynamo,
+    TableName,
+    EventsTable,
+    now,
+    getItem,
+    query,
+    eventPuts,
+    lockAcquire,
+    write,
+    appendEvents,
+  };
 }

@@ -12,7 +12,14 @@ import {
   type TaskError,
 } from "@aipm/shared";
 import { StoreError } from "./errors.ts";
-import { fromItem, isRace, MAX_RACE_RETRIES, type NewEvent, type TaskTable } from "./task-table.ts";
+import {
+  fromItem,
+  isRace,
+  MAX_RACE_RETRIES,
+  type NewEvent,
+  type TaskTable,
+  TERMINAL_STATUSES,
+} from "./task-table.ts";
 
 export interface TransitionOptions {
   /** The worker that must hold the lease for the change to apply. */
@@ -27,9 +34,10 @@ export interface TransitionOptions {
   events?: readonly NewEvent[];
 }
 
-const TERMINAL = ["succeeded", "failed", "cancelled", "timed_out"];
-
-/** Applies an action through the state machine; `invalid_transition` when the task's status does not allow it. */
+/**
+ * Applies an action through the state machine; `invalid_transition` when the task's status does
+ * not allow it. A transition that ends the task releases its story's lock in the same write.
+ */
 export async function transition(
   table: TaskTable,
   taskId: string,
@@ -50,7 +58,7 @@ export async function transition(
         `Task ${taskId} cannot ${action.replace("_", " ")}: ${decision.reason}.`,
       );
     const at = table.now().toISOString();
-    const terminal = TERMINAL.includes(decision.to);
+    const terminal = TERMINAL_STATUSES.includes(decision.to);
     const error =
       options.error !== undefined
         ? options.error

@@ -15,16 +15,18 @@ import {
   type TaskStatus,
   type UsageSummary,
 } from "@aipm/shared";
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Dynamo, Item } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
 import { claimNext, heartbeat, type QueueStats, queueStats, reconcile } from "./task-queue.ts";
-import { fromItem, type NewEvent, taskTable } from "./task-table.ts";
+import { ACTIVE_TASK_PART, fromItem, type NewEvent, storyLockKey, taskTable } from "./task-table.ts";
 import { type TransitionOptions, transition } from "./task-transitions.ts";
-import { failedParts, TRANSACTION_LIMIT, type TransactionPart } from "./transactions.ts";
+import { failedParts, isConditionFailure, TRANSACTION_LIMIT, type TransactionPart } from "./transactions.ts";
 
 export type { QueueStats } from "./task-queue.ts";
 export type { NewEvent } from "./task-table.ts";
+export { ACTIVE_TASK_PART } from "./task-table.ts";
 export type { TransitionOptions } from "./task-transitions.ts";
 
 export interface TaskListFilter {
@@ -38,13 +40,22 @@ export interface TaskStore {
   /**
    * Writes a new queued task with its first events, and `parts` of other stores (a story's move,
    * say) in the same transaction: all of it or none. When a part's condition fails, throws a
-   * `conflict` StoreError whose `parts` names the failed parts.
+   * `conflict` StoreError whose `parts` names the failed parts. The task becomes its story's
+   * active task in the same transaction: when the story has another (or another request reserved
+   * it), throws a `conflict` whose `parts` holds {@link ACTIVE_TASK_PART}.
    */
   create(
     task: CodeGenerationTask,
     events: readonly NewEvent[],
     parts?: readonly TransactionPart[],
   ): Promise<void>;
+  /**
+   * Reserves the story's lock for a task about to be created (`create` then confirms it), for
+   * `seconds` at most; false when the story has an active task or another reservation.
+   */
+  reserveStory(storyId: string, taskId: string, seconds: number): Promise<boolean>;
+  /** Gives back a reservation whose task was not created; a no-op once the task exists. */
+  releaseReservation(storyId: string, taskId: string): Promise<void>;
   get(taskId: string): Promise<CodeGenerationTask | null>;
   list(filter: TaskListFilter): Promise<CodeGenerationTask[]>;
   /** What the project's agents consumed, in all and per story, over the tasks created since `since`. */
@@ -83,6 +94,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
+        table.lockAcquire(task.storyId, task.id),
         ...table.eventPuts(task.id, 1, events, task.createdAt),
       ];
       const own = items.length;
@@ -94,13 +106,65 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
       try {
         await dynamo.doc.send(new TransactWriteCommand({ TransactItems: all }));
       } catch (error) {
-        const failed = failedParts(error, parts, own);
+        const lockFailed =
+          error instanceof TransactionCanceledException &&
+          error.CancellationReasons?.[1]?.Code === "ConditionalCheckFailed";
+        const failed = [...(lockFailed ? [ACTIVE_TASK_PART] : []), ...failedParts(error, parts, own)];
         if (failed.length === 0) throw error;
+        if (lockFailed) {
+          const lock = await table.getItem(storyLockKey(task.storyId));
+          const holder = lock?.activeTaskId ? ` task ${String(lock.activeTaskId)}` : " another task";
+          throw new StoreError(
+            "conflict",
+            `Story ${task.storyId} already has an active task (${holder.trim()}, or one another request is starting). Cancel it or wait for it to finish.`,
+            failed,
+          );
+        }
         throw new StoreError(
           "conflict",
           `Task ${task.id} was not queued: ${failed.join(" and ")} changed meanwhile.`,
           failed,
         );
+      }
+    },
+
+    async reserveStory(storyId, taskId, seconds) {
+      const nowMs = now().getTime();
+      try {
+        await dynamo.doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: storyLockKey(storyId) },
+            UpdateExpression: "SET activeTaskId = :taskId, storyId = :storyId, reservedUntil = :until",
+            ConditionExpression: "attribute_not_exists(activeTaskId) OR reservedUntil < :now",
+            ExpressionAttributeValues: {
+              ":taskId": taskId,
+              ":storyId": storyId,
+              ":until": nowMs + seconds * 1000,
+              ":now": nowMs,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async releaseReservation(storyId, taskId) {
+      try {
+        await dynamo.doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: storyLockKey(storyId) },
+            UpdateExpression: "REMOVE activeTaskId, reservedUntil",
+            ConditionExpression: "activeTaskId = :taskId AND attribute_exists(reservedUntil)",
+            ExpressionAttributeValues: { ":taskId": taskId },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
       }
     },
 

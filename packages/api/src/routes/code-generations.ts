@@ -14,6 +14,7 @@ import {
   storyStatusForPullRequest,
 } from "@aipm/shared";
 import {
+  ACTIVE_TASK_PART,
   type IdempotencyStore,
   isStoreError,
   type NewEvent,
@@ -34,6 +35,12 @@ import { lineage } from "./stories.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const PATH = "/api/stories/:storyId/code-generations";
+/**
+ * How long a request holds the story's lock while it opens the pull request, before the task
+ * exists: longer than any request runs (the Lambda stops at 25 s), so only a request whose process
+ * died leaves the story refusing new tasks, and only this long.
+ */
+const RESERVATION_SECONDS = 300;
 
 const CodeGenerationResponseSchema = z
   .object({
@@ -131,74 +138,93 @@ export function codeGenerationRoutes(deps: AppDeps) {
           { type: "forge-unavailable" },
         );
       }
+      // The story's lock, taken before the forge is touched: of concurrent requests, only the one
+      // that will queue the task commits TASK.md and opens the pull request.
       const taskId = newId("task");
-      const branch = storyBranchName(story);
-      const taskMarkdown = renderTaskMarkdown({
-        project: presentProject(project, deps),
-        story,
-        acceptanceTests: [...record.acceptanceTests].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
-        parentChain: parents,
-        dependsOn,
-        task: { id: taskId, branch },
-      });
-      const started = performance.now();
-      const pullRequest = await forge.openPullRequest({
-        repository: project.repository,
-        baseBranch: project.repository.defaultBranch,
-        branch,
-        title: `${story.title} [AIPM]`,
-        body: `Story \`${story.id}\` from AIPM project ${project.name}.\n\nThe coding agent implements TASK.md on this branch (task \`${taskId}\`).\n`,
-        files: [{ path: "TASK.md", content: taskMarkdown }],
-        commitMessage: `Add TASK.md for story ${story.id}: ${story.title}`,
-        author: deps.gitAuthor,
-      });
-      const forgeMs = Math.round(performance.now() - started);
+      if (!(await deps.tasks.reserveStory(story.id, taskId, RESERVATION_SECONDS))) {
+        throw ApiError.conflict(
+          `Story ${story.id} already has an active task, or another request is starting one. Cancel it or wait for it to finish.`,
+          "task-active",
+        );
+      }
+      try {
+        const branch = storyBranchName(story);
+        const taskMarkdown = renderTaskMarkdown({
+          project: presentProject(project, deps),
+          story,
+          acceptanceTests: [...record.acceptanceTests].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+          parentChain: parents,
+          dependsOn,
+          task: { id: taskId, branch },
+        });
+        const started = performance.now();
+        const pullRequest = await forge.openPullRequest({
+          repository: project.repository,
+          baseBranch: project.repository.defaultBranch,
+          branch,
+          title: `${story.title} [AIPM]`,
+          body: `Story \`${story.id}\` from AIPM project ${project.name}.\n\nThe coding agent implements TASK.md on this branch (task \`${taskId}\`).\n`,
+          files: [{ path: "TASK.md", content: taskMarkdown }],
+          commitMessage: `Add TASK.md for story ${story.id}: ${story.title}`,
+          author: deps.gitAuthor,
+        });
+        const forgeMs = Math.round(performance.now() - started);
 
-      const task = newQueuedTask({
-        id: taskId,
-        projectId: project.id,
-        storyId: story.id,
-        agent: input.agent ?? deps.defaultAgent,
-        branch,
-        pullRequest: { number: pullRequest.number, url: pullRequest.url },
-        maxAttempts: input.maxAttempts,
-        now: deps.now().toISOString(),
-      });
-      const events: NewEvent[] = [
-        {
-          type: "pull_request.opened",
-          data: {
-            number: pullRequest.number,
-            url: pullRequest.url,
-            branch,
-            created: pullRequest.created,
-            forgeMs,
+        const task = newQueuedTask({
+          id: taskId,
+          projectId: project.id,
+          storyId: story.id,
+          agent: input.agent ?? deps.defaultAgent,
+          branch,
+          pullRequest: { number: pullRequest.number, url: pullRequest.url },
+          maxAttempts: input.maxAttempts,
+          now: deps.now().toISOString(),
+        });
+        const events: NewEvent[] = [
+          {
+            type: "pull_request.opened",
+            data: {
+              number: pullRequest.number,
+              url: pullRequest.url,
+              branch,
+              created: pullRequest.created,
+              forgeMs,
+            },
           },
-        },
-        { type: "task.queued", data: { agent: task.agent, attempt: 1 } },
-      ];
-      const answer = { task, pullRequest: { number: pullRequest.number, url: pullRequest.url, branch } };
-      // The task, its events, the story's move and the response remembered for the
-      // Idempotency-Key: one transaction, one round trip.
-      const key = prepared?.idempotency.key;
-      const completion = key
-        ? deps.idempotency.completionPart(key, {
-            status: 202,
-            body: JSON.stringify(answer),
-            contentType: "application/json",
-          })
-        : null;
-      await queueTask(deps, task, events, storyMove(deps, record), completion);
-      if (prepared && completion) prepared.idempotency.completed = true;
-      deps.wakeWorkers();
-      deps.log.info("code generation queued", {
-        taskId,
-        storyId: story.id,
-        pullRequest: pullRequest.number,
-        forgeMs,
-      });
-      // The same object the remembered response was serialised from, so a replay is identical.
-      return c.json(answer, 202);
+          { type: "task.queued", data: { agent: task.agent, attempt: 1 } },
+        ];
+        const answer = { task, pullRequest: { number: pullRequest.number, url: pullRequest.url, branch } };
+        // The task, its events, the story's move and the response remembered for the
+        // Idempotency-Key: one transaction, one round trip.
+        const key = prepared?.idempotency.key;
+        const completion = key
+          ? deps.idempotency.completionPart(key, {
+              status: 202,
+              body: JSON.stringify(answer),
+              contentType: "application/json",
+            })
+          : null;
+        await queueTask(deps, task, events, storyMove(deps, record), completion);
+        if (prepared && completion) prepared.idempotency.completed = true;
+        deps.wakeWorkers();
+        deps.log.info("code generation queued", {
+          taskId,
+          storyId: story.id,
+          pullRequest: pullRequest.number,
+          forgeMs,
+        });
+        // The same object the remembered response was serialised from, so a replay is identical.
+        return c.json(answer, 202);
+      } catch (error) {
+        await deps.tasks.releaseReservation(story.id, taskId).catch((releaseError: unknown) => {
+          deps.log.error("story reservation not released", {
+            storyId: story.id,
+            taskId,
+            error: String(releaseError),
+          });
+        });
+        throw error;
+      }
     },
   );
   return router;
@@ -276,9 +302,21 @@ async function queueTask(
 ): Promise<void> {
   const others = completion ? [completion] : [];
   try {
-    await deps.tasks.create(task, events, move ? [move, ...others] : others);
+    try {
+      await deps.tasks.create(task, events, move ? [move, ...others] : others);
+    } catch (error) {
+      if (!move || !isStoreError(error, "conflict") || !error.parts.includes(move.name)) throw error;
+      if (error.parts.includes(ACTIVE_TASK_PART)) throw error;
+      await deps.tasks.create(task, events, others);
+    }
   } catch (error) {
-    if (!move || !isStoreError(error, "conflict") || !error.parts.includes(move.name)) throw error;
-    await deps.tasks.create(task, events, others);
+    throw activeTaskConflict(error);
   }
+}
+
+/** A task's creation refused because its story has another active task, as the API's 409 `task-active`; other errors as they are. */
+export function activeTaskConflict(error: unknown): unknown {
+  return isStoreError(error, "conflict") && error.parts.includes(ACTIVE_TASK_PART)
+    ? ApiError.conflict(error.message, "task-active")
+    : error;
 }

@@ -19,7 +19,7 @@ import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
-import { requireAgentChoice } from "./code-generations.ts";
+import { activeTaskConflict, requireAgentChoice } from "./code-generations.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, conflict, jsonResponse, notFound, TaskEventSchema, TaskSchema } from "./schemas.ts";
 import { requireBudgetLeft } from "./usage.ts";
@@ -174,9 +174,12 @@ export function taskRoutes(deps: AppDeps) {
         retryOf: task.id,
         now: deps.now().toISOString(),
       });
-      await deps.tasks.create(retry, [
-        { type: "task.queued", data: { agent: retry.agent, attempt: 1, retryOf: task.id } },
-      ]);
+      // The store refuses it when a concurrent request queued another task for the story meanwhile.
+      await deps.tasks
+        .create(retry, [{ type: "task.queued", data: { agent: retry.agent, attempt: 1, retryOf: task.id } }])
+        .catch((error: unknown) => {
+          throw activeTaskConflict(error);
+        });
       await deps.tasks.appendEvents(task.id, [
         { type: "task.retried", data: { newTaskId: retry.id, by: principal.tokenId } },
       ]);
