@@ -1,12 +1,57 @@
 /** GitHub's webhook: signed deliveries move a story when its pull request is merged or closed. */
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { newId } from "@aipm/shared";
-import { createTestApi, type TestApi } from "@aipm/testing";
-import { describe, expect, it } from "vitest";
-import { expectJson, expectProblem, type StoryDetail } from "./fixtures.ts";
-import { api, eventPage, finish, local, queuedTask, useTaskApi, WEBHOOK_SECRET } from "./task-support.ts";
+import { createTestApi, type FakeGithub, startFakeGithub, type TestApi } from "@aipm/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { githubForge } from "../src/forge/github.ts";
+import {
+  createAcceptanceTest,
+  createProject,
+  createStory,
+  expectJson,
+  expectProblem,
+  type StoryDetail,
+} from "./fixtures.ts";
+import {
+  api,
+  type CodeGeneration,
+  eventPage,
+  finish,
+  generate,
+  local,
+  queuedTask as localTask,
+  unique,
+  useTaskApi,
+  WEBHOOK_SECRET,
+} from "./task-support.ts";
 
 useTaskApi();
+
+// GitHub's deliveries apply to projects on GitHub: the app gets a GitHub forge on a fake GitHub.
+let github: FakeGithub;
+beforeAll(async () => {
+  github = await startFakeGithub();
+  api.deps.forges.github = githubForge({
+    token: async () => "ghp_test",
+    apiUrl: github.url,
+    throttle: { enabled: false },
+    retry: { retryAfterBaseValue: 1 },
+  });
+});
+afterAll(async () => {
+  await github?.close();
+});
+
+/** A story with a queued task on a GitHub project acme/<name>. */
+async function queuedTask() {
+  const name = `shop-${unique()}`;
+  github.state.addRepository(`acme/${name}`);
+  const project = await createProject(api, { repository: { provider: "github", owner: "acme", name } });
+  const story = await createStory(api, project.id, { title: "Pay by card" });
+  await createAcceptanceTest(api, story.id, { title: "A valid card is charged" });
+  const generation = await expectJson<CodeGeneration>(await generate(story.id), 202);
+  return { project, story, ...generation };
+}
 
 describe("POST /api/webhooks/github", () => {
   const sign = (body: string, secret = WEBHOOK_SECRET) =>
@@ -14,7 +59,7 @@ describe("POST /api/webhooks/github", () => {
 
   function deliver(
     payload: unknown,
-    options: { event?: string; signature?: string | null; on?: TestApi } = {},
+    options: { event?: string; signature?: string | null; on?: TestApi; delivery?: string } = {},
   ): Promise<Response> {
     const body = JSON.stringify(payload);
     const signature = options.signature === undefined ? sign(body) : options.signature;
@@ -23,15 +68,25 @@ describe("POST /api/webhooks/github", () => {
       body,
       headers: {
         "X-GitHub-Event": options.event ?? "pull_request",
+        "X-GitHub-Delivery": options.delivery ?? randomUUID(),
         ...(signature !== null ? { "X-Hub-Signature-256": signature } : {}),
       },
     });
   }
 
-  const closed = (number: number, branch: string, merged: boolean) => ({
+  const closed = (
+    number: number,
+    branch: string,
+    merged: boolean,
+    repository: { owner: string; name: string } = { owner: "acme", name: "shop" },
+  ) => ({
     action: "closed",
     pull_request: { number, merged, head: { ref: branch } },
-    repository: { name: "shop", owner: { login: "acme" } },
+    repository: { name: repository.name, owner: { login: repository.owner } },
+  });
+  const on = (project: { repository: { owner: string; name: string } }) => ({
+    owner: project.repository.owner,
+    name: project.repository.name,
   });
 
   async function storyStatus(storyId: string): Promise<string> {
@@ -45,8 +100,8 @@ describe("POST /api/webhooks/github", () => {
   });
 
   it("is 401 for a missing or wrong signature, and changes nothing", async () => {
-    const { story, pullRequest } = await queuedTask();
-    const payload = closed(pullRequest.number, pullRequest.branch, true);
+    const { project, story, pullRequest } = await queuedTask();
+    const payload = closed(pullRequest.number, pullRequest.branch, true, on(project));
     await expectProblem(await deliver(payload, { signature: null }), 401);
     await expectProblem(
       await deliver(payload, { signature: sign(JSON.stringify(payload), "another-secret") }),
@@ -61,11 +116,11 @@ describe("POST /api/webhooks/github", () => {
   });
 
   it("moves the story to Done when its pull request is merged, and records it on the task", async () => {
-    const { story, task, pullRequest } = await queuedTask();
+    const { project, story, task, pullRequest } = await queuedTask();
     await finish(task.id, "succeed");
     expect(await storyStatus(story.id)).toBe("In Progress");
 
-    const response = await deliver(closed(pullRequest.number, pullRequest.branch, true));
+    const response = await deliver(closed(pullRequest.number, pullRequest.branch, true, on(project)));
     expect(response.status).toBe(202);
     expect(await storyStatus(story.id)).toBe("Done");
     const { events, taskStatus } = await eventPage(task.id);
@@ -77,10 +132,12 @@ describe("POST /api/webhooks/github", () => {
   });
 
   it("hands an In Progress story back to Ready when its pull request is closed unmerged, and cancels the task", async () => {
-    const { story, task, pullRequest } = await queuedTask();
+    const { project, story, task, pullRequest } = await queuedTask();
     expect(await storyStatus(story.id)).toBe("In Progress");
 
-    expect((await deliver(closed(pullRequest.number, pullRequest.branch, false))).status).toBe(202);
+    expect((await deliver(closed(pullRequest.number, pullRequest.branch, false, on(project)))).status).toBe(
+      202,
+    );
     expect(await storyStatus(story.id)).toBe("Ready");
     const { events, taskStatus } = await eventPage(task.id, "?after=2");
     expect(taskStatus).toBe("cancelled");
@@ -89,8 +146,8 @@ describe("POST /api/webhooks/github", () => {
   });
 
   it("answers 204 to other events, other actions and branches that are not AIPM's", async () => {
-    const { story, pullRequest } = await queuedTask();
-    const merged = closed(pullRequest.number, pullRequest.branch, true);
+    const { project, story, pullRequest } = await queuedTask();
+    const merged = closed(pullRequest.number, pullRequest.branch, true, on(project));
     expect((await deliver({ zen: "Keep it logically awesome.", hook_id: 1 }, { event: "ping" })).status).toBe(
       204,
     );
@@ -100,5 +157,54 @@ describe("POST /api/webhooks/github", () => {
     expect((await deliver(closed(pullRequest.number, `aipm/${newId("story")}-gone`, true))).status).toBe(204);
     expect((await deliver({ action: "closed" })).status).toBe(204);
     expect(await storyStatus(story.id)).toBe("In Progress");
+  });
+
+  it("applies a delivery once: a replay after the story was moved back changes nothing", async () => {
+    const { project, story, task, pullRequest } = await queuedTask();
+    await finish(task.id, "succeed");
+    const delivery = randomUUID();
+    const merged = closed(pullRequest.number, pullRequest.branch, true, on(project));
+    expect((await deliver(merged, { delivery })).status).toBe(202);
+    expect(await storyStatus(story.id)).toBe("Done");
+    const eventsAfter = (await eventPage(task.id)).events.length;
+
+    const done = await expectJson<StoryDetail>(await api.request("GET", `/api/stories/${story.id}`), 200);
+    await expectJson<StoryDetail>(
+      await api.request("PATCH", `/api/stories/${story.id}`, {
+        body: { version: done.version, status: "In Progress" },
+      }),
+      200,
+    );
+    const replay = await deliver(merged, { delivery });
+    expect([200, 204]).toContain(replay.status);
+    // The signature covers the body, not the delivery id: the same body under a new id is a replay too.
+    expect([200, 204]).toContain((await deliver(merged, { delivery: randomUUID() })).status);
+    expect(await storyStatus(story.id)).toBe("In Progress");
+    expect((await eventPage(task.id)).events).toHaveLength(eventsAfter);
+  });
+
+  it("changes nothing for a delivery naming another repository", async () => {
+    const { project, story, task, pullRequest } = await queuedTask();
+    await finish(task.id, "succeed");
+    for (const repository of [
+      { owner: "mallory", name: project.repository.name },
+      { owner: project.repository.owner, name: "another-shop" },
+    ]) {
+      const response = await deliver(closed(pullRequest.number, pullRequest.branch, true, repository));
+      expect(response.status).toBe(204);
+    }
+    const { repository: _none, ...withoutRepository } = closed(pullRequest.number, pullRequest.branch, true);
+    expect((await deliver(withoutRepository)).status).toBe(204);
+    expect(await storyStatus(story.id)).toBe("In Progress");
+    expect((await eventPage(task.id)).events.map((event) => event.type)).not.toContain("pull_request.merged");
+  });
+
+  it("changes nothing for a delivery about a local project's branch", async () => {
+    const { project, story, task, pullRequest } = await localTask();
+    await finish(task.id, "succeed");
+    const response = await deliver(closed(pullRequest.number, pullRequest.branch, true, on(project)));
+    expect(response.status).toBe(204);
+    expect(await storyStatus(story.id)).toBe("In Progress");
+    expect((await eventPage(task.id)).events.map((event) => event.type)).not.toContain("pull_request.merged");
   });
 });

@@ -1,14 +1,18 @@
 /**
  * @module routes/webhooks: GitHub tells us when a pull request is merged or closed; the story and
- * its active task follow. Authenticated by the HMAC signature, not by a token.
+ * its active task follow. Authenticated by the HMAC signature, not by a token. A delivery applies
+ * only to a story whose project is on GitHub in the payload's repository, and only once: its
+ * `X-GitHub-Delivery` id and its body's digest are remembered for a week (the signature covers
+ * the body, not the header, so a replay under a new delivery id is caught by the digest).
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import {
   checkStoryStatusChange,
   isTerminalTaskStatus,
   storyIdSchema,
   storyStatusForPullRequest,
 } from "@aipm/shared";
+import type { StoryRecord } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -31,6 +35,9 @@ const pullRequestEventSchema = z.object({
   }),
   repository: z.object({ name: z.string(), owner: z.object({ login: z.string() }) }).optional(),
 });
+
+/** How long a delivery is remembered: GitHub lets a delivery be redelivered for a few days. */
+const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The story id in an AIPM branch name (`aipm/<story-id>-<slug>`), if it is one. */
 export function storyIdFromBranch(branch: string): string | null {
@@ -77,46 +84,91 @@ export function webhookRoutes(deps: AppDeps) {
       if (!storyId) return c.body(null, 204);
       const record = await deps.stories.getStory(storyId);
       if (!record) return c.body(null, 204);
+      const project = await deps.projects.get(record.story.projectId);
+      const repository = parsed.data.repository;
+      const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+      if (
+        !project ||
+        !repository ||
+        project.repository.provider !== "github" ||
+        !sameName(project.repository.owner, repository.owner.login) ||
+        !sameName(project.repository.name, repository.name)
+      ) {
+        deps.log.info("pull request webhook for another repository ignored", { storyId });
+        return c.body(null, 204);
+      }
 
-      const merged = parsed.data.pull_request.merged === true;
-      const tasks = await deps.tasks.list({ projectId: record.story.projectId, storyId, limit: 1000 });
-      for (const task of tasks) {
-        if (task.pullRequest.number !== parsed.data.pull_request.number) continue;
-        await deps.tasks.appendEvents(task.id, [
-          {
-            type: merged ? "pull_request.merged" : "pull_request.closed",
-            data: { number: task.pullRequest.number },
-          },
-        ]);
-        if (!isTerminalTaskStatus(task.status) && !task.cancelRequested) {
-          await deps.tasks
-            .transition(task.id, "request_cancel", { data: { reason: "pull request closed" } })
-            .catch(() => {});
+      const digest = createHash("sha256").update(body, "utf8").digest("hex");
+      const delivery = c.req.header("X-GitHub-Delivery") ?? "";
+      const keys = [`github-delivery-body:${digest}`, ...(delivery ? [`github-delivery:${delivery}`] : [])];
+      const claimed: string[] = [];
+      for (const key of keys) {
+        const seen = await deps.idempotency.begin(key, digest, DELIVERY_TTL_SECONDS);
+        if (seen) {
+          await Promise.all(claimed.map((own) => deps.idempotency.abandon(own)));
+          deps.log.info("pull request webhook already applied", { storyId, delivery });
+          return c.body(null, 204);
         }
+        claimed.push(key);
       }
-      let to = storyStatusForPullRequest(merged ? "merged" : "closed", record.story.status);
-      if (to !== record.story.status) {
-        const contents =
-          to === "Done" && record.childCount > 0
-            ? await deps.stories.readProject(record.story.projectId)
-            : null;
-        const check = checkStoryStatusChange({
-          story: record.story,
-          to,
-          acceptanceTests: record.acceptanceTests,
-          children: contents?.stories.filter((candidate) => candidate.parentId === storyId) ?? [],
-        });
-        if (check.ok) {
-          await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());
-        } else {
-          // The pull request is merged, but the story's own rules say it is not done: say why.
-          deps.log.info("story left as it was after its pull request", { storyId, problems: check.problems });
-          to = record.story.status;
-        }
+      try {
+        await applyPullRequestClosed(deps, record, storyId, parsed.data.pull_request);
+      } catch (error) {
+        // Not applied: a redelivery may try again.
+        await Promise.all(claimed.map((key) => deps.idempotency.abandon(key).catch(() => {})));
+        throw error;
       }
-      deps.log.info("pull request webhook applied", { storyId, merged, status: to });
+      await Promise.all(
+        claimed.map((key) =>
+          deps.idempotency.complete(key, { status: 202, body: "", contentType: "text/plain" }),
+        ),
+      );
       return c.body(null, 202);
     },
   );
   return router;
+}
+
+/** Records the pull request's end on its tasks (cancelling an active one) and moves the story as its rules allow. */
+async function applyPullRequestClosed(
+  deps: AppDeps,
+  record: StoryRecord,
+  storyId: string,
+  pullRequest: z.infer<typeof pullRequestEventSchema>["pull_request"],
+): Promise<void> {
+  const merged = pullRequest.merged === true;
+  const tasks = await deps.tasks.list({ projectId: record.story.projectId, storyId, limit: 1000 });
+  for (const task of tasks) {
+    if (task.pullRequest.number !== pullRequest.number) continue;
+    await deps.tasks.appendEvents(task.id, [
+      {
+        type: merged ? "pull_request.merged" : "pull_request.closed",
+        data: { number: task.pullRequest.number },
+      },
+    ]);
+    if (!isTerminalTaskStatus(task.status) && !task.cancelRequested) {
+      await deps.tasks
+        .transition(task.id, "request_cancel", { data: { reason: "pull request closed" } })
+        .catch(() => {});
+    }
+  }
+  let to = storyStatusForPullRequest(merged ? "merged" : "closed", record.story.status);
+  if (to !== record.story.status) {
+    const contents =
+      to === "Done" && record.childCount > 0 ? await deps.stories.readProject(record.story.projectId) : null;
+    const check = checkStoryStatusChange({
+      story: record.story,
+      to,
+      acceptanceTests: record.acceptanceTests,
+      children: contents?.stories.filter((candidate) => candidate.parentId === storyId) ?? [],
+    });
+    if (check.ok) {
+      await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());
+    } else {
+      // The pull request is merged, but the story's own rules say it is not done: say why.
+      deps.log.info("story left as it was after its pull request", { storyId, problems: check.problems });
+      to = record.story.status;
+    }
+  }
+  deps.log.info("pull request webhook applied", { storyId, merged, status: to });
 }
