@@ -5,6 +5,7 @@
  */
 import { terminalTaskStatuses } from "@aipm/shared/values";
 import { apiBase, describeAnswer, type HttpResult, requestJson } from "./http.ts";
+import { printable } from "./terminal-text.ts";
 
 export type DevTestRepository =
   | { provider: "local" }
@@ -67,7 +68,9 @@ export async function runDevTest(options: DevTestOptions): Promise<DevTestResult
   const record = (step: DevTestStep) => {
     steps.push(step);
     options.say(
-      `${step.status.toUpperCase().padEnd(4)}  ${step.name}  (${step.ms} ms)${step.detail ? `  ${step.detail}` : ""}`,
+      printable(
+        `${step.status.toUpperCase().padEnd(4)}  ${step.name}  (${step.ms} ms)${step.detail ? `  ${step.detail}` : ""}`,
+      ),
     );
   };
 

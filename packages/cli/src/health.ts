@@ -3,6 +3,7 @@
  * DynamoDB check) is ok, no queued task has waited too long, and enough workers send heartbeats.
  */
 import { apiBase, describeAnswer, requestJson } from "./http.ts";
+import { printable } from "./terminal-text.ts";
 
 export interface HealthTarget {
   /** The environment's name, or the URL given. */
@@ -203,7 +204,9 @@ export function formatHealth(report: HealthReport): string {
   const verdict = report.healthy
     ? `${report.target} is healthy`
     : `${report.target} is UNHEALTHY: ${failed.join(", ")} failed`;
-  return `Health of ${report.target} (api ${report.apiUrl}${report.webUrl ? `, web ${report.webUrl}` : ""})\n${lines.join("\n")}\n${verdict}\n`;
+  return printable(
+    `Health of ${report.target} (api ${report.apiUrl}${report.webUrl ? `, web ${report.webUrl}` : ""})\n${lines.join("\n")}\n${verdict}\n`,
+  );
 }
 
 /**
@@ -225,7 +228,9 @@ export async function waitUntilHealthy(
     const failed = report.checks.filter((check) => check.status === "failed");
     const wait = Math.min(interval, remaining);
     options.say(
-      `not healthy yet (${failed.map((check) => `${check.name}: ${check.detail}`).join("; ")}); checking again in ${Math.ceil(wait / 1000)} s`,
+      printable(
+        `not healthy yet (${failed.map((check) => `${check.name}: ${check.detail}`).join("; ")}); checking again in ${Math.ceil(wait / 1000)} s`,
+      ),
     );
     await new Promise((resolve) => setTimeout(resolve, wait));
   }

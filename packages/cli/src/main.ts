@@ -2,6 +2,7 @@
  * @module main: dispatches `aipm <verb> [args]` to its command, with help for every verb.
  */
 import { CliError, type CliIo, type Command, commandHelp } from "./commands.ts";
+import { printable } from "./terminal-text.ts";
 
 function overview(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((command) => command.name.length));
@@ -28,7 +29,7 @@ export async function runCli(
   }
   const command = commands.find((candidate) => candidate.name === verb);
   if (!command) {
-    io.err(`aipm: unknown command '${verb}'. Run 'aipm --help' to see the commands.\n`);
+    io.err(printable(`aipm: unknown command '${verb}'. Run 'aipm --help' to see the commands.\n`));
     return 2;
   }
   if (args.includes("--help") || args.includes("-h")) {
@@ -38,7 +39,8 @@ export async function runCli(
   try {
     return await command.run(args, io);
   } catch (error) {
-    io.err(`aipm ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    // An error's message may quote the API's answer, a task's error or a user's input.
+    io.err(printable(`aipm ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`));
     return error instanceof CliError ? error.exitCode : 1;
   }
 }

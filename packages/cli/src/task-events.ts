@@ -6,6 +6,7 @@ import { type AgentUsage, describeUsage } from "@aipm/shared";
 import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
 import { CliError } from "./commands.ts";
 import { describeAnswer, requestJson } from "./http.ts";
+import { printable } from "./terminal-text.ts";
 
 export interface TaskEvent {
   taskId: string;
@@ -97,8 +98,15 @@ export async function followTaskEvents(
   }
 }
 
-/** One event as terminal text (without a trailing newline for output, which carries its own). */
+/**
+ * One event as terminal text (without a trailing newline for output, which carries its own), with
+ * the control characters of what the agent or a user wrote taken out.
+ */
 export function formatEvent(event: TaskEvent): string {
+  return printable(describeEvent(event));
+}
+
+function describeEvent(event: TaskEvent): string {
   const data = event.data;
   switch (event.type) {
     case "agent.output":

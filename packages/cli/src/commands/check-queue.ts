@@ -9,6 +9,7 @@ import { DEFAULT_THRESHOLDS } from "../health.ts";
 import { describeAnswer, type HttpResult, requestJson } from "../http.ts";
 import { readOpsEnv } from "../ops-env.ts";
 import { resolveTarget } from "../target.ts";
+import { printable, printableJson } from "../terminal-text.ts";
 
 /** The most tasks of one status read per request (the API's limit). */
 const PAGE = 500;
@@ -231,7 +232,7 @@ Exits 1 when tasks are stuck (an expired lease, or a queued task waiting too lon
       requeued,
       ...(await readQueue(target.apiUrl, token, timeoutMs, maxQueueAge)),
     };
-    io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatQueue(report));
+    io.out(values.json ? `${printableJson(report, 2)}\n` : printable(formatQueue(report)));
     return report.ok ? 0 : 1;
   },
 };

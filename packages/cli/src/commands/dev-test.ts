@@ -6,6 +6,7 @@ import { CliError, type CliIo, type Command, numberOption, parseCommandArgs } fr
 import { type DevTestRepository, runDevTest } from "../dev-test.ts";
 import { readOpsEnv } from "../ops-env.ts";
 import { resolveTarget } from "../target.ts";
+import { printable } from "../terminal-text.ts";
 
 export const devTestCommand: Command = {
   name: "dev-test",
@@ -52,7 +53,7 @@ Without --github-*, the project uses a new repository on the target's local forg
     const timeoutMs = numberOption("timeout", values.timeout, 15, { min: 0.1, max: 600 }) * 1000;
     const target = await resolveTarget(positionals[0] ?? "", { cwd: io.cwd ?? process.cwd(), env: io.env });
 
-    io.out(`dev-test of ${target.name} (${target.apiUrl})\n`);
+    io.out(printable(`dev-test of ${target.name} (${target.apiUrl})\n`));
     const started = performance.now();
     const result = await runDevTest({
       url: target.apiUrl,

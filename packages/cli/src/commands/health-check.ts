@@ -6,6 +6,7 @@ import { type CliIo, type Command, numberOption, parseCommandArgs } from "../com
 import { checkHealth, DEFAULT_THRESHOLDS, formatHealth, type HealthThresholds } from "../health.ts";
 import { readOpsEnv } from "../ops-env.ts";
 import { resolveTarget } from "../target.ts";
+import { printableJson } from "../terminal-text.ts";
 
 /** The threshold flags that every command ending in a health check takes. */
 export const thresholdOptions = {
@@ -76,7 +77,7 @@ Exits 1 when a check fails.`,
       webUrl: values["web-url"],
     });
     const report = await checkHealth(target, values.token ?? readOpsEnv(io.env).apiToken, thresholds);
-    io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatHealth(report));
+    io.out(values.json ? `${printableJson(report, 2)}\n` : formatHealth(report));
     return report.healthy ? 0 : 1;
   },
 };

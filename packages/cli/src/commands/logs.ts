@@ -5,6 +5,7 @@
 import { apiAccess } from "../api-access.ts";
 import { type CliIo, type Command, parseCommandArgs } from "../commands.ts";
 import { followTaskEvents, formatEvent, readTaskEvents, type TaskEvent } from "../task-events.ts";
+import { printable, printableJson } from "../terminal-text.ts";
 
 export const logsCommand: Command = {
   name: "logs",
@@ -30,11 +31,11 @@ export const logsCommand: Command = {
     const taskId = positionals[0] ?? "";
     const { apiUrl, token } = await apiAccess(values.api, values.token, io);
     const print = (event: TaskEvent) =>
-      io.out(`${values.json ? JSON.stringify(event) : formatEvent(event)}\n`);
+      io.out(`${values.json ? printableJson(event) : formatEvent(event)}\n`);
     if (!values.follow) {
       const { events, status } = await readTaskEvents(apiUrl, token, taskId);
       for (const event of events) print(event);
-      if (!values.json) io.out(`task ${taskId} is ${status}\n`);
+      if (!values.json) io.out(printable(`task ${taskId} is ${status}\n`));
       return 0;
     }
     const stop = new AbortController();
@@ -43,7 +44,11 @@ export const logsCommand: Command = {
     try {
       const status = await followTaskEvents(apiUrl, token, taskId, { onEvent: print, signal: stop.signal });
       if (!values.json)
-        io.out(`task ${taskId} ${status === "followed until stopped" ? "still runs" : `is ${status}`}\n`);
+        io.out(
+          printable(
+            `task ${taskId} ${status === "followed until stopped" ? "still runs" : `is ${status}`}\n`,
+          ),
+        );
       return status === "succeeded" ? 0 : 1;
     } finally {
       process.off("SIGINT", onSignal);

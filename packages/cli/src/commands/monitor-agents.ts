@@ -7,6 +7,7 @@ import { apiAccess } from "../api-access.ts";
 import { CliError, type CliIo, type Command, numberOption, parseCommandArgs } from "../commands.ts";
 import { describeAnswer, requestJson } from "../http.ts";
 import { followTaskEvents, formatEvent } from "../task-events.ts";
+import { printable } from "../terminal-text.ts";
 
 export const monitorAgentsCommand: Command = {
   name: "monitor-agents",
@@ -32,7 +33,7 @@ Runs until Ctrl-C (or, with --once, until the running tasks finish).`,
     process.once("SIGINT", onSignal);
     const followed = new Map<string, Promise<void>>();
     const follow = (taskId: string) => {
-      const prefix = `[${taskId}]`;
+      const prefix = printable(`[${taskId}]`);
       io.out(`${prefix} following\n`);
       const done = followTaskEvents(apiUrl, token, taskId, {
         signal: stop.signal,
@@ -40,13 +41,15 @@ Runs until Ctrl-C (or, with --once, until the running tasks finish).`,
           for (const line of formatEvent(event).split("\n")) io.out(`${prefix} ${line}\n`);
         },
       }).then(
-        (status) => io.out(`${prefix} ${status}\n`),
-        (error) => io.err(`${prefix} ${error instanceof Error ? error.message : String(error)}\n`),
+        (status) => io.out(`${prefix} ${printable(status)}\n`),
+        (error) => io.err(`${prefix} ${printable(error instanceof Error ? error.message : String(error))}\n`),
       );
       followed.set(taskId, done);
     };
     try {
-      io.out(`monitoring the agents of ${name} (${apiUrl})${values.once ? "" : "; Ctrl-C stops"}\n`);
+      io.out(
+        printable(`monitoring the agents of ${name} (${apiUrl})${values.once ? "" : "; Ctrl-C stops"}\n`),
+      );
       do {
         const result = await requestJson(`${apiUrl}/api/tasks?status=running&limit=500`, {
           token,
@@ -58,7 +61,7 @@ Runs until Ctrl-C (or, with --once, until the running tasks finish).`,
           );
         if (result.status !== 200) {
           if (values.once) throw new CliError(`GET /api/tasks ${describeAnswer(result)}. Is the API up?`);
-          io.err(`GET /api/tasks ${describeAnswer(result)}; trying again\n`);
+          io.err(printable(`GET /api/tasks ${describeAnswer(result)}; trying again\n`));
         } else {
           for (const task of (result.body as { tasks: { id: string }[] }).tasks)
             if (!followed.has(task.id)) follow(task.id);

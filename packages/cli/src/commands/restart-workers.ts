@@ -12,6 +12,7 @@ import { CliError, type CliIo, type Command, numberOption, parseCommandArgs } fr
 import { readOpsEnv } from "../ops-env.ts";
 import { stackOutputs } from "../pulumi.ts";
 import { stackFor } from "../target.ts";
+import { printable } from "../terminal-text.ts";
 
 const SUCCESS = "Successful";
 const FAILURES = new Set(["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"]);
@@ -111,7 +112,7 @@ Exits 1 unless the refresh ends Successful.`,
         const refresh = InstanceRefreshes?.find((candidate) => candidate.InstanceRefreshId === refreshId);
         if (!refresh) throw new CliError(`AWS does not know instance refresh ${refreshId} of ${group}.`);
         const line = describeRefresh(refresh);
-        if (line !== last) io.out(`  ${new Date().toISOString()}  ${line}\n`);
+        if (line !== last) io.out(printable(`  ${new Date().toISOString()}  ${line}\n`));
         last = line;
         if (refresh.Status === SUCCESS) {
           io.out(`The workers of ${env} were replaced.\n`);
