@@ -48,4 +48,8 @@ export interface AppDeps {
   githubWebUrl: string;
   now: () => Date;
   log: Logger;
+  /** How often a live event stream checks its token again (revoked, project gone), in ms; 30 s unless set. */
+  streamRecheckMs?: number;
+  /** The most live event streams one token may hold open at once in this process; 10 unless set. */
+  maxStreamsPerToken?: number;
 }

@@ -18,10 +18,24 @@ import { streamSSE } from "hono/streaming";
 import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
-import { requireProject, requireRole } from "../middleware/auth/index.ts";
+import {
+  bearerHeader,
+  canReachProject,
+  requireProject,
+  requireRole,
+  resolvePrincipal,
+} from "../middleware/auth/index.ts";
 import { activeTaskConflict, requireAgentChoice } from "./code-generations.ts";
 import { createRouter } from "./router.ts";
-import { commonProblems, conflict, jsonResponse, notFound, TaskEventSchema, TaskSchema } from "./schemas.ts";
+import {
+  commonProblems,
+  conflict,
+  jsonResponse,
+  notFound,
+  ProblemSchema,
+  TaskEventSchema,
+  TaskSchema,
+} from "./schemas.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const taskParams = z.object({ taskId: taskIdSchema });
@@ -36,6 +50,13 @@ const STREAM_MAX_MS = 15 * 60_000;
 const LAMBDA_STREAM_MARGIN_MS = 5_000;
 /** The reconnection delay a stream that reached its bound asks EventSource for, in ms. */
 const STREAM_RETRY_MS = 1_000;
+/** How often a live stream checks again that its token is valid and still reaches the project. */
+export const STREAM_RECHECK_MS = 30_000;
+/**
+ * The most live streams one token may hold open at once, per process: on Lambda each invocation
+ * is a process of its own, so there the cap holds per instance only.
+ */
+export const MAX_STREAMS_PER_TOKEN = 10;
 
 /**
  * How long a live stream may last: {@link STREAM_MAX_MS}, or on Lambda (whose streaming adapter
@@ -59,6 +80,17 @@ async function loadTask(deps: AppDeps, principal: Principal, taskId: string): Pr
 
 export function taskRoutes(deps: AppDeps) {
   const router = createRouter();
+  /** Live streams open in this process, by token id. */
+  const openStreams = new Map<string, number>();
+  const recheckMs = deps.streamRecheckMs ?? STREAM_RECHECK_MS;
+  const maxStreams = deps.maxStreamsPerToken ?? MAX_STREAMS_PER_TOKEN;
+
+  /** Whether the request's token is still valid, the same token, and reaches `projectId` (which still exists). */
+  async function stillAllowed(principal: Principal, header: string | undefined, projectId: string) {
+    const now = await resolvePrincipal({ tokens: deps.tokens, adminTokenHash: deps.adminTokenHash }, header);
+    if (!now || now.tokenId !== principal.tokenId || !canReachProject(now, projectId)) return false;
+    return (await deps.projects.get(projectId)) !== null;
+  }
 
   router.openapi(
     createRoute({
@@ -212,12 +244,18 @@ export function taskRoutes(deps: AppDeps) {
             "text/event-stream": { schema: z.string() },
           },
         },
+        429: {
+          description:
+            "The token already holds as many live streams as it may (Retry-After says when to try again)",
+          content: { "application/problem+json": { schema: ProblemSchema } },
+        },
         ...commonProblems,
         ...notFound,
       },
     }),
     async (c) => {
-      const task = await loadTask(deps, c.get("principal"), c.req.valid("param").taskId);
+      const principal = c.get("principal");
+      const task = await loadTask(deps, principal, c.req.valid("param").taskId);
       const lastEventId = Number(c.req.header("Last-Event-ID"));
       let after =
         c.req.valid("query").after ??
@@ -227,6 +265,16 @@ export function taskRoutes(deps: AppDeps) {
         const nextAfter = events.at(-1)?.seq ?? after;
         return c.json({ events, taskStatus: task.status, nextAfter }, 200);
       }
+      const open = openStreams.get(principal.tokenId) ?? 0;
+      if (open >= maxStreams) {
+        throw new ApiError(
+          429,
+          `This token already has ${open} live event streams open here, the most it may; close one, or wait.`,
+          { type: "too-many-streams", headers: { "Retry-After": String(Math.ceil(recheckMs / 1000)) } },
+        );
+      }
+      openStreams.set(principal.tokenId, open + 1);
+      const header = bearerHeader(c.req.header.bind(c.req));
       const bound = streamBoundMs(c.env);
       return streamSSE(c, async (stream) => {
         const deadline = Date.now() + bound;
@@ -234,19 +282,29 @@ export function taskRoutes(deps: AppDeps) {
         stream.onAbort(() => {
           aborted = true;
         });
-        while (!aborted && Date.now() < deadline) {
-          const [events, current] = await Promise.all([
-            deps.tasks.listEvents(task.id, after, EVENTS_PAGE),
-            deps.tasks.get(task.id),
-          ]);
-          for (const event of events) {
-            await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
-            after = event.seq;
-          }
-          if (events.length === EVENTS_PAGE) continue;
-          if (!current || isTerminalTaskStatus(current.status)) {
-            const rest = await deps.tasks.listEvents(task.id, after, EVENTS_PAGE);
-            for (const event of rest) {
+        try {
+          await followEvents();
+        } finally {
+          const left = (openStreams.get(principal.tokenId) ?? 1) - 1;
+          if (left > 0) openStreams.set(principal.tokenId, left);
+          else openStreams.delete(principal.tokenId);
+        }
+
+        async function followEvents() {
+          let recheckAt = Date.now() + recheckMs;
+          while (!aborted && Date.now() < deadline) {
+            if (Date.now() >= recheckAt) {
+              // A revoked token, or one that lost the project, ends its stream; reconnecting then fails with 401 or 404.
+              if (!(await stillAllowed(principal, header, task.projectId))) {
+                return;
+              }
+              recheckAt = Date.now() + recheckMs;
+            }
+            const [events, current] = await Promise.all([
+              deps.tasks.listEvents(task.id, after, EVENTS_PAGE),
+              deps.tasks.get(task.id),
+            ]);
+            for (const event of events) {
               await stream.writeSSE({
                 id: String(event.seq),
                 event: event.type,
@@ -254,17 +312,29 @@ export function taskRoutes(deps: AppDeps) {
               });
               after = event.seq;
             }
-            await stream.writeSSE({
-              event: "end",
-              data: JSON.stringify({ status: current?.status ?? "unknown" }),
-            });
-            return;
+            if (events.length === EVENTS_PAGE) continue;
+            if (!current || isTerminalTaskStatus(current.status)) {
+              const rest = await deps.tasks.listEvents(task.id, after, EVENTS_PAGE);
+              for (const event of rest) {
+                await stream.writeSSE({
+                  id: String(event.seq),
+                  event: event.type,
+                  data: JSON.stringify(event),
+                });
+                after = event.seq;
+              }
+              await stream.writeSSE({
+                event: "end",
+                data: JSON.stringify({ status: current?.status ?? "unknown" }),
+              });
+              return;
+            }
+            await stream.sleep(Math.min(STREAM_POLL_MS, recheckMs, Math.max(0, deadline - Date.now())));
           }
-          await stream.sleep(Math.min(STREAM_POLL_MS, Math.max(0, deadline - Date.now())));
+          // The bound, with the task still going: a field with no data dispatches no event, but
+          // tells EventSource to reconnect soon, sending the last id in Last-Event-ID.
+          if (!aborted) await stream.write(`: stream bound reached\nretry: ${STREAM_RETRY_MS}\n\n`);
         }
-        // The bound, with the task still going: a field with no data dispatches no event, but
-        // tells EventSource to reconnect soon, sending the last id in Last-Event-ID.
-        if (!aborted) await stream.write(`: stream bound reached\nretry: ${STREAM_RETRY_MS}\n\n`);
       }) as never;
     },
   );
