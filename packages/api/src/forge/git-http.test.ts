@@ -273,6 +273,95 @@ describe("gitHttpHandler", () => {
   });
 });
 
+describe("gitHttpHandler with refPolicy", () => {
+  /** A second server on the same repositories, with the local forge's push rules and small limits. */
+  async function withPolicy<T>(
+    refPolicy: NonNullable<Parameters<typeof gitHttpHandler>[0]["refPolicy"]>,
+    work: (url: (repo: RepositoryRef) => string) => Promise<T>,
+  ): Promise<T> {
+    const policed = createServer(
+      gitHttpHandler({
+        reposDir: join(scratch, "repos"),
+        authorizePush: async (authorization) =>
+          parseBasicAuthorization(authorization)?.password === TOKEN ? "admin" : false,
+        authorizeRead: async (authorization) => parseBasicAuthorization(authorization)?.password === TOKEN,
+        refPolicy,
+        onError: (message) => errors.push(message),
+      }),
+    );
+    await new Promise<void>((resolve) => policed.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = policed.address() as AddressInfo;
+      return await work(
+        (repo) => `http://agent:${TOKEN}@127.0.0.1:${port}/git/${repo.owner}/${repo.name}.git`,
+      );
+    } finally {
+      policed.closeAllConnections();
+      await new Promise((resolve) => policed.close(resolve));
+    }
+  }
+
+  async function bigCommit(url: string, bytes: number): Promise<string> {
+    const dir = await mkdtemp(join(scratch, "clone-"));
+    await runGit(["clone", "--quiet", url, dir]);
+    await writeFile(join(dir, "blob.bin"), randomBytes(bytes));
+    await runGit(["-C", dir, "add", "blob.bin"]);
+    await runGit(["-C", dir, "commit", "--quiet", "-m", "Big file"], { env: identity });
+    return dir;
+  }
+
+  it("refuses reads without a token when authorizeRead is set", async () => {
+    const repo = await newRepository();
+    await withPolicy({}, async (url) => {
+      const response = await fetch(
+        `${url(repo).replace(`agent:${TOKEN}@`, "")}/info/refs?service=git-upload-pack`,
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('Basic realm="aipm"');
+    });
+  });
+
+  it("refuses a push when the repository would grow over its limit, and says so", async () => {
+    const repo = await newRepository();
+    await withPolicy({ maxRepositoryBytes: 512 * 1024 }, async (url) => {
+      const dir = await bigCommit(url(repo), 1024 * 1024);
+      const push = await runGit(["-C", dir, "push", "origin", "HEAD:refs/heads/aipm/big"]).catch(
+        (error: unknown) => error,
+      );
+      expect(push).toBeInstanceOf(GitError);
+      expect((push as GitError).stderr).toMatch(/over its limit of 1 MB|over its limit/);
+      await expect(bare(repo, "rev-parse", "--verify", "--quiet", "refs/heads/aipm/big")).rejects.toThrow();
+    });
+  });
+
+  it("refuses a push larger than maxInputBytes", async () => {
+    const repo = await newRepository();
+    await withPolicy({ maxInputBytes: 256 * 1024 }, async (url) => {
+      const dir = await bigCommit(url(repo), 1024 * 1024);
+      const push = await runGit(["-C", dir, "push", "origin", "HEAD:refs/heads/aipm/big"]).catch(
+        (error: unknown) => error,
+      );
+      expect(push).toBeInstanceOf(GitError);
+      expect((push as GitError).stderr).toMatch(/too large|maximum|unpack/i);
+      await expect(bare(repo, "rev-parse", "--verify", "--quiet", "refs/heads/aipm/big")).rejects.toThrow();
+    });
+  });
+
+  it("logs every ref update (reflog) and lets the admin fast-forward the default branch", async () => {
+    const repo = await newRepository();
+    await withPolicy({}, async (url) => {
+      const dir = await bigCommit(url(repo), 1024);
+      await runGit(["-C", dir, "push", "--quiet", "origin", "HEAD:main"]);
+      const pushed = await runGit(["-C", dir, "rev-parse", "HEAD"]);
+      expect(await bare(repo, "reflog", "show", "--format=%H", "main")).toContain(pushed);
+      const tag = await runGit(["-C", dir, "push", "origin", "HEAD:refs/tags/v1"]).catch(
+        (error: unknown) => error,
+      );
+      expect((tag as GitError).stderr).toMatch(/only branches under aipm\//);
+    });
+  });
+});
+
 describe("request parsing", () => {
   it("finds the repository and service of a path", () => {
     expect(parseGitRequestPath("/git/acme/shop.git/info/refs?service=git-upload-pack")).toEqual({

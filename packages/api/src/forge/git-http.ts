@@ -8,15 +8,29 @@ import { join, resolve } from "node:path";
 import { gitEnvironment } from "@aipm/git";
 import { repositoryNameSchema, repositoryOwnerSchema } from "@aipm/shared";
 import type { RepositoryKey } from "@aipm/store";
+import { ensureHook } from "./ref-policy.ts";
 
 export interface GitHttpOptions {
   /** The folder holding `<owner>/<name>.git`, as given to the local forge. */
   reposDir: string;
   /**
    * Whether a push may go ahead, given the request's `Authorization` header (absent when the
-   * client sent none) and the repository. Clones and fetches are never asked about.
+   * client sent none) and the repository; `"admin"` when the pusher is AIPM's admin (with
+   * `refPolicy`, it may also fast-forward the default branch).
    */
-  authorizePush: (authorization: string | undefined, repository: RepositoryKey) => Promise<boolean>;
+  authorizePush: (authorization: string | undefined, repository: RepositoryKey) => Promise<boolean | "admin">;
+  /**
+   * Whether a clone or fetch may go ahead, as `authorizePush` for pushes. Without it anyone may
+   * read (a public forge, such as the tests' fake GitHub); AIPM's own forge always sets it.
+   */
+  authorizeRead?: (authorization: string | undefined, repository: RepositoryKey) => Promise<boolean>;
+  /**
+   * The local forge's rules for pushes (see ref-policy.ts): pushes may change only `aipm/*`
+   * branches, the repository's objects may take at most `maxRepositoryBytes` (default 1 GiB),
+   * one push at most `maxInputBytes` (default 100 MiB), and every ref update is logged
+   * (`core.logAllRefUpdates=always`). Without it git's defaults apply.
+   */
+  refPolicy?: { maxRepositoryBytes?: number; maxInputBytes?: number; hooksDir?: string };
   /** Told what went wrong when a request fails on our side (git's own words included). Default: ignored. */
   onError?: (message: string, error?: unknown) => void;
   /** A request still running after this long is cut off. Default 600 000 ms. */
@@ -40,6 +54,12 @@ const servicePath =
 const withheldHeaders = new Set(["authorization", "proxy-authorization"]);
 
 const MAX_CGI_HEADER_BYTES = 64 * 1024;
+
+export const DEFAULT_MAX_REPOSITORY_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_MAX_PUSH_BYTES = 100 * 1024 * 1024;
+
+const unauthorized = (res: ServerResponse, message: string) =>
+  plain(res, 401, message, { "WWW-Authenticate": 'Basic realm="aipm"' });
 
 /**
  * The repository and service a request path names, or null for anything else: other prefixes,
@@ -179,9 +199,10 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /**
  * A Node request handler serving `/git/<owner>/<name>.git/...` from `reposDir` through
- * `git http-backend` (CGI). Clone and fetch are open; a push needs `authorizePush` to accept the
- * request's `Authorization` header, else 401 with `WWW-Authenticate: Basic realm="aipm"`, so git
- * asks for credentials (any user name, the token as password). Unknown repositories, invalid
+ * `git http-backend` (CGI). A clone or fetch needs `authorizeRead` (when set) and a push
+ * `authorizePush` to accept the request's `Authorization` header, else 401 with
+ * `WWW-Authenticate: Basic realm="aipm"`, so git asks for credentials (any user name, the token
+ * as password); with `refPolicy`, a `pre-receive` hook then checks what the push changes. Unknown repositories, invalid
  * names and traversal attempts are 404. Bodies stream both ways; gzip request bodies pass through.
  *
  * @example
@@ -193,27 +214,62 @@ export function gitHttpHandler(options: GitHttpOptions): (req: IncomingMessage, 
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
   const onError = options.onError ?? defaults.onError;
 
+  const policy = options.refPolicy;
+  const hooksDir = resolve(policy?.hooksDir ?? join(projectRoot, ".aipm-hooks"));
+
+  /** Settings for every git the request runs (`git -c`, through the environment) and the hook's inputs. */
+  function policyEnvironment(role: "admin" | "editor" | undefined): Record<string, string> {
+    if (!policy) return {};
+    const settings = [
+      ["core.hooksPath", hooksDir],
+      ["core.logAllRefUpdates", "always"],
+      ["receive.maxInputSize", String(policy.maxInputBytes ?? DEFAULT_MAX_PUSH_BYTES)],
+    ];
+    const env: Record<string, string> = {
+      GIT_CONFIG_COUNT: String(settings.length),
+      AIPM_NODE: process.execPath,
+      AIPM_MAX_REPOSITORY_BYTES: String(policy.maxRepositoryBytes ?? DEFAULT_MAX_REPOSITORY_BYTES),
+    };
+    settings.forEach(([key, value], index) => {
+      env[`GIT_CONFIG_KEY_${index}`] = key as string;
+      env[`GIT_CONFIG_VALUE_${index}`] = value as string;
+    });
+    if (role) env.AIPM_PUSH_ROLE = role;
+    return env;
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = parseGitRequestPath(req.url ?? "");
-    if (!target || !(await isRepository(join(projectRoot, target.owner, `${target.name}.git`)))) {
-      return plain(res, 404, "Repository not found.");
-    }
+    if (!target) return plain(res, 404, "Repository not found.");
+    const repository = { owner: target.owner, name: target.name };
+    const authorization = req.headers.authorization;
     let remoteUser: string | undefined;
+    let role: "admin" | "editor" | undefined;
+    // Credentials first: without them, whether a repository exists is not told either.
     if (isPushRequest(target)) {
-      const authorization = req.headers.authorization;
-      if (!(await options.authorizePush(authorization, { owner: target.owner, name: target.name }))) {
-        return plain(
+      const granted = await options.authorizePush(authorization, repository);
+      if (!granted) {
+        return unauthorized(
           res,
-          401,
-          "Pushing needs an AIPM API token: use any user name and the token as the password.",
-          {
-            "WWW-Authenticate": 'Basic realm="aipm"',
-          },
+          "Pushing needs an AIPM API token (editor or admin) for this project: use any user name and the token as the password.",
         );
       }
+      role = granted === "admin" ? "admin" : "editor";
       remoteUser = parseBasicAuthorization(authorization)?.user || "aipm";
+    } else if (options.authorizeRead && !(await options.authorizeRead(authorization, repository))) {
+      return unauthorized(
+        res,
+        "Reading needs an AIPM API token for this project: use any user name and the token as the password.",
+      );
     }
-    runBackend(req, res, cgiEnvironment(req, projectRoot, target, remoteUser));
+    if (!(await isRepository(join(projectRoot, target.owner, `${target.name}.git`)))) {
+      return plain(res, 404, "Repository not found.");
+    }
+    if (policy && role) await ensureHook(hooksDir);
+    runBackend(req, res, {
+      ...cgiEnvironment(req, projectRoot, target, remoteUser),
+      ...policyEnvironment(role),
+    });
   }
 
   function runBackend(req: IncomingMessage, res: ServerResponse, cgiEnv: Record<string, string>): void {

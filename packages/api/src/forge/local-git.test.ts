@@ -11,7 +11,7 @@ import {
 import { type LocalDynamo, startLocalDynamo } from "@aipm/store/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ForgeError, type OpenPullRequestInput, type RepositoryRef } from "./forge.ts";
-import { type LocalGitForge, localGitForge } from "./local-git.ts";
+import { hardenRepositories, type LocalGitForge, localGitForge } from "./local-git.ts";
 
 const PUBLIC_URL = "http://127.0.0.1:4000/";
 
@@ -298,5 +298,26 @@ describe("openPullRequest", () => {
       /Base branch develop/,
     );
     expect(await forge.getPullRequest(repo, 42)).toBeNull();
+  });
+});
+
+describe("repository settings", () => {
+  it("logs every ref update, the forge's own included, and limits a push's size", async () => {
+    const repo = await newRepository();
+    expect(await gitIn(repo, "config", "core.logAllRefUpdates")).toBe("always");
+    expect(await gitIn(repo, "config", "receive.maxInputSize")).toBe(String(100 * 1024 * 1024));
+    const opened = await forge.openPullRequest(prInput(repo));
+    expect(await gitIn(repo, "reflog", "show", "--format=%H", `refs/heads/${opened.branch}`)).toBe(
+      opened.headSha,
+    );
+  });
+
+  it("gives repositories made before these settings existed the settings (hardenRepositories)", async () => {
+    const repo = await newRepository();
+    await gitIn(repo, "config", "--unset", "core.logAllRefUpdates");
+    await gitIn(repo, "config", "--unset", "receive.maxInputSize");
+    expect(await hardenRepositories(reposDir)).toBeGreaterThanOrEqual(1);
+    expect(await gitIn(repo, "config", "core.logAllRefUpdates")).toBe("always");
+    expect(await hardenRepositories(join(reposDir, "missing"))).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * @module local-git: the local git forge. Bare repositories on disk, written with git plumbing only.
  */
-import { lstat, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { GitError, type GitOptions, runGit } from "@aipm/git";
@@ -72,6 +72,41 @@ function keyedSerialiser() {
       if (tails.get(key) === tail) tails.delete(key);
     }
   };
+}
+
+/**
+ * The settings every local repository carries: each ref update logged (`core.logAllRefUpdates`,
+ * so a bad push can be undone from the reflog), and no push larger than 100 MiB
+ * (`receive.maxInputSize`; the HTTP handler also sets both for each push).
+ */
+export async function hardenRepository(gitDir: string, timeoutMs = defaults.gitTimeoutMs): Promise<void> {
+  for (const [key, value] of [
+    ["core.logAllRefUpdates", "always"],
+    ["receive.maxInputSize", String(100 * 1024 * 1024)],
+  ] as const) {
+    await runGit([`--git-dir=${gitDir}`, "config", key, value], { timeoutMs });
+  }
+}
+
+/**
+ * Applies `hardenRepository` to every repository under `reposDir` (at startup: repositories made
+ * before these settings existed). Returns how many it set; a missing `reposDir` is none.
+ */
+export async function hardenRepositories(reposDir: string): Promise<number> {
+  let count = 0;
+  const owners = await readdir(reposDir, { withFileTypes: true }).catch(() => []);
+  for (const owner of owners) {
+    if (!owner.isDirectory() || owner.name.startsWith(".")) continue;
+    const names = await readdir(join(reposDir, owner.name), { withFileTypes: true });
+    for (const name of names) {
+      if (!name.isDirectory() || !name.name.endsWith(".git")) continue;
+      const gitDir = join(reposDir, owner.name, name.name);
+      if (!(await lstat(join(gitDir, "HEAD")).catch(() => null))?.isFile()) continue;
+      await hardenRepository(gitDir);
+      count += 1;
+    }
+  }
+  return count;
 }
 
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -161,7 +196,18 @@ export function localGitForge(options: LocalGitForgeOptions): LocalGitForge {
   /** Moves `branch` from `from` ("" = it must not exist) to `to`, or fails with `conflict`. */
   async function moveBranch(gitDir: string, branch: string, to: string, from: string): Promise<void> {
     try {
-      await runGit([`--git-dir=${gitDir}`, "update-ref", `refs/heads/${branch}`, to, from], { timeoutMs });
+      await runGit(
+        [
+          `--git-dir=${gitDir}`,
+          "-c",
+          "core.logAllRefUpdates=always",
+          "update-ref",
+          `refs/heads/${branch}`,
+          to,
+          from,
+        ],
+        { timeoutMs },
+      );
     } catch (error) {
       const said = error instanceof GitError ? ` (git: ${error.stderr.trim()})` : "";
       throw new ForgeError(
@@ -184,6 +230,7 @@ export function localGitForge(options: LocalGitForgeOptions): LocalGitForge {
     }
     // Pushes are authorised by the HTTP handler in front of git, which then lets git accept them.
     await git(gitDir, ["config", "http.receivepack", "true"]);
+    await hardenRepository(gitDir, timeoutMs);
     const readme = await git(gitDir, ["hash-object", "-w", "--stdin"], { input: `# ${repo.name}\n` });
     const tree = await git(gitDir, ["mktree"], { input: `100644 blob ${readme}\tREADME.md\n` });
     const commit = await git(gitDir, ["commit-tree", tree], {
