@@ -30,6 +30,20 @@ export const storyLimits = {
 /** How long an acceptance test's title and each Given/When/Then step may be, and how many steps of each. */
 export const acceptanceTestLimits = { title: 200, step: 1_000, steps: 30 } as const;
 
+/**
+ * How many of each thing a story or project may hold: far above what a team writes, low enough
+ * that one story (its tests at their largest, about 9 MB) stays cheap to read and send. The API
+ * refuses a write past one with 422 and the problem type `limit-exceeded`.
+ */
+export const collectionLimits = {
+  /** Acceptance tests per story. */
+  acceptanceTestsPerStory: 100,
+  /** Stories a story depends on. */
+  dependenciesPerStory: 50,
+  /** Stories per project. */
+  storiesPerProject: 10_000,
+} as const;
+
 export const taskStatuses = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
 

@@ -3,10 +3,10 @@
  * and found by id through the `byTest` index.
  */
 
-import type { AcceptanceTest } from "@aipm/shared";
-import { DeleteCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type AcceptanceTest, collectionLimits } from "@aipm/shared";
+import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { StoreError } from "./errors.ts";
-import { type StoryTable, storyKey, strip, testKey, versionedSet } from "./story-table.ts";
+import { limitReached, type StoryTable, storyKey, strip, testKey, versionedSet } from "./story-table.ts";
 import { isConditionFailure } from "./transactions.ts";
 
 export type AcceptanceTestChanges = Partial<
@@ -30,10 +30,14 @@ export function acceptanceTestStore({ dynamo, TableName, query }: StoryTable) {
           new TransactWriteCommand({
             TransactItems: [
               {
-                ConditionCheck: {
+                // The story's count, checked and raised in the same transaction: no read of its tests.
+                Update: {
                   TableName,
                   Key: { pk: projectId, sk: storyKey(test.storyId) },
-                  ConditionExpression: "attribute_exists(pk)",
+                  UpdateExpression: "ADD testCount :one",
+                  ConditionExpression:
+                    "attribute_exists(pk) AND (attribute_not_exists(testCount) OR testCount < :max)",
+                  ExpressionAttributeValues: { ":one": 1, ":max": collectionLimits.acceptanceTestsPerStory },
                 },
               },
               {
@@ -54,7 +58,13 @@ export function acceptanceTestStore({ dynamo, TableName, query }: StoryTable) {
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        throw StoreError.notFound(`Story ${test.storyId} does not exist.`);
+        const { Item } = await dynamo.doc.send(
+          new GetCommand({ TableName, Key: { pk: projectId, sk: storyKey(test.storyId) } }),
+        );
+        if (!Item) throw StoreError.notFound(`Story ${test.storyId} does not exist.`);
+        throw limitReached(
+          `Story ${test.storyId} already has ${collectionLimits.acceptanceTestsPerStory} acceptance tests, the most a story may have. Delete one, or split the story.`,
+        );
       }
     },
 
@@ -94,9 +104,33 @@ export function acceptanceTestStore({ dynamo, TableName, query }: StoryTable) {
     },
 
     async deleteAcceptanceTest(projectId: string, test: AcceptanceTest): Promise<void> {
-      await dynamo.doc.send(
-        new DeleteCommand({ TableName, Key: { pk: projectId, sk: testKey(test.storyId, test.id) } }),
-      );
+      try {
+        await dynamo.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName,
+                  Key: { pk: projectId, sk: testKey(test.storyId, test.id) },
+                  ConditionExpression: "attribute_exists(pk)",
+                },
+              },
+              {
+                Update: {
+                  TableName,
+                  Key: { pk: projectId, sk: storyKey(test.storyId) },
+                  UpdateExpression: "ADD testCount :minus",
+                  ConditionExpression: "attribute_exists(pk)",
+                  ExpressionAttributeValues: { ":minus": -1 },
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        // Deleted meanwhile (or its story was): nothing left to do.
+        if (!isConditionFailure(error)) throw error;
+      }
     },
   };
 }

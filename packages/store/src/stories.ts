@@ -4,10 +4,11 @@
  * writes; acceptance tests and dependencies have their modules.
  */
 
-import type { AcceptanceTest, Dependency, Story } from "@aipm/shared";
+import { type AcceptanceTest, collectionLimits, type Dependency, type Story } from "@aipm/shared";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  GetCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -17,6 +18,7 @@ import { StoreError } from "./errors.ts";
 import { dependencyStore } from "./story-dependencies.ts";
 import {
   dependencyKey,
+  limitReached,
   META,
   type StoryRecord,
   sortRecordItems,
@@ -45,6 +47,8 @@ export interface StoryStore {
   readProject(projectId: string): Promise<ProjectContents>;
   /** A story with its tests and dependencies: one Query of the `byStory` index. */
   getStory(storyId: string): Promise<StoryRecord | null>;
+  /** A story alone, without its tests and dependencies: a Query of one `byStory` key. */
+  getStoryItem(storyId: string): Promise<Story | null>;
   /** Every dependency of a project: one paged Query of its `DEP#` items, not its stories. */
   readDependencies(projectId: string): Promise<Dependency[]>;
   /** The stories of a project with these ids, in that order, without their tests: BatchGetItem. */
@@ -131,6 +135,15 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
       return record.story ? { ...record, story: record.story } : null;
     },
 
+    async getStoryItem(storyId) {
+      const [item] = await query({
+        IndexName: "byStory",
+        KeyConditionExpression: "storyId = :id AND sk = :sk",
+        ExpressionAttributeValues: { ":id": storyId, ":sk": storyKey(storyId) },
+      });
+      return item?.kind === "story" ? storyFrom(item) : null;
+    },
+
     async getStories(projectId, storyIds) {
       const ids = [...new Set(storyIds)];
       const found = new Map<string, Story>();
@@ -170,6 +183,16 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
               },
               ...(story.parentId ? [adjustChildCount(story.projectId, story.parentId, 1)] : []),
               {
+                // The project's count, checked and raised in the same transaction.
+                Update: {
+                  TableName,
+                  Key: { pk: story.projectId, sk: META },
+                  UpdateExpression: "ADD storyCount :one",
+                  ConditionExpression: "attribute_not_exists(storyCount) OR storyCount < :max",
+                  ExpressionAttributeValues: { ":one": 1, ":max": collectionLimits.storiesPerProject },
+                },
+              },
+              {
                 Put: {
                   TableName,
                   Item: {
@@ -188,6 +211,14 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+        const { Item: meta } = await dynamo.doc.send(
+          new GetCommand({ TableName, Key: { pk: story.projectId, sk: META } }),
+        );
+        if (Number(meta?.storyCount ?? 0) >= collectionLimits.storiesPerProject) {
+          throw limitReached(
+            `Project ${story.projectId} already has ${collectionLimits.storiesPerProject.toLocaleString("en")} stories, the most a project may have. Delete some, or start another project.`,
+          );
+        }
         throw story.parentId
           ? StoreError.conflict(`The parent story ${story.parentId} no longer exists in this project.`)
           : StoreError.notFound(`Project ${story.projectId} does not exist.`);
@@ -268,6 +299,14 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
           },
         });
       }
+      operations.push({
+        Update: {
+          TableName,
+          Key: { pk: projectId, sk: META },
+          UpdateExpression: "ADD storyCount :minus",
+          ExpressionAttributeValues: { ":minus": -records.length },
+        },
+      });
       const root = records[0]?.story;
       if (root?.parentId && !deleted.has(root.parentId))
         operations.push(adjustChildCount(projectId, root.parentId, -1));

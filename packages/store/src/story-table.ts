@@ -4,12 +4,15 @@
  *
  * Keys (see `tableSpecs.stories`): `STORY#<id>`, `STORY#<id>#TEST#<testId>`, `DEP#<id>#<dependsOnId>`
  * and a `META` item whose `structureVersion` serialises the changes that could close a cycle.
- * Each story keeps a `childCount` so that deleting a parent and adding a child cannot interleave.
+ * Each story keeps a `childCount` so that deleting a parent and adding a child cannot interleave,
+ * and a `testCount`, as `META` keeps a `storyCount`: the limits of values.ts `collectionLimits`
+ * are conditions on them in the write's own transaction.
  */
 
 import type { AcceptanceTest, Dependency, Story } from "@aipm/shared";
 import { type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
+import { StoreError } from "./errors.ts";
 import { TRANSACTION_LIMIT } from "./transactions.ts";
 
 export interface StoryRecord {
@@ -32,11 +35,21 @@ export function strip(item: Item): Item {
     sk: _sk,
     kind: _kind,
     childCount: _childCount,
+    testCount: _testCount,
+    storyCount: _storyCount,
     testId: _testId,
     structureVersion: _sv,
     ...rest
   } = item;
   return rest;
+}
+
+/**
+ * The refusal of a write past one of values.ts `collectionLimits`: a `conflict` whose part is
+ * `limit`, which the API answers with 422 `limit-exceeded`.
+ */
+export function limitReached(message: string): StoreError {
+  return new StoreError("conflict", message, ["limit"]);
 }
 
 /** A story item without the attributes only the table and its indexes need. */

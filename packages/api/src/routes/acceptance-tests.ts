@@ -1,7 +1,13 @@
 /**
  * @module routes/acceptance-tests: the Given/When/Then tests of a story.
  */
-import { type AcceptanceTest, acceptanceTestIdSchema, newId, storyIdSchema } from "@aipm/shared";
+import {
+  type AcceptanceTest,
+  acceptanceTestIdSchema,
+  collectionLimits,
+  newId,
+  storyIdSchema,
+} from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -15,9 +21,11 @@ import {
   conflict,
   jsonBody,
   jsonResponse,
+  limitExceeded,
   notFound,
+  withinLimits,
 } from "./schemas.ts";
-import { loadStory } from "./stories.ts";
+import { loadStory, loadStoryItem } from "./stories.ts";
 
 const storyParams = z.object({ storyId: storyIdSchema });
 const testParams = z.object({ testId: acceptanceTestIdSchema });
@@ -28,8 +36,8 @@ export function acceptanceTestRoutes(deps: AppDeps) {
   async function loadTest(principal: Parameters<typeof requireProject>[0], testId: string) {
     const test = await deps.stories.getAcceptanceTest(testId);
     if (!test) throw ApiError.notFound(`Acceptance test ${testId} does not exist.`);
-    const record = await loadStory(deps, principal, test.storyId);
-    return { test, projectId: record.story.projectId };
+    const story = await loadStoryItem(deps, principal, test.storyId);
+    return { test, projectId: story.projectId };
   }
 
   router.openapi(
@@ -61,20 +69,28 @@ export function acceptanceTestRoutes(deps: AppDeps) {
       tags: ["acceptance tests"],
       summary: "Add an acceptance test to a story",
       request: { params: storyParams, body: jsonBody(AcceptanceTestCreateSchema) },
-      responses: { 201: jsonResponse(AcceptanceTestSchema, "The new test"), ...commonProblems, ...notFound },
+      responses: {
+        201: jsonResponse(AcceptanceTestSchema, "The new test"),
+        ...commonProblems,
+        ...notFound,
+        ...limitExceeded(
+          `The story already has ${collectionLimits.acceptanceTestsPerStory} acceptance tests (limit-exceeded)`,
+        ),
+      },
     }),
     async (c) => {
-      const record = await loadStory(deps, c.get("principal"), c.req.valid("param").storyId);
+      // The story alone: its tests are counted in the write, not read.
+      const story = await loadStoryItem(deps, c.get("principal"), c.req.valid("param").storyId);
       const now = deps.now().toISOString();
       const test: AcceptanceTest = {
         id: newId("acceptanceTest"),
-        storyId: record.story.id,
+        storyId: story.id,
         ...c.req.valid("json"),
         createdAt: now,
         updatedAt: now,
         version: 1,
       };
-      await deps.stories.createAcceptanceTest(record.story.projectId, test);
+      await withinLimits(deps.stories.createAcceptanceTest(story.projectId, test));
       return c.json(test, 201);
     },
   );

@@ -3,6 +3,7 @@
  */
 import {
   analyzeInvest,
+  collectionLimits,
   type Dependency,
   findDependencyCycle,
   storyIdSchema,
@@ -20,9 +21,10 @@ import {
   InvestAnalysisSchema,
   jsonBody,
   jsonResponse,
+  limitExceeded,
   notFound,
 } from "./schemas.ts";
-import { loadStory } from "./stories.ts";
+import { loadStory, loadStoryItem } from "./stories.ts";
 
 const storyParams = z.object({ storyId: storyIdSchema });
 
@@ -42,15 +44,17 @@ export function dependencyRoutes(deps: AppDeps) {
         ...commonProblems,
         ...notFound,
         ...conflict("The dependency would create a cycle"),
+        ...limitExceeded(
+          `The story already depends on ${collectionLimits.dependenciesPerStory} stories (limit-exceeded)`,
+        ),
       },
     }),
     async (c) => {
       const { storyId } = c.req.valid("param");
       const { dependsOnId } = c.req.valid("json");
-      const record = await loadStory(deps, c.get("principal"), storyId);
-      const projectId = record.story.projectId;
-      const existing = record.dependencies.find((dependency) => dependency.dependsOnId === dependsOnId);
-      if (existing) return c.json(existing, 200);
+      // The story alone, not its tests: its dependencies are among the project's, read below.
+      const story = await loadStoryItem(deps, c.get("principal"), storyId);
+      const projectId = story.projectId;
       if (dependsOnId === storyId) throw ApiError.conflict("A story cannot depend on itself.", "cycle");
       // The dependencies and the one story named, not the whole project: a project may hold
       // thousands of stories, and a cycle check needs only the edges.
@@ -59,6 +63,18 @@ export function dependencyRoutes(deps: AppDeps) {
         deps.stories.getStories(projectId, [dependsOnId]),
         deps.stories.readStructureVersion(projectId),
       ]);
+      const own = dependencies.filter((dependency) => dependency.storyId === storyId);
+      const existing = own.find((dependency) => dependency.dependsOnId === dependsOnId);
+      if (existing) return c.json(existing, 200);
+      // Read before the write; the write applies only to the structure version read with these
+      // dependencies, so a concurrent addition cannot slip past the count.
+      if (own.length >= collectionLimits.dependenciesPerStory) {
+        throw new ApiError(
+          422,
+          `Story ${storyId} already depends on ${collectionLimits.dependenciesPerStory} stories, the most a story may have (${collectionLimits.dependenciesPerStory} dependencies). Remove one first.`,
+          { type: "limit-exceeded" },
+        );
+      }
       if (!target) {
         throw ApiError.badRequest(`Story ${dependsOnId} is not a story of this story's project.`, [
           { path: "dependsOnId", message: "must be a story of the same project" },
@@ -100,8 +116,8 @@ export function dependencyRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { storyId, dependsOnId } = c.req.valid("param");
-      const record = await loadStory(deps, c.get("principal"), storyId);
-      if (!(await deps.stories.deleteDependency(record.story.projectId, storyId, dependsOnId))) {
+      const story = await loadStoryItem(deps, c.get("principal"), storyId);
+      if (!(await deps.stories.deleteDependency(story.projectId, storyId, dependsOnId))) {
         throw ApiError.notFound(`Story ${storyId} does not depend on story ${dependsOnId}.`);
       }
       return c.body(null, 204);

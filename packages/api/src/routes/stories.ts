@@ -4,6 +4,7 @@
 import {
   type AcceptanceTest,
   checkStoryStatusChange,
+  collectionLimits,
   collectSubtree,
   newId,
   projectIdSchema,
@@ -24,10 +25,12 @@ import {
   conflict,
   jsonBody,
   jsonResponse,
+  limitExceeded,
   notFound,
   StoryCreateSchema,
   StoryDetailSchema,
   StoryUpdateSchema,
+  withinLimits,
 } from "./schemas.ts";
 
 const byCreation = (a: { createdAt: string; id: string }, b: { createdAt: string; id: string }) =>
@@ -61,6 +64,17 @@ export async function loadStory(deps: AppDeps, principal: Principal, storyId: st
   if (!record) throw ApiError.notFound(`Story ${storyId} does not exist.`);
   requireProject(principal, record.story.projectId, `Story ${storyId} does not exist.`);
   return record;
+}
+
+/**
+ * Loads a story the principal may reach without its tests and dependencies, or throws 404/403:
+ * for writes to one test or dependency, which need not read a story's (up to 100) tests.
+ */
+export async function loadStoryItem(deps: AppDeps, principal: Principal, storyId: string): Promise<Story> {
+  const story = await deps.stories.getStoryItem(storyId);
+  if (!story) throw ApiError.notFound(`Story ${storyId} does not exist.`);
+  requireProject(principal, story.projectId);
+  return story;
 }
 
 /**
@@ -136,6 +150,9 @@ export function storyRoutes(deps: AppDeps) {
         ...commonProblems,
         ...notFound,
         ...conflict("The parent story was deleted meanwhile"),
+        ...limitExceeded(
+          `The project already has ${collectionLimits.storiesPerProject.toLocaleString("en")} stories (limit-exceeded)`,
+        ),
       },
     }),
     async (c) => {
@@ -169,7 +186,7 @@ export function storyRoutes(deps: AppDeps) {
         updatedAt: now,
         version: 1,
       };
-      await deps.stories.createStory(story);
+      await withinLimits(deps.stories.createStory(story));
       return c.json(presentStory(story, [], []), 201);
     },
   );
