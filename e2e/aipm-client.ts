@@ -106,10 +106,19 @@ export function git(cwd: string, ...args: string[]): Promise<string> {
   return runGit(args, { cwd, env: { HOME: cwd }, trim: "whitespace" });
 }
 
-/** Clones `cloneUrl` (reading needs no credentials) into a new folder under `parent`, and returns it. */
-export async function cloneRepository(parent: string, cloneUrl: string): Promise<string> {
+/**
+ * Clones `cloneUrl` into a new folder under `parent` with `token` (reading the local forge needs
+ * one: any user name, the token as password), and returns it.
+ */
+export async function cloneRepository(parent: string, cloneUrl: string, token: string): Promise<string> {
   const dir = await mkdtemp(join(parent, "clone-"));
-  await git(dir, "clone", "--quiet", cloneUrl, "repo");
+  const authorization = `Authorization: Basic ${Buffer.from(`aipm:${token}`).toString("base64")}`;
+  await runGit(["clone", "--quiet", cloneUrl, "repo"], {
+    cwd: dir,
+    env: { HOME: dir },
+    trim: "whitespace",
+    config: [`http.extraHeader=${authorization}`],
+  });
   return join(dir, "repo");
 }
 

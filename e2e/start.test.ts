@@ -159,7 +159,7 @@ describe("pnpm start", () => {
     expect(task.commit).toMatch(/^[0-9a-f]{40}$/);
 
     // The skeleton commit is the head of the PR branch in a fresh clone, and holds one test per acceptance test.
-    const clone = await cloneRepository(work, project.repository.cloneUrl);
+    const clone = await cloneRepository(work, project.repository.cloneUrl, first.token);
     expect(await git(clone, "rev-parse", `origin/${task.branch}`)).toBe(task.commit);
     const skeletonFiles = (await git(clone, "show", "--name-only", "--format=", String(task.commit))).split(
       "\n",
@@ -195,7 +195,7 @@ describe("pnpm start", () => {
     expect(after).toEqual(before);
     expect(projectsNamed(after.projects, "Demo shop")).toHaveLength(1);
 
-    const again = await cloneRepository(work, project.repository.cloneUrl);
+    const again = await cloneRepository(work, project.repository.cloneUrl, second.token);
     expect(await git(again, "rev-parse", `origin/${task.branch}`)).toBe(task.commit);
     expect(await git(again, "show", `${task.commit}:${skeletonFiles[0]}`)).toBe(skeleton);
 
@@ -253,7 +253,7 @@ describe("pnpm start", () => {
     expect(types.indexOf("task.lease_expired")).toBeLessThan(types.lastIndexOf("task.claimed"));
     expect(types.at(-1)).toBe("task.succeeded");
 
-    const clone = await cloneRepository(work, project.repository.cloneUrl);
+    const clone = await cloneRepository(work, project.repository.cloneUrl, second.token);
     expect(await git(clone, "rev-parse", `origin/${finished.branch}`)).toBe(finished.commit);
     expect(await git(clone, "show", `${finished.commit}:done.txt`)).toBe(marker);
     // Exactly one commit by the worker on top of the TASK.md commit.

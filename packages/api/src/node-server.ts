@@ -8,24 +8,32 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, posix, resolve, sep } from "node:path";
 import { hashToken, type RepositoryKey } from "@aipm/store";
 import { getRequestListener } from "@hono/node-server";
-import type { App } from "./app.ts";
+import { type App, MAX_BODY_BYTES } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import { gitHttpHandler, parseBasicAuthorization } from "./forge/git-http.ts";
+import { hardenRepositories } from "./forge/local-git.ts";
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+type AccessDeps = Pick<AppDeps, "tokens" | "projects" | "adminTokenHash">;
+
 /**
- * Who may push to a local repository: the admin token, or an editor or admin token whose
- * project scope (if any) is a project on that repository. The token is the Basic password.
+ * Who may read (`"read"`: clone, fetch) or write (`"write"`: push) a local repository: the admin
+ * token (answered `"admin"`), or a token of a sufficient role (any role reads, editor and admin
+ * write) whose project scope, if any, is a project on that repository. The token is the Basic password.
  */
-export function authorizeLocalPush(deps: Pick<AppDeps, "tokens" | "projects" | "adminTokenHash">) {
-  return async (authorization: string | undefined, repository: RepositoryKey): Promise<boolean> => {
+export function authorizeLocalAccess(deps: AccessDeps) {
+  return async (
+    authorization: string | undefined,
+    repository: RepositoryKey,
+    access: "read" | "write",
+  ): Promise<boolean | "admin"> => {
     const password = parseBasicAuthorization(authorization)?.password;
     if (!password) return false;
     const hash = hashToken(password);
-    if (hash === (await deps.adminTokenHash())) return true;
+    if (hash === (await deps.adminTokenHash())) return "admin";
     const token = await deps.tokens.findByHash(hash);
-    if (!token || token.role === "viewer") return false;
+    if (!token || (access === "write" && token.role === "viewer")) return false;
     if (token.projectId === null) return true;
     const project = await deps.projects.get(token.projectId);
     return (
@@ -33,6 +41,141 @@ export function authorizeLocalPush(deps: Pick<AppDeps, "tokens" | "projects" | "
       project.repository.owner === repository.owner &&
       project.repository.name === repository.name
     );
+  };
+}
+
+/** Who may push to a local repository: `authorizeLocalAccess` for writing. */
+export function authorizeLocalPush(deps: AccessDeps) {
+  const authorize = authorizeLocalAccess(deps);
+  return (authorization: string | undefined, repository: RepositoryKey) =>
+    authorize(authorization, repository, "write");
+}
+
+function problem(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  title: string,
+  detail: string,
+  close = false,
+) {
+  const body = JSON.stringify({ type: `https://aipm.dev/problems/${type}`, title, status, detail });
+  res.writeHead(status, {
+    "Content-Type": "application/problem+json",
+    "Content-Length": String(Buffer.byteLength(body)),
+    "Cache-Control": "no-store",
+    ...(close ? { Connection: "close" } : {}),
+  });
+  res.end(body);
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** `host[:port]` split (the port undefined when absent); null when it is no host at all. */
+function splitHost(host: string): { name: string; port: string | undefined } | null {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(host.trim());
+  if (!match?.[1]) return null;
+  return { name: match[1].toLowerCase(), port: match[2] };
+}
+
+/**
+ * Whether a request's `Host` is one the server answers to (against DNS rebinding: a page on
+ * another site resolving its own name to this machine): the public URL's host (its port, or
+ * none), or a loopback name or address (`localhost`, `127.0.0.1`, `[::1]`) with the port the
+ * request came in on.
+ *
+ * @example isAllowedHost("127.0.0.1:4000", "http://127.0.0.1:4000", 4000) // true
+ * isAllowedHost("evil.example:4000", "http://127.0.0.1:4000", 4000) // false
+ */
+export function isAllowedHost(
+  host: string | undefined,
+  publicUrl: string,
+  localPort: number | undefined,
+): boolean {
+  const asked = host ? splitHost(host) : null;
+  if (!asked) return false;
+  try {
+    const url = new URL(publicUrl);
+    const port = url.port || (url.protocol === "https:" ? "443" : "80");
+    if (asked.name === url.hostname.toLowerCase() && (asked.port ?? port) === port) return true;
+  } catch {
+    // No usable public URL: loopback only.
+  }
+  return LOOPBACK_HOSTS.has(asked.name) && localPort !== undefined && asked.port === String(localPort);
+}
+
+/** How much of an oversized body is read (and thrown away) before the 413, so the client sees it. */
+export const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Answers 413 once the body has been read (up to `MAX_DRAINED_BYTES`) and closes the connection:
+ * answering while the client still sends makes the kernel reset the connection, and the client
+ * then sees a network error, not the 413.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse, alreadyRead = 0): void {
+  let read = alreadyRead;
+  let answered = false;
+  const answer = () => {
+    if (answered) return;
+    answered = true;
+    req.off("data", onData);
+    problem(
+      res,
+      413,
+      "too-large",
+      "Payload Too Large",
+      `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`,
+      true,
+    );
+  };
+  const onData = (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > MAX_DRAINED_BYTES) answer();
+  };
+  req.on("data", onData);
+  req.on("end", answer);
+  req.on("error", () => res.destroy());
+  req.resume();
+}
+
+/**
+ * The API with bodies read here first: a body over `MAX_BODY_BYTES` (declared or sent chunked) is
+ * drained and answered 413 (see `tooLarge`); a smaller one goes to the app as it arrived.
+ */
+function limitBodies(api: Listener): Listener {
+  return (req, res) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return api(req, res);
+    const declared = req.headers["content-length"];
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return tooLarge(req, res);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        cleanup();
+        chunks.length = 0;
+        tooLarge(req, res, size);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = Buffer.concat(chunks, size);
+      api(req, res);
+    };
+    const onError = () => {
+      cleanup();
+      res.destroy();
+    };
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
   };
 }
 
@@ -158,13 +301,36 @@ export interface NodeListenerOptions {
  * @example createServer(nodeListener(app, deps, { reposDir: ".aipm/repos", webDir: "packages/web/dist" })).listen(4000);
  */
 export function nodeListener(app: App, deps: AppDeps, options: NodeListenerOptions = {}): Listener {
-  const api = getRequestListener(app.fetch);
+  const api = limitBodies(getRequestListener(app.fetch));
   const web = options.webDir ? webApp(options.webDir, api) : api;
-  if (!options.reposDir) return web;
-  const git = gitHttpHandler({
-    reposDir: options.reposDir,
-    authorizePush: authorizeLocalPush(deps),
-    onError: (message, error) => deps.log.error(message, { error: String(error) }),
-  });
-  return (req, res) => (req.url?.startsWith("/git/") ? git(req, res) : web(req, res));
+  const authorize = authorizeLocalAccess(deps);
+  const git = options.reposDir
+    ? gitHttpHandler({
+        reposDir: options.reposDir,
+        authorizePush: (authorization, repository) => authorize(authorization, repository, "write"),
+        authorizeRead: async (authorization, repository) =>
+          (await authorize(authorization, repository, "read")) !== false,
+        refPolicy: {},
+        onError: (message, error) => deps.log.error(message, { error: String(error) }),
+      })
+    : null;
+  if (options.reposDir) {
+    // Repositories made before reflogs and the push size limit were set get them now.
+    hardenRepositories(options.reposDir).catch((error: unknown) =>
+      deps.log.error("could not set the local repositories' reflog and push limit", { error: String(error) }),
+    );
+  }
+  return (req, res) => {
+    if (!isAllowedHost(req.headers.host, deps.publicUrl, req.socket.localPort)) {
+      return problem(
+        res,
+        421,
+        "misdirected-request",
+        "Misdirected Request",
+        "This server answers only to its public URL's host and to localhost, 127.0.0.1 and [::1] on its own port.",
+        true,
+      );
+    }
+    return git && req.url?.startsWith("/git/") ? git(req, res) : web(req, res);
+  };
 }
