@@ -1,7 +1,6 @@
 /**
  * @module app: the AIPM HTTP API as one Hono app, shared by the Lambda and Node entry points.
  */
-import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppDeps } from "./deps.ts";
@@ -11,6 +10,7 @@ import { acceptanceTestRoutes } from "./routes/acceptance-tests.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { codeGenerationRoutes } from "./routes/code-generations.ts";
 import { dependencyRoutes } from "./routes/dependencies.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { projectRoutes } from "./routes/projects.ts";
@@ -26,6 +26,14 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Routes that need no token (the GitHub webhook authenticates with its signature). */
 const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/github"]);
+const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith("/api/docs/assets/");
+
+/**
+ * The content security policy of every HTML response: scripts, styles and requests from this
+ * origin only, no inline script.
+ */
+export const HTML_CSP =
+  "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /**
  * Builds the app from its dependencies.
@@ -34,6 +42,12 @@ const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/g
  */
 export function createApp(deps: AppDeps) {
   const app = createRouter();
+  app.use("*", async (c, next) => {
+    await next();
+    if (c.res.headers.get("Content-Type")?.startsWith("text/html")) {
+      c.res.headers.set("Content-Security-Policy", HTML_CSP);
+    }
+  });
   app.onError((error, c) =>
     toProblem(error, c, (message, cause) => deps.log.error(message, { error: String(cause) })),
   );
@@ -63,7 +77,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   const authenticate = auth({ tokens: deps.tokens, adminTokenHash: deps.adminTokenHash });
-  app.use("/api/*", (c, next) => (PUBLIC_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+  app.use("/api/*", (c, next) => (isPublic(c.req.path) ? next() : authenticate(c, next)));
 
   app.route("/", healthRoutes(deps));
   app.route("/", projectRoutes(deps));
@@ -89,7 +103,7 @@ export function createApp(deps: AppDeps) {
     },
     security: [{ bearer: [] }],
   });
-  app.get("/api/docs", swaggerUI({ url: "/api/openapi.json", title: "AIPM API" }));
+  app.route("/", docsRoutes());
   return app;
 }
 

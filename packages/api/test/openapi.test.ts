@@ -65,7 +65,7 @@ describe("GET /api/openapi.json", () => {
   });
 
   it("describes every route the app serves, and nothing it does not", () => {
-    const undocumented = new Set(["GET /api/openapi.json", "GET /api/docs"]);
+    const undocumented = new Set(["GET /api/openapi.json", "GET /api/docs", "GET /api/docs/assets/{file}"]);
     const served = new Set(
       api.app.routes
         .filter((route) => route.method !== "ALL")
