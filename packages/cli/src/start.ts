@@ -169,7 +169,9 @@ export async function startStack(
         : `web         not built: run pnpm build (or pnpm start, which builds it) to serve it at ${url}/`,
     );
     say(`api         ${url}/api (docs at ${url}/api/docs)`);
-    say(`git         ${url}/git/<owner>/<name>.git (clone and push with any user name and a token as password)`);
+    say(
+      `git         ${url}/git/<owner>/<name>.git (clone and push with any user name and a token as password)`,
+    );
 
     const workerHttp = await serveWorkerHttp(worker, metrics, workerEnv.AIPM_WORKER_PORT, "127.0.0.1");
     stops.push(() => workerHttp.close());
