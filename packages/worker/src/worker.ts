@@ -11,6 +11,7 @@ import type { ProjectStore, StoryStore, TaskStore, WorkerRegistry } from "@aipm/
 import { agentAvailability } from "./agent/availability.ts";
 import { agentGroupRecord } from "./agent/leftovers.ts";
 import type { Endpoint } from "./agent/profile.ts";
+import { removeLeftoverScratch } from "./agent/scratch.ts";
 import type { RepositoryAccess } from "./git/workspace.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { claimLoop } from "./run/loop.ts";
@@ -124,8 +125,11 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (started) return;
       started = true;
-      void context.agentGroups.killLeftovers().then((killed) => {
+      void context.agentGroups.killLeftovers().then(async (killed) => {
         if (killed > 0) log.info("ended agents left running by a worker that died", { killed });
+        // Their agents ended, the HOMEs and sandbox dirs of worker processes that died can go.
+        const removed = await removeLeftoverScratch();
+        if (removed.length > 0) log.info("removed the scratch dirs of workers that died", { removed });
       });
       void presence.announce();
       timers.push(setInterval(() => void presence.announce(), 10_000));

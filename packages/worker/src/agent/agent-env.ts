@@ -3,8 +3,8 @@
  * variables an agent may see, and none of its credentials.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scratchDir } from "./scratch.ts";
 
 /** What every agent may inherit from the worker: locale, terminal, time zone and where programs are. */
 export const baseAgentEnvNames = ["PATH", "LANG", "LC_ALL", "TERM", "TZ", "TMPDIR", "USER", "SHELL"] as const;
@@ -116,14 +116,17 @@ export interface AgentHome {
 }
 
 /**
- * Creates an empty, private (mode 0700) HOME for one agent run under `parentDir`. Remove it when
- * the run ends: the agent may have written caches or session files there.
+ * Creates an empty, private (mode 0700) HOME for one agent run under `parentDir`, by default this
+ * worker process's scratch directory (see `scratchDir`), which the next worker to start removes if
+ * this one is killed. Remove it when the run ends: the agent may have written caches or session
+ * files there.
  *
  * @example
  * const home = await createAgentHome(task.id);
  * try { ... } finally { await home.remove(); }
  */
-export async function createAgentHome(taskId: string, parentDir: string = tmpdir()): Promise<AgentHome> {
-  const path = await mkdtemp(join(parentDir, `aipm-agent-${taskId.replace(/[^\w-]/g, "_")}-`));
+export async function createAgentHome(taskId: string, parentDir?: string): Promise<AgentHome> {
+  const parent = parentDir ?? (await scratchDir());
+  const path = await mkdtemp(join(parent, `aipm-agent-${taskId.replace(/[^\w-]/g, "_")}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

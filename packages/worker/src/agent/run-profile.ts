@@ -36,7 +36,10 @@ export interface ProfileRunOptions {
   /** Readable output, secrets already redacted, one or more whole lines. */
   onOutput: (stream: "stdout" | "stderr", text: string) => void;
   onSpawn?: (processGroupId: number) => void;
-  /** Where the task's HOME is made; default the system's temporary directory. */
+  /**
+   * Where the task's HOME and the sandbox's directories are made; default the worker process's
+   * scratch directory (see `scratchDir`).
+   */
   homeParent?: string;
   /**
    * Run the agent in its sandbox, reaching the profile's endpoints and `egress` only, never seeing
@@ -179,6 +182,7 @@ async function prepareCommand(
     env,
     allow: uniqueEndpoints([...options.profile.egress(options.parentEnv), ...options.sandbox.egress]),
     exclude: options.sandbox.exclude,
+    ...(options.homeParent ? { scratchParent: options.homeParent } : {}),
   });
   if (sandboxed === null) return null;
   const group = options.limits

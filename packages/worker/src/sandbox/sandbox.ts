@@ -5,10 +5,10 @@
  * configured host:port pairs.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findOnPath } from "../agent/availability.ts";
 import type { Endpoint } from "../agent/profile.ts";
+import { scratchDir } from "../agent/scratch.ts";
 import { git } from "../git/git.ts";
 import { bwrapArgs, sandboxForwarderPath, sandboxGitDir, sandboxSocketPath } from "./bwrap.ts";
 import { startEgressProxy } from "./egress-proxy.ts";
@@ -30,6 +30,8 @@ export interface SandboxInput {
   allow: readonly Endpoint[];
   /** Directories that must stay invisible even if PATH leads into them (data dir, worker cache). */
   exclude: readonly string[];
+  /** Where the sandbox's own directories are made; default the worker process's scratch directory. */
+  scratchParent?: string;
 }
 
 export interface SandboxedCommand {
@@ -54,8 +56,10 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
   const executable = command.includes("/") ? command : findOnPath(command, input.env.PATH);
   if (!executable) return null;
 
-  const socketDir = await mkdtemp(join(tmpdir(), "aipm-egress-"));
-  const runDir = await mkdtemp(join(tmpdir(), "aipm-sandbox-"));
+  // In the worker process's scratch directory: a worker killed outright leaves them to the next.
+  const scratch = input.scratchParent ?? (await scratchDir());
+  const socketDir = await mkdtemp(join(scratch, "aipm-egress-"));
+  const runDir = await mkdtemp(join(scratch, "aipm-sandbox-"));
   const privateGit = { dir: join(runDir, "repo", ".git"), link: join(runDir, "gitlink") };
   await git(["init", "--quiet", join(runDir, "repo")]);
   await writeFile(privateGit.link, `gitdir: ${sandboxGitDir}\n`);
@@ -66,6 +70,7 @@ export async function sandboxCommand(input: SandboxInput): Promise<SandboxedComm
     allow: input.allow,
   }).catch(async (error) => {
     await rm(socketDir, { recursive: true, force: true });
+    await rm(runDir, { recursive: true, force: true });
     throw error;
   });
   // Clients on the agent's own loopback reach a loopback endpoint (a local gateway, a test's fake
