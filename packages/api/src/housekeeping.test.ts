@@ -186,7 +186,8 @@ describe("runHousekeeping", () => {
     const { clock, tasks, lines, logged, run } = await setup();
     const task = await runningTask(tasks, clock, 3, 60_000);
     await tasks.create(
-      queuedTaskAt(new Date(clock.ms), { projectId: task.projectId, storyId: task.storyId, pullRequest: 8 }),
+      // Another story's: a story has one active task at a time.
+      queuedTaskAt(new Date(clock.ms), { projectId: task.projectId, pullRequest: 8 }),
       [{ type: "task.queued" }],
     );
     clock.ms += 30_000;
