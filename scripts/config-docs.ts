@@ -251,6 +251,29 @@ const agentVariables: Variable[] = [
   { name: "AIPM_STORY_ID", type: "string", default: "set by the worker", description: "The story's id." },
 ];
 
+/** Set by the local forge for its pre-receive hook (packages/api/src/forge/git-http.ts, ref-policy.ts). */
+const hookVariables: Variable[] = [
+  {
+    name: "AIPM_NODE",
+    type: "path",
+    default: "set by the API",
+    description: "The Node.js executable the local forge's pre-receive hook runs with.",
+  },
+  {
+    name: "AIPM_MAX_REPOSITORY_BYTES",
+    type: "integer",
+    default: "set by the API (1 GiB)",
+    description: "The hook refuses a push that would take a local repository's objects over this size.",
+  },
+  {
+    name: "AIPM_PUSH_ROLE",
+    type: "`admin` or `editor`",
+    default: "set by the API",
+    description:
+      "The role of the token that pushes; the hook refuses any push without it (one that did not come through AIPM's git server).",
+  },
+];
+
 /** Set by the API's and the worker's test runs (their vitest.config.ts); unset in production. */
 const testVariables: Variable[] = [
   {
@@ -336,6 +359,13 @@ The worker gives each agent run an environment of its own (see [agents](agents.m
 besides the allowed variables, it sets these for the agent to read.
 
 ${table("agent", agentVariables)}
+
+## Set for the local forge's hook
+
+The API's git server sets these for the pre-receive hook of each push to a local repository; they
+are not settings.
+
+${table("git hook", hookVariables)}
 
 ## Set by the tests
 

@@ -14,7 +14,7 @@ import {
   storySchema,
   storyUpdateSchema,
 } from "./story.ts";
-import { storyStatuses } from "./values.ts";
+import { acceptanceTestLimits, storyStatuses } from "./values.ts";
 
 const at = "2025-01-02T03:04:05.678Z";
 
@@ -206,6 +206,23 @@ describe("storySchema and storyDetailSchema", () => {
 });
 
 describe("acceptanceTestCreateSchema", () => {
+  it("keeps the steps of each Given, When and Then to stepsCharacters together, as written", () => {
+    const { step, stepsCharacters } = acceptanceTestLimits;
+    // Steps of at most `step` characters that together hold exactly stepsCharacters.
+    const full = Array.from({ length: Math.ceil(stepsCharacters / step) }, (_, i) =>
+      "x".repeat(Math.min(step, stepsCharacters - i * step)),
+    );
+    const base = { title: "T", given: ["g"], when: ["w"], then: ["t"] };
+    expect(acceptanceTestCreateSchema.safeParse({ ...base, given: full }).success).toBe(true);
+    const over = acceptanceTestCreateSchema.safeParse({ ...base, when: [...full, "y"] });
+    expect(over.success).toBe(false);
+    expect(over.error?.issues[0]).toMatchObject({
+      path: ["when"],
+      message: expect.stringContaining("characters in all"),
+    });
+    expect(acceptanceTestUpdateSchema.safeParse({ then: [...full, "y"] }).success).toBe(false);
+  });
+
   const steps = { given: ["a"], when: ["b"], then: ["c"] };
 
   it("defaults the status to Draft", () => {

@@ -13,6 +13,14 @@ export const acceptanceTestStatusSchema = z.enum(acceptanceTestStatuses);
 export const storyPointsSchema = z.number().int().min(0).max(storyLimits.storyPoints).nullable();
 const componentsSchema = z.array(line(storyLimits.component).min(1)).max(storyLimits.components);
 const stepsSchema = z.array(line(acceptanceTestLimits.step).min(1)).max(acceptanceTestLimits.steps);
+/** Steps as written: at least one, and at most `stepsCharacters` characters together (stored tests are read as they are). */
+const writtenSteps = (kind: string) =>
+  stepsSchema
+    .min(1, `needs at least one ${kind} step`)
+    .refine(
+      (steps) => steps.reduce((sum, step) => sum + step.length, 0) <= acceptanceTestLimits.stepsCharacters,
+      `must hold at most ${acceptanceTestLimits.stepsCharacters} characters in all`,
+    );
 
 export const storySchema = z.strictObject({
   id: storyIdSchema,
@@ -79,9 +87,9 @@ export type AcceptanceTest = z.infer<typeof acceptanceTestSchema>;
 
 export const acceptanceTestCreateSchema = z.strictObject({
   title: line(acceptanceTestLimits.title).min(1, "must not be empty"),
-  given: stepsSchema.min(1, "needs at least one Given step"),
-  when: stepsSchema.min(1, "needs at least one When step"),
-  then: stepsSchema.min(1, "needs at least one Then step"),
+  given: writtenSteps("Given"),
+  when: writtenSteps("When"),
+  then: writtenSteps("Then"),
   status: acceptanceTestStatusSchema.default("Draft"),
 });
 export type AcceptanceTestCreate = z.input<typeof acceptanceTestCreateSchema>;
@@ -90,9 +98,9 @@ export const acceptanceTestUpdateSchema = z.strictObject({
   /** When given, the update applies only to this version (409 otherwise). */
   version: versionSchema.optional(),
   title: line(acceptanceTestLimits.title).min(1, "must not be empty").optional(),
-  given: stepsSchema.min(1, "needs at least one Given step").optional(),
-  when: stepsSchema.min(1, "needs at least one When step").optional(),
-  then: stepsSchema.min(1, "needs at least one Then step").optional(),
+  given: writtenSteps("Given").optional(),
+  when: writtenSteps("When").optional(),
+  then: writtenSteps("Then").optional(),
   status: acceptanceTestStatusSchema.optional(),
 });
 export type AcceptanceTestUpdate = z.input<typeof acceptanceTestUpdateSchema>;

@@ -27,12 +27,16 @@ export const storyLimits = {
   storyPoints: 100,
 } as const;
 
-/** How long an acceptance test's title and each Given/When/Then step may be, and how many steps of each. */
-export const acceptanceTestLimits = { title: 200, step: 1_000, steps: 30 } as const;
+/**
+ * How long an acceptance test's title and each Given/When/Then step may be, how many steps of each,
+ * and how many characters all the steps of one of them (its Given, its When or its Then) may hold
+ * together when written: with 100 tests a story stays under about 0.5 MB, cheap to read and send.
+ */
+export const acceptanceTestLimits = { title: 200, step: 1_000, steps: 30, stepsCharacters: 1_500 } as const;
 
 /**
  * How many of each thing a story or project may hold: far above what a team writes, low enough
- * that one story (its tests at their largest, about 9 MB) stays cheap to read and send. The API
+ * that one story (its tests at their largest, about 0.5 MB) stays cheap to read and send. The API
  * refuses a write past one with 422 and the problem type `limit-exceeded`.
  */
 export const collectionLimits = {

@@ -100,12 +100,26 @@ if (role !== "admin" && role !== "editor") {
   process.exit(1);
 }
 const max = Number(process.env.AIPM_MAX_REPOSITORY_BYTES || "0");
+// Another push's quarantine (objects/tmp_objdir-incoming-*) may vanish while this one counts:
+// what is gone counts as nothing.
+const gone = (error) => error && (error.code === "ENOENT" || error.code === "ENOTDIR");
 function size(path) {
+  let entries;
+  try {
+    entries = readdirSync(path, { withFileTypes: true });
+  } catch (error) {
+    if (gone(error)) return 0;
+    throw error;
+  }
   let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
+  for (const entry of entries) {
     const full = join(path, entry.name);
-    if (entry.isDirectory()) total += size(full);
-    else if (entry.isFile()) total += lstatSync(full).size;
+    try {
+      if (entry.isDirectory()) total += size(full);
+      else if (entry.isFile()) total += lstatSync(full).size;
+    } catch (error) {
+      if (!gone(error)) throw error;
+    }
   }
   return total;
 }
