@@ -31,9 +31,9 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type AcceptanceTest, newId, type Story } from "@aipm/shared";
 import { createDynamo, type Dynamo, dynamoStoryStore, ensureTables, type ProjectContents } from "@aipm/store";
+import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { BatchWriteCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { presentProjectStories } from "../src/routes/stories.ts";
-import { startLocalDynamoProcess } from "./local-dynamo-process.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);

@@ -2,11 +2,13 @@
  * @module claim-race: 8 workers' claim loops against one queue of 1,000 tasks. Every task must be
  * claimed exactly once and end `succeeded`: no duplicates, no losses.
  */
+
 import { dynamoTaskStore, type TaskStore } from "@aipm/store";
 import type { LocalDynamo } from "@aipm/store/local";
+import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { workerEnvSchema } from "../src/index.ts";
 import { mapLimit, ms, printTable, sleep, summarize, verdict } from "./report.ts";
-import { createBenchApi, queuedTask, seedProject, startLocalDynamoProcess } from "./setup.ts";
+import { createBenchApi, queuedTask, seedProject } from "./setup.ts";
 
 const WORKERS = 8;
 const TASKS = 1_000;

@@ -3,9 +3,10 @@
  * trips, and how many GitHub calls it makes in how many sequential steps.
  */
 import type { LocalDynamo } from "@aipm/store/local";
+import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { type FakeGithub, startFakeGithub } from "@aipm/testing";
 import { ms, printTable, type Summary, sleep, summarize, verdict } from "./report.ts";
-import { type BenchApi, createBenchApi, seedProject, startLocalDynamoProcess } from "./setup.ts";
+import { type BenchApi, createBenchApi, seedProject } from "./setup.ts";
 
 const WARM_UP = 2;
 /** Requests sent one after another, as a script would. */

@@ -2,6 +2,7 @@
  * @module queue-pickup: enqueue → claimed latency of a real worker (`createWorker`), with the
  * wake-up the API sends in local mode and without one (polling at the worker's default interval).
  */
+
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -12,9 +13,10 @@ import {
   type TaskStore,
 } from "@aipm/store";
 import type { LocalDynamo } from "@aipm/store/local";
+import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { createWorker, createWorkerMetrics, workerEnvSchema } from "../src/index.ts";
 import { ms, printTable, sleep, summarize, verdict } from "./report.ts";
-import { createBenchApi, queuedTask, seedProject, startLocalDynamoProcess } from "./setup.ts";
+import { createBenchApi, queuedTask, seedProject } from "./setup.ts";
 
 const TASKS_PER_CASE = 100;
 /** Polling costs about a second per sample, so the polling case runs this many workers side by side. */

@@ -2,8 +2,6 @@
  * @module setup: what the benchmarks share: the API and its tables on an in-memory local
  * DynamoDB server (dynalite) in its own process, and the git CLI run as the worker runs it.
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { runGit } from "@aipm/git";
 import { type CodeGenerationTask, newId, newQueuedTask, type Project, type StoryDetail } from "@aipm/shared";
 import { createTestApi, type LocalDynamo, type TestApi } from "@aipm/testing";
@@ -136,40 +134,5 @@ export function queuedTask(fields: {
     pullRequest: { number: 1, url: "http://127.0.0.1/pull/1" },
     maxAttempts: 3,
     now: fields.createdAt ?? new Date().toISOString(),
-  });
-}
-
-/**
- * Starts dynalite in a child process (see local-dynamo-process.ts), with this process's loader
- * (tsx) so it runs the same TypeScript. The child exits when its stdin closes, so it never
- * outlives the bench.
- */
-export function startLocalDynamoProcess(): Promise<LocalDynamo> {
-  const script = fileURLToPath(new URL("./local-dynamo-process.ts", import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, script], {
-    stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, NODE_NO_WARNINGS: "1" },
-  });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const early = (code: number | null) =>
-      reject(new Error(`The local DynamoDB process exited with ${code} before it listened.`));
-    child.once("error", reject);
-    child.once("exit", early);
-    child.stdout.on("data", function listening(chunk: Buffer) {
-      output += chunk.toString("utf8");
-      if (!output.includes("\n")) return;
-      child.stdout.off("data", listening);
-      child.off("exit", early);
-      resolve({
-        endpoint: output.split("\n")[0]?.trim() ?? "",
-        close: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once("exit", () => done());
-            child.stdin.end();
-          }),
-      });
-    });
   });
 }

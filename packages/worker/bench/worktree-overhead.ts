@@ -3,9 +3,11 @@
  * repository served over HTTP as the local forge serves it: a worktree of a warm mirror against a
  * fresh clone per task.
  */
+
 import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { ADMIN_TOKEN, startApiServer } from "@aipm/testing";
 import {
   commitAndPush,
@@ -17,7 +19,7 @@ import {
 } from "../src/index.ts";
 import { sandboxCommand } from "../src/sandbox/sandbox.ts";
 import { ms, printTable, summarize, verdict } from "./report.ts";
-import { createBareRepository, git, startLocalDynamoProcess } from "./setup.ts";
+import { createBareRepository, git } from "./setup.ts";
 
 const FILES = 10_000;
 const TASKS = 10;

@@ -1,11 +1,11 @@
 /**
  * @module local-dynamo-process: the local DynamoDB server (dynalite) as its own process, so that
- * serving a read does not share an event loop with the code timing it. Prints its endpoint, and
+ * serving a read does not share an event loop with the code timing it (the benches). Prints its endpoint, and
  * exits when its stdin closes (the bench ended, or died). `startLocalDynamoProcess` starts it.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { LocalDynamo } from "@aipm/store/local";
+import type { LocalDynamo } from "./local-dynamo.ts";
 
 /**
  * Starts this module in a child process with this process's loader (tsx), and resolves once it
@@ -42,7 +42,7 @@ export function startLocalDynamoProcess(): Promise<LocalDynamo> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { startLocalDynamo } = await import("@aipm/store/local");
+  const { startLocalDynamo } = await import("./local-dynamo.ts");
   const local = await startLocalDynamo();
   process.stdout.write(`${local.endpoint}\n`);
   process.stdin.resume();
