@@ -4,41 +4,21 @@
  * lease expires and finishes it. Exactly one commit lands and no task stays `running`, even though
  * the dead worker's agent runs on, orphaned, and finishes writing in the dead worker's worktree.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type CodeGenerationTask, readCommitTrailers } from "@aipm/shared";
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectTakenOver, useStack, waitUntil } from "./stack.ts";
 import {
-  killAllWorkerProcesses,
-  killProcessGroupsMatching,
   killWorkerProcess,
   processGroupsMatching,
   spawnWorkerProcess,
-  type WorkerProcess,
+  useWorkerProcesses,
 } from "./worker-process.ts";
 
 const stack = useStack();
 
-/** In the agent's command line, so its processes can be found and killed, orphaned or not. */
-const marker = `crash-agent-${randomBytes(4).toString("hex")}`;
-let dir = "";
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "aipm-crash-"));
-});
-// Registered after useStack, so it runs before the stack's own afterEach cancels what is left.
-afterEach(async () => {
-  await killAllWorkerProcesses();
-  await killProcessGroupsMatching(marker);
-}, 30_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-/** What a worker process printed, shown when the test fails: the stack's log has only in-process workers. */
-function reportOnFailure(worker: WorkerProcess): void {
-  onTestFailed(() => console.error(`--- worker ${worker.id} (pid ${worker.pid})\n${worker.output()}`));
-}
+const { marker, dir, reportOnFailure } = useWorkerProcesses("crash");
 
 /**
  * Short enough for a quick takeover, long enough that a live worker on a loaded machine keeps it.
@@ -54,8 +34,8 @@ const timings = {
 
 describe("a worker killed with SIGKILL while its agent runs", { timeout: 240_000 }, () => {
   it("loses the task to another worker once the lease expires; exactly one commit lands", async () => {
-    const agentLog = join(dir, `${marker}.log`);
-    const gate = join(dir, "gate");
+    const agentLog = join(dir(), `${marker}.log`);
+    const gate = join(dir(), "gate");
     // Each run notes its worktree, then waits for the gate (held shut until the second worker's
     // agent runs, so the first worker cannot finish before it is killed), then writes a file.
     // After the gate it never prints: the orphan's stdout is a pipe to a dead worker.
@@ -73,7 +53,7 @@ describe("a worker killed with SIGKILL while its agent runs", { timeout: 240_000
       (await agentRun(stage, cacheDir)) !== undefined;
 
     const { task } = await stack.queueTask({ agent, maxAttempts: 3 });
-    const first = await spawnWorkerProcess(stack, { id: "crash-a", dir: join(dir, "a"), env: timings });
+    const first = await spawnWorkerProcess(stack, { id: "crash-a", dir: join(dir(), "a"), env: timings });
     reportOnFailure(first);
     await first.ready();
     const running = await stack.waitForTask(task.id, (current) => current.status === "running", 60_000);
@@ -84,7 +64,7 @@ describe("a worker killed with SIGKILL while its agent runs", { timeout: 240_000
     // The agent leads a group of its own, so killing the worker leaves it running.
     expect(orphan?.pgid).not.toBe(first.pid);
 
-    const second = await spawnWorkerProcess(stack, { id: "crash-b", dir: join(dir, "b"), env: timings });
+    const second = await spawnWorkerProcess(stack, { id: "crash-b", dir: join(dir(), "b"), env: timings });
     reportOnFailure(second);
     await second.ready();
     // crash-a still holds the task: its heartbeats renew the lease, and its agent waits at the gate.

@@ -3,36 +3,15 @@
  * HOME nor its sandbox's directories (private git dir, forwarder, egress proxy socket); the next
  * worker to start on the machine removes them, never those of a worker still running.
  */
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useStack, waitUntil } from "./stack.ts";
-import {
-  killAllWorkerProcesses,
-  killProcessGroupsMatching,
-  killWorkerProcess,
-  spawnWorkerProcess,
-  type WorkerProcess,
-} from "./worker-process.ts";
+import { killWorkerProcess, spawnWorkerProcess, useWorkerProcesses } from "./worker-process.ts";
 
 const stack = useStack();
-const marker = `leftover-agent-${randomBytes(4).toString("hex")}`;
-let dir = "";
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "aipm-leftovers-"));
-});
-afterEach(async () => {
-  await killAllWorkerProcesses();
-  await killProcessGroupsMatching(marker);
-}, 30_000);
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-function reportOnFailure(worker: WorkerProcess): void {
-  onTestFailed(() => console.error(`--- worker ${worker.id} (pid ${worker.pid})\n${worker.output()}`));
-}
+const { marker, dir, reportOnFailure } = useWorkerProcesses("leftover");
 
 /** Every path under `root`, recursively. */
 async function tree(root: string): Promise<string[]> {
@@ -44,12 +23,16 @@ const timings = { AIPM_LEASE_S: "3", AIPM_HEARTBEAT_MS: "250", AIPM_POLL_MS: "20
 
 describe("a worker killed while its sandboxed agent runs", { timeout: 180_000 }, () => {
   it("leaves its agent's HOME and sandbox dirs, which the next worker to start removes", async () => {
-    const tmp = join(dir, "machine", "tmp");
+    const tmp = join(dir(), "machine", "tmp");
     const sessions = async () => (await tree(tmp)).filter((path) => path.endsWith("session.json"));
     // Each agent writes into its HOME, then waits to be killed.
     const agent = `command:echo ${marker} > "$HOME/session.json"; echo started; sleep 120 # ${marker}`;
     await stack.queueTask({ agent, maxAttempts: 1 });
-    const first = await spawnWorkerProcess(stack, { id: "left-a", dir: join(dir, "machine"), env: timings });
+    const first = await spawnWorkerProcess(stack, {
+      id: "left-a",
+      dir: join(dir(), "machine"),
+      env: timings,
+    });
     reportOnFailure(first);
     await first.ready();
     await waitUntil(
@@ -69,7 +52,7 @@ describe("a worker killed while its sandboxed agent runs", { timeout: 180_000 },
     await stack.queueTask({ agent, maxAttempts: 1 });
     const live = await spawnWorkerProcess(stack, {
       id: "left-live",
-      dir: join(dir, "machine"),
+      dir: join(dir(), "machine"),
       env: timings,
     });
     reportOnFailure(live);
@@ -87,7 +70,7 @@ describe("a worker killed while its sandboxed agent runs", { timeout: 180_000 },
     expect(await killWorkerProcess(first, "SIGKILL")).toBe("SIGKILL");
     expect(leftover.filter((path) => !existsSync(path))).toEqual([]);
 
-    const next = await spawnWorkerProcess(stack, { id: "left-a", dir: join(dir, "machine"), env: timings });
+    const next = await spawnWorkerProcess(stack, { id: "left-a", dir: join(dir(), "machine"), env: timings });
     reportOnFailure(next);
     await next.ready();
     await waitUntil(

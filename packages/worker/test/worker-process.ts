@@ -4,10 +4,13 @@
  * that kill it outright. Run through tsx, so it is always the current source, with no build first.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, onTestFailed } from "vitest";
 import { ADMIN_TOKEN, type Stack, waitUntil } from "./stack.ts";
 
 const run = promisify(execFile);
@@ -165,4 +168,39 @@ export async function killProcessGroupsMatching(marker: string): Promise<void> {
     `processes matching ${marker} to die`,
     async () => (await processGroupsMatching(marker)).length === 0,
   );
+}
+
+/** What the calling file's tests share while they run worker processes, from `useWorkerProcesses`. */
+export interface WorkerProcessRoom {
+  /** In the agents' command lines, so their processes can be found and killed, orphaned or not. */
+  marker: string;
+  /** A fresh folder for the file's worker caches and files, removed after its tests. */
+  dir(): string;
+  /** Prints what `worker` printed if the test fails: the stack's log has only in-process workers. */
+  reportOnFailure(worker: WorkerProcess): void;
+}
+
+/**
+ * For a test file that runs worker processes: a folder made before its tests and removed after,
+ * and after each test every worker process and every agent process group matching the marker
+ * killed. Call it after `useStack()`, so this afterEach runs before the stack's own cancels what
+ * is left.
+ */
+export function useWorkerProcesses(name: string): WorkerProcessRoom {
+  const marker = `${name}-agent-${randomBytes(4).toString("hex")}`;
+  let dir = "";
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), `aipm-${name}-`));
+  });
+  afterEach(async () => {
+    await killAllWorkerProcesses();
+    await killProcessGroupsMatching(marker);
+  }, 30_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  return {
+    marker,
+    dir: () => dir,
+    reportOnFailure: (worker) =>
+      onTestFailed(() => console.error(`--- worker ${worker.id} (pid ${worker.pid})\n${worker.output()}`)),
+  };
 }
