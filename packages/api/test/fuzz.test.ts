@@ -408,7 +408,12 @@ beforeAll(async () => {
   await seed(`/api/stories/${hubOther.id}/dependencies`, { dependsOnId: hubStory.id });
   const generation = await seed(`/api/stories/${hubStory.id}/code-generations`, {});
   await seed(`/api/tasks/${(generation.task as { id: string }).id}/cancel`, {});
-  await seed(`/api/stories/${hubOther.id}/code-generations`, { agent: "scaffold", maxAttempts: 2 });
+  // It depends on a story not Done: generated anyway, by an editor's choice.
+  await seed(`/api/stories/${hubOther.id}/code-generations`, {
+    agent: "scaffold",
+    maxAttempts: 2,
+    force: true,
+  });
 
   const token = async (name: string, role: string, projectId: unknown = null) =>
     (await seed("/api/tokens", { name, role, projectId })).token as string;

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
 import { projectIdSchema } from "./ids.ts";
-import { repositoryProviders } from "./values.ts";
+import { repositoryProviders, roundLimits } from "./values.ts";
 
 export const repositoryProviderSchema = z.enum(repositoryProviders);
 
@@ -63,6 +63,8 @@ export const repositorySchema = repositoryInputSchema.extend({
 });
 export type Repository = z.infer<typeof repositorySchema>;
 
+const maxRoundsSchema = z.number().int().min(1).max(roundLimits.most);
+
 export const projectSchema = z.strictObject({
   id: projectIdSchema,
   name: line(200).min(1),
@@ -73,6 +75,8 @@ export const projectSchema = z.strictObject({
    * reported usage; null for no limit. Once spent, Generate Code & PR answers 409.
    */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable(),
+  /** How many rounds (the first run and each Request changes) one pull request may have. */
+  maxRounds: maxRoundsSchema,
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,
@@ -84,6 +88,7 @@ export const projectCreateSchema = z.strictObject({
   description: text(10_000).default(""),
   repository: repositoryInputSchema,
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
+  maxRounds: maxRoundsSchema.default(roundLimits.default),
 });
 export type ProjectCreate = z.input<typeof projectCreateSchema>;
 
@@ -95,5 +100,6 @@ export const projectUpdateSchema = z.strictObject({
   repository: z.strictObject({ defaultBranch: branchNameSchema }).optional(),
   /** Admins only; null removes the limit. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
+  maxRounds: maxRoundsSchema.optional(),
 });
 export type ProjectUpdate = z.input<typeof projectUpdateSchema>;

@@ -116,3 +116,28 @@ export function storyStatusForPullRequest(event: StoryPullRequestEvent, current:
       return current === "In Progress" ? "Ready" : current;
   }
 }
+
+/**
+ * Why a story is not ready for Generate Code & PR: the agent works from "I want" and proves the
+ * work with the acceptance tests, and the story rules for In Progress (its dependencies Done) hold
+ * as for a move by hand. Empty when it is ready; an editor may generate anyway (`force`).
+ *
+ * @example generationProblems({ story, acceptanceTests: [], dependencies: [] })
+ * // ["Add at least one acceptance test: the agent proves its work with them."]
+ */
+export function generationProblems(input: {
+  story: StoryStatusChange["story"];
+  acceptanceTests: StoryStatusChange["acceptanceTests"];
+  dependencies: readonly Pick<Story, "status">[];
+}): string[] {
+  const problems: string[] = [];
+  if (input.story.iWant.trim() === "") problems.push('Fill in "I want": the agent works from it.');
+  if (input.acceptanceTests.length === 0)
+    problems.push("Add at least one acceptance test: the agent proves its work with them.");
+  const waiting = input.dependencies.filter((dependency) => dependency.status !== "Done").length;
+  if (waiting > 0)
+    problems.push(
+      `Finish the ${count(waiting, "story it depends on", "stories it depends on")} first: the work builds on them.`,
+    );
+  return problems;
+}

@@ -48,6 +48,15 @@ export const collectionLimits = {
   storiesPerProject: 10_000,
 } as const;
 
+/**
+ * How long the text a person gives one run of the agent may be: extra instructions (Generate,
+ * Retry, Request changes) and a round's feedback. Both are rendered into TASK.md.
+ */
+export const runTextLimits = { instructions: 4_000, feedback: 10_000 } as const;
+
+/** Rounds (the first run and each Request changes) one pull request may have, unless its project says otherwise. */
+export const roundLimits = { default: 5, most: 20 } as const;
+
 export const taskStatuses = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
 

@@ -2,7 +2,7 @@
  * @module projects: where projects are kept. One partition holds them all, so listing is a Query.
  */
 
-import type { Project } from "@aipm/shared";
+import { type Project, roundLimits } from "@aipm/shared";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Dynamo, queryAll } from "./dynamo.ts";
@@ -18,6 +18,7 @@ export interface ProjectChanges {
   description?: string;
   defaultBranch?: string;
   monthlyBudgetUsd?: number | null;
+  maxRounds?: number;
 }
 
 export interface ProjectStore {
@@ -33,8 +34,8 @@ const PARTITION = "PROJECTS";
 
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
-  // Projects stored before budgets existed have none.
-  return { monthlyBudgetUsd: null, ...project } as StoredProject;
+  // Projects stored before budgets and review rounds existed have none: no limit, and the default rounds.
+  return { monthlyBudgetUsd: null, maxRounds: roundLimits.default, ...project } as StoredProject;
 }
 
 export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
@@ -90,6 +91,11 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
         names["#monthlyBudgetUsd"] = "monthlyBudgetUsd";
         values[":monthlyBudgetUsd"] = changes.monthlyBudgetUsd;
         sets.push("#monthlyBudgetUsd = :monthlyBudgetUsd");
+      }
+      if (changes.maxRounds !== undefined) {
+        names["#maxRounds"] = "maxRounds";
+        values[":maxRounds"] = changes.maxRounds;
+        sets.push("#maxRounds = :maxRounds");
       }
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {
