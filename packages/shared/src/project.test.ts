@@ -25,6 +25,7 @@ describe("projectCreateSchema", () => {
       description: "",
       repository: { ...repository, defaultBranch: "main" },
       monthlyBudgetUsd: null,
+      doneRequiresPassingTests: true,
     });
   });
 
@@ -115,6 +116,7 @@ describe("projectSchema", () => {
       cloneUrl: "https://github.com/octo-org/web-app.git",
     },
     monthlyBudgetUsd: null,
+    doneRequiresPassingTests: true,
     createdAt: "2025-01-02T03:04:05.678Z",
     updatedAt: "2025-01-02T03:04:05.678Z",
     version: 1,

@@ -73,6 +73,8 @@ export const projectSchema = z.strictObject({
    * reported usage; null for no limit. Once spent, Generate Code & PR answers 409.
    */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable(),
+  /** When true, a story reaches Done only with every acceptance test Pass; a merge leaves it in Review otherwise. */
+  doneRequiresPassingTests: z.boolean(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,
@@ -84,6 +86,7 @@ export const projectCreateSchema = z.strictObject({
   description: text(10_000).default(""),
   repository: repositoryInputSchema,
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
+  doneRequiresPassingTests: z.boolean().default(true),
 });
 export type ProjectCreate = z.input<typeof projectCreateSchema>;
 
@@ -95,5 +98,6 @@ export const projectUpdateSchema = z.strictObject({
   repository: z.strictObject({ defaultBranch: branchNameSchema }).optional(),
   /** Admins only; null removes the limit. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
+  doneRequiresPassingTests: z.boolean().optional(),
 });
 export type ProjectUpdate = z.input<typeof projectUpdateSchema>;
