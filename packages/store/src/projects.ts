@@ -18,6 +18,7 @@ export interface ProjectChanges {
   description?: string;
   defaultBranch?: string;
   monthlyBudgetUsd?: number | null;
+  doneRequiresPassingTests?: boolean;
 }
 
 export interface ProjectStore {
@@ -33,8 +34,8 @@ const PARTITION = "PROJECTS";
 
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
-  // Projects stored before budgets existed have none.
-  return { monthlyBudgetUsd: null, ...project } as StoredProject;
+  // Projects stored before budgets existed have none; before the setting existed, Done needed passing tests.
+  return { monthlyBudgetUsd: null, doneRequiresPassingTests: true, ...project } as StoredProject;
 }
 
 export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
@@ -90,6 +91,11 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
         names["#monthlyBudgetUsd"] = "monthlyBudgetUsd";
         values[":monthlyBudgetUsd"] = changes.monthlyBudgetUsd;
         sets.push("#monthlyBudgetUsd = :monthlyBudgetUsd");
+      }
+      if (changes.doneRequiresPassingTests !== undefined) {
+        names["#doneRequiresPassingTests"] = "doneRequiresPassingTests";
+        values[":doneRequiresPassingTests"] = changes.doneRequiresPassingTests;
+        sets.push("#doneRequiresPassingTests = :doneRequiresPassingTests");
       }
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {
