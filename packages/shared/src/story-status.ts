@@ -100,7 +100,7 @@ function statusProblems(change: StoryStatusChange): string[] {
       if (change.requirePassingTests && failing + unproven > 0) {
         const tests = count(failing + unproven, "acceptance test that is", "acceptance tests that are");
         problems.push(
-          `This project requires every acceptance test Pass: get the ${tests} not Pass (${failing} Fail, ${unproven} Draft or Ready) to Pass before marking the story Done.`,
+          `This project requires every acceptance test Pass: get the ${tests} not Pass (${failing} failing, ${unproven} Draft or Ready) to Pass before marking the story Done.`,
         );
       } else if (failing > 0) {
         const tests = count(failing, "failing acceptance test", "failing acceptance tests");
