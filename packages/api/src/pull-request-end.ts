@@ -9,7 +9,7 @@ import {
   storyStatusAfterMerge,
   storyStatusForPullRequest,
 } from "@aipm/shared";
-import type { StoryRecord } from "@aipm/store";
+import { isStoreError, type StoryRecord } from "@aipm/store";
 import type { AppDeps } from "./deps.ts";
 
 export interface PullRequestEnd {
@@ -56,6 +56,32 @@ export async function storyAfterPullRequest(
   });
 }
 
+/** How often a story edited meanwhile is read again before its move is given up. */
+const MOVE_ATTEMPTS = 3;
+
+/**
+ * Moves the story to `after`. The pull request has already ended on its forge, so a story edited
+ * meanwhile (a stale version) is read again and moved, rather than failing the merge's answer.
+ */
+async function moveStory(deps: AppDeps, record: StoryRecord, after: StoryAfterPullRequest): Promise<void> {
+  let current: StoryRecord | null = record;
+  for (let attempt = 1; current; attempt++) {
+    const { story } = current;
+    if (after.status === story.status && (after.reason ?? null) === (story.statusReason ?? null)) return;
+    try {
+      await deps.stories.updateStory(
+        current,
+        { status: after.status, statusReason: after.reason },
+        deps.now().toISOString(),
+      );
+      return;
+    } catch (error) {
+      if (!isStoreError(error, "stale_version") || attempt >= MOVE_ATTEMPTS) throw error;
+      current = await deps.stories.getStory(story.id);
+    }
+  }
+}
+
 /**
  * Records the pull request's end on its tasks (cancelling an active one) and moves the story by
  * {@link storyAfterPullRequest}; the tasks' `pull_request.merged` event carries where the story went
@@ -87,14 +113,7 @@ export async function applyPullRequestEnd(
         .catch(() => {});
     }
   }
-  const { story } = record;
-  if (after.status !== story.status || (after.reason ?? null) !== (story.statusReason ?? null)) {
-    await deps.stories.updateStory(
-      record,
-      { status: after.status, statusReason: after.reason },
-      deps.now().toISOString(),
-    );
-  }
+  await moveStory(deps, record, after);
   deps.log.info("pull request end applied", {
     storyId,
     merged: end.merged,
