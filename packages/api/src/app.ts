@@ -15,6 +15,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { roundRoutes } from "./routes/rounds.ts";
+import { pullRoutes } from "./routes/pulls.ts";
 import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
 import { taskRoutes } from "./routes/tasks.ts";
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", tokenRoutes(deps));
   app.route("/", codeGenerationRoutes(deps));
   app.route("/", roundRoutes(deps));
+  app.route("/", pullRoutes(deps));
   app.route("/", agentRoutes(deps));
   app.route("/", usageRoutes(deps));
   app.route("/", taskRoutes(deps));

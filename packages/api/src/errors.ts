@@ -152,7 +152,16 @@ export function toProblem(
   if (error instanceof ApiError) return problemResponse(c, error);
   if (error instanceof StoreError) return problemResponse(c, fromStoreError(error));
   if (error instanceof ForgeError) {
-    const status = ({ invalid: 422, "not-found": 422, conflict: 409, failed: 502 } as const)[error.code];
+    const status = (
+      {
+        invalid: 422,
+        "not-found": 422,
+        conflict: 409,
+        "merge-conflict": 409,
+        refused: 409,
+        failed: 502,
+      } as const
+    )[error.code];
     if (status === 502) log("forge failed", error);
     return problemResponse(c, new ApiError(status, error.message, { type: `forge-${error.code}` }));
   }

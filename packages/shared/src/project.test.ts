@@ -26,6 +26,7 @@ describe("projectCreateSchema", () => {
       repository: { ...repository, defaultBranch: "main" },
       monthlyBudgetUsd: null,
       maxRounds: 5,
+      doneRequiresPassingTests: true,
     });
   });
 
@@ -117,6 +118,7 @@ describe("projectSchema", () => {
     },
     monthlyBudgetUsd: null,
     maxRounds: 5,
+    doneRequiresPassingTests: true,
     createdAt: "2025-01-02T03:04:05.678Z",
     updatedAt: "2025-01-02T03:04:05.678Z",
     version: 1,

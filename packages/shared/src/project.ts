@@ -77,6 +77,8 @@ export const projectSchema = z.strictObject({
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable(),
   /** How many rounds (the first run and each Request changes) one pull request may have. */
   maxRounds: maxRoundsSchema,
+  /** When true, a story reaches Done only with every acceptance test Pass; a merge leaves it in Review otherwise. */
+  doneRequiresPassingTests: z.boolean(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,
@@ -89,6 +91,7 @@ export const projectCreateSchema = z.strictObject({
   repository: repositoryInputSchema,
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
   maxRounds: maxRoundsSchema.default(roundLimits.default),
+  doneRequiresPassingTests: z.boolean().default(true),
 });
 export type ProjectCreate = z.input<typeof projectCreateSchema>;
 
@@ -101,5 +104,6 @@ export const projectUpdateSchema = z.strictObject({
   /** Admins only; null removes the limit. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   maxRounds: maxRoundsSchema.optional(),
+  doneRequiresPassingTests: z.boolean().optional(),
 });
 export type ProjectUpdate = z.input<typeof projectUpdateSchema>;

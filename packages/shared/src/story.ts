@@ -39,6 +39,8 @@ export const storySchema = z.strictObject({
   storyPoints: storyPointsSchema,
   assignee: line(storyLimits.assignee),
   status: storyStatusSchema,
+  /** Why AIPM gave the story its status (a merge that left it in Review, say); absent or null otherwise. */
+  statusReason: text(2_000).nullable().optional(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,

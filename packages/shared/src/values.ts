@@ -5,7 +5,8 @@
  * `@aipm/shared/values` without the schemas; values.test.ts keeps it so.
  */
 
-export const storyStatuses = ["Draft", "Ready", "In Progress", "Blocked", "Done"] as const;
+/** `Review`: the pull request is merged but the story cannot be Done yet (`statusReason` says why). */
+export const storyStatuses = ["Draft", "Ready", "In Progress", "Review", "Blocked", "Done"] as const;
 export type StoryStatus = (typeof storyStatuses)[number];
 
 export const acceptanceTestStatuses = ["Draft", "Ready", "Pass", "Fail"] as const;

@@ -19,6 +19,7 @@ export interface ProjectChanges {
   defaultBranch?: string;
   monthlyBudgetUsd?: number | null;
   maxRounds?: number;
+  doneRequiresPassingTests?: boolean;
 }
 
 export interface ProjectStore {
@@ -34,8 +35,14 @@ const PARTITION = "PROJECTS";
 
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
-  // Projects stored before budgets and review rounds existed have none: no limit, and the default rounds.
-  return { monthlyBudgetUsd: null, maxRounds: roundLimits.default, ...project } as StoredProject;
+  // Projects stored before these settings existed: no budget, the default rounds, and Done needs
+  // passing tests.
+  return {
+    monthlyBudgetUsd: null,
+    maxRounds: roundLimits.default,
+    doneRequiresPassingTests: true,
+    ...project,
+  } as StoredProject;
 }
 
 export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
@@ -96,6 +103,11 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
         names["#maxRounds"] = "maxRounds";
         values[":maxRounds"] = changes.maxRounds;
         sets.push("#maxRounds = :maxRounds");
+      }
+      if (changes.doneRequiresPassingTests !== undefined) {
+        names["#doneRequiresPassingTests"] = "doneRequiresPassingTests";
+        values[":doneRequiresPassingTests"] = changes.doneRequiresPassingTests;
+        sets.push("#doneRequiresPassingTests = :doneRequiresPassingTests");
       }
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {
