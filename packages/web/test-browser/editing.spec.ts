@@ -206,3 +206,80 @@ describe("story dependencies", () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe("writing stories and starting the agent", () => {
+  const details = () => page.getByRole("complementary");
+
+  it("creates a story with points, description and status from the New story dialog", async () => {
+    await page.getByRole("button", { name: "New story" }).click();
+    const dialog = page.getByRole("dialog", { name: "New story" });
+    await dialog.getByLabel("Title").fill("Print the label");
+    await dialog.getByLabel("Description").fill("Carrier labels, A6.\nOne per parcel.");
+    await dialog.getByLabel("Points").fill("3");
+    await dialog.getByLabel("Status").selectOption("Blocked");
+    await dialog.getByRole("button", { name: "Create story" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await details().getByRole("heading", { name: "Print the label" }).waitFor();
+    const { stories } = await apiCall<{ stories: Story[] }>(
+      stack,
+      "GET",
+      `/api/projects/${project.id}/stories`,
+    );
+    expect(stories.find((story) => story.title === "Print the label")).toMatchObject({
+      description: "Carrier labels, A6.\nOne per parcel.",
+      storyPoints: 3,
+      status: "Blocked",
+    });
+  });
+
+  it("keeps the details panel in its column and Save story in view when story titles are long (1440×900)", async () => {
+    const long = `Ship the parcel with ${"a very long carrier name ".repeat(7)}`.slice(0, 200).trim();
+    await apiCall(stack, "POST", `/api/projects/${project.id}/stories`, { title: long });
+    await page.reload();
+    await page.getByRole("treeitem", { name: /Pick the items/ }).click();
+    await details().getByRole("heading", { name: "Pick the items" }).waitFor();
+    const panel = await details().boundingBox();
+    const save = await details().getByRole("button", { name: "Save story" }).boundingBox();
+    const overflow = await details().evaluate((element) => element.scrollWidth - element.clientWidth);
+    expect(overflow).toBe(0);
+    expect(panel && save && save.x + save.width <= panel.x + panel.width).toBe(true);
+    expect(panel && panel.x + panel.width <= 1440).toBe(true);
+    await shot("details-long-titles");
+  });
+
+  it("lists why a story is not ready for Generate, then generates anyway with this run's instructions", async () => {
+    // An earlier test set a default branch the repository does not have.
+    await apiCall(stack, "PATCH", `/api/projects/${project.id}`, { repository: { defaultBranch: "main" } });
+    await page
+      .getByRole("treeitem", { name: /Ship the parcel/ })
+      .first()
+      .click();
+    await details().getByRole("heading", { name: "Ship the parcel" }).waitFor();
+    await details().getByText("Options").click();
+    await details().getByLabel("Instructions for this run").fill("Use the carrier's sandbox API.");
+    await details().getByRole("button", { name: "Generate Code & PR" }).click();
+    const refusal = details().getByRole("alert").filter({ hasText: "not ready" });
+    await refusal.waitFor();
+    expect(await refusal.getByRole("listitem").allTextContents()).toEqual([
+      'Fill in "I want": the agent works from it.',
+      "Add at least one acceptance test: the agent proves its work with them.",
+    ]);
+    const story = seededStory("Ship the parcel");
+    expect(await apiCall<{ tasks: unknown[] }>(stack, "GET", `/api/tasks?storyId=${story.id}`)).toEqual({
+      tasks: [],
+    });
+    await shot("generate-not-ready");
+    await refusal.getByRole("button", { name: "Generate anyway" }).click();
+    await details().getByTestId("task-instructions").waitFor();
+    expect(await details().getByTestId("task-instructions").textContent()).toBe(
+      "Use the carrier's sandbox API.",
+    );
+    const { tasks } = await apiCall<{ tasks: { instructions: string | null }[] }>(
+      stack,
+      "GET",
+      `/api/tasks?storyId=${story.id}`,
+    );
+    expect(tasks.map((task) => task.instructions)).toEqual(["Use the carrier's sandbox API."]);
+    expect(pageErrors).toEqual([]);
+  });
+});

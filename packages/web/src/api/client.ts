@@ -188,7 +188,11 @@ export function createApiClient(options: ApiClientOptions) {
     removeDependency: (storyId: string, dependsOnId: string) =>
       request<null>("DELETE", `/api/stories/${id(storyId)}/dependencies/${id(dependsOnId)}`),
 
-    generateCode: (storyId: string, body: { agent?: string }, idempotencyKey: string) =>
+    generateCode: (
+      storyId: string,
+      body: { agent?: string; instructions?: string; force?: boolean },
+      idempotencyKey: string,
+    ) =>
       request<CodeGeneration>("POST", `/api/stories/${id(storyId)}/code-generations`, {
         body,
         headers: { "Idempotency-Key": idempotencyKey },
@@ -197,7 +201,8 @@ export function createApiClient(options: ApiClientOptions) {
       request<{ tasks: Task[] }>("GET", `/api/tasks${query(filter)}`).then((r) => r.tasks),
     getTask: (taskId: string) => request<Task>("GET", `/api/tasks/${id(taskId)}`),
     cancelTask: (taskId: string) => request<Task>("POST", `/api/tasks/${id(taskId)}/cancel`),
-    retryTask: (taskId: string) => request<Task>("POST", `/api/tasks/${id(taskId)}/retry`),
+    retryTask: (taskId: string, body: { agent?: string; instructions?: string } = {}) =>
+      request<Task>("POST", `/api/tasks/${id(taskId)}/retry`, { body }),
     taskEvents: (taskId: string, after: number, signal?: AbortSignal) =>
       request<EventsPage>(
         "GET",

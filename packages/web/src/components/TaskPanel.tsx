@@ -18,6 +18,7 @@ import {
   generateCode,
   latestTaskByStory,
   projectTasks,
+  type RunChoice,
   retryTask,
   stopFollowing,
 } from "../state/tasks.ts";
@@ -34,6 +35,8 @@ export function TaskPanel({ story }: { story: Story }) {
   const latest = latestTaskByStory.value.get(story.id);
   const [agent, setAgent] = useState("");
   const [command, setCommand] = useState("");
+  const [instructions, setInstructions] = useState("");
+  const [notReady, setNotReady] = useState<string[] | null>(null);
   const [busy, setBusy] = useState(false);
   const offer = agentList.value;
 
@@ -46,17 +49,27 @@ export function TaskPanel({ story }: { story: Story }) {
   const active = latest && !isTerminalTaskStatus(latest.status);
   const history = projectTasks.value.filter((task) => task.storyId === story.id);
 
-  const generate = async (event: Event) => {
-    event.preventDefault();
+  const choice = { agent: agent === "command:" ? `command:${command.trim()}` : agent, instructions };
+  const generate = async (force: boolean) => {
     setBusy(true);
-    await generateCode(story, agent === "command:" ? `command:${command.trim()}` : agent);
+    const result = await generateCode(story, choice, force);
+    setNotReady(result.ok ? null : result.notReady);
+    if (result.ok) setInstructions("");
     setBusy(false);
   };
+
+  useEffect(() => setNotReady(null), [story.id]);
 
   return (
     <section class="panel task-panel" aria-labelledby="code-heading">
       <h3 id="code-heading">Code &amp; pull request</h3>
-      <form class="inline generate" onSubmit={generate}>
+      <form
+        class="inline generate"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void generate(false);
+        }}
+      >
         <button
           type="submit"
           class="primary"
@@ -94,6 +107,17 @@ export function TaskPanel({ story }: { story: Story }) {
           <p class="hint">
             An agent is offered when a live worker has its CLI installed and its provider's key set.
           </p>
+          <label>
+            Instructions for this run
+            <textarea
+              rows={3}
+              maxLength={4000}
+              value={instructions}
+              placeholder="Use the existing Money type for amounts."
+              onInput={(event) => setInstructions(event.currentTarget.value)}
+            />
+          </label>
+          <p class="hint">Written into TASK.md for this run; Retry uses them too.</p>
         </details>
         <p class="hint" id="generate-help">
           {active
@@ -101,7 +125,20 @@ export function TaskPanel({ story }: { story: Story }) {
             : "Opens a pull request with TASK.md at once; a worker's agent then implements it."}
         </p>
       </form>
-      {shown && <TaskView task={shown.task} events={shown.events} mode={shown.mode} />}
+      {notReady && (
+        <div class="not-ready" role="alert">
+          <p>This story is not ready for an agent:</p>
+          <ul>
+            {notReady.map((reason) => (
+              <li key={reason}>{reason}</li>
+            ))}
+          </ul>
+          <button type="button" disabled={busy} onClick={() => void generate(true)}>
+            Generate anyway
+          </button>
+        </div>
+      )}
+      {shown && <TaskView task={shown.task} events={shown.events} mode={shown.mode} choice={choice} />}
       <StoryUsage tasks={history} />
       {history.length > 1 && (
         <details class="history">
@@ -133,7 +170,18 @@ function StoryUsage({ tasks }: { tasks: Task[] }) {
   );
 }
 
-function TaskView({ task, events, mode }: { task: Task; events: TaskEvent[]; mode: FollowedTask["mode"] }) {
+function TaskView({
+  task,
+  events,
+  mode,
+  choice,
+}: {
+  task: Task;
+  events: TaskEvent[];
+  mode: FollowedTask["mode"];
+  /** The Options' agent and instructions, which Retry takes too. */
+  choice: RunChoice;
+}) {
   const log = useRef<HTMLPreElement>(null);
   const [busy, setBusy] = useState(false);
   const prState = pullRequestState(events);
@@ -168,10 +216,20 @@ function TaskView({ task, events, mode }: { task: Task; events: TaskEvent[]; mod
           </span>
           {task.cancelRequested && task.status === "running" && " (cancelling…)"}
         </dd>
+        <dt>Round</dt>
+        <dd data-testid="task-round">{task.round}</dd>
         <dt>Attempt</dt>
         <dd>
           {task.attempt} of {task.maxAttempts}
         </dd>
+        {task.instructions && (
+          <>
+            <dt>Instructions</dt>
+            <dd class="pre-line" data-testid="task-instructions">
+              {task.instructions}
+            </dd>
+          </>
+        )}
         <dt>Agent</dt>
         <dd>
           <code>{task.agent}</code>
@@ -211,7 +269,7 @@ function TaskView({ task, events, mode }: { task: Task; events: TaskEvent[]; mod
           </button>
         )}
         {canRetryTask(task.status) && (
-          <button type="button" disabled={busy} onClick={() => act(retryTask)}>
+          <button type="button" disabled={busy} onClick={() => act((failed) => retryTask(failed, choice))}>
             Retry task
           </button>
         )}

@@ -3,6 +3,7 @@
  * follows one task's events live, cancels and retries.
  */
 import { computed, signal } from "@preact/signals";
+import { ApiError } from "../api/client.ts";
 import { type FollowMode, followTaskEvents } from "../api/task-events.ts";
 import type { Story, Task, TaskEvent } from "../domain.ts";
 import { newIdempotencyKey } from "../logic/ids.ts";
@@ -108,22 +109,40 @@ async function reloadTask(taskId: string): Promise<void> {
 }
 
 /** Generate Code & PR: the pull request link is known as soon as this resolves. */
-export async function generateCode(story: Story, agent: string): Promise<boolean> {
+/** What one run asks beyond the story: the agent ("" for the default) and extra instructions. */
+export interface RunChoice {
+  agent: string;
+  instructions: string;
+}
+
+/** How Generate Code & PR ended: the reasons the story is not ready, when that is why it refused. */
+export type GenerateResult = { ok: true } | { ok: false; notReady: string[] | null };
+
+function runBody({ agent, instructions }: RunChoice): { agent?: string; instructions?: string } {
+  return {
+    ...(agent.trim() ? { agent: agent.trim() } : {}),
+    ...(instructions.trim() ? { instructions: instructions.trim() } : {}),
+  };
+}
+
+export async function generateCode(story: Story, choice: RunChoice, force = false): Promise<GenerateResult> {
   try {
-    const trimmed = agent.trim();
     const { task, pullRequest } = await api.generateCode(
       story.id,
-      trimmed ? { agent: trimmed } : {},
+      { ...runBody(choice), ...(force ? { force: true } : {}) },
       newIdempotencyKey(),
     );
     putTask(task);
     followTask(task);
     notify("info", `Pull request #${pullRequest.number} is open; the agent is queued.`);
     await refreshStory(story.id);
-    return true;
+    return { ok: true };
   } catch (error) {
+    // Not ready: the panel lists the reasons and offers to generate anyway.
+    if (error instanceof ApiError && error.problem?.type?.endsWith("/not-ready"))
+      return { ok: false, notReady: (error.problem.errors ?? []).map((entry) => entry.message ?? "") };
     reportError("Generate Code & PR failed", error);
-    return false;
+    return { ok: false, notReady: null };
   }
 }
 
@@ -135,9 +154,12 @@ export async function cancelTask(task: Task): Promise<void> {
   }
 }
 
-export async function retryTask(task: Task): Promise<void> {
+export async function retryTask(
+  task: Task,
+  choice: RunChoice = { agent: "", instructions: "" },
+): Promise<void> {
   try {
-    const retry = await api.retryTask(task.id);
+    const retry = await api.retryTask(task.id, runBody(choice));
     putTask(retry);
     followTask(retry);
   } catch (error) {
