@@ -2,6 +2,7 @@
  * @module branch: the git branch a story's code generation works on, derived from the story alone.
  */
 import { isValidBranchName } from "./project.ts";
+import { storyIdSchema } from "./ids.ts";
 import type { Story } from "./story.ts";
 
 /** The longest branch name AIPM creates: short enough to read in a pull-request list. */
@@ -74,4 +75,14 @@ export function storyBranchName(story: Pick<Story, "id" | "title">): string {
   // valid name keeps the name valid.
   const slug = slugify(story.title, MAX_BRANCH_LENGTH - base.length - 1);
   return slug === "" ? base : `${base}-${slug}`;
+}
+
+/**
+ * The story id in an AIPM branch name (`aipm/<story-id>-<slug>`), or null for any other branch.
+ *
+ * @example storyIdFromBranch("aipm/sty_01jdq3m1k9x7v2b8c4n5r6t0yz-pay-by-card") // "sty_01jdq3m1k9x7v2b8c4n5r6t0yz"
+ */
+export function storyIdFromBranch(branch: string): string | null {
+  const candidate = /^aipm\/(sty_[0-9a-z]{26})(?:-|$)/.exec(branch)?.[1];
+  return candidate && storyIdSchema.safeParse(candidate).success ? candidate : null;
 }

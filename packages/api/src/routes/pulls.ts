@@ -3,7 +3,7 @@
  * rounds (tasks), checks and acceptance tests, its files with their diffs; Merge and Close. A pull
  * request belongs to a project when its branch is one of the project's stories' (`aipm/<story>-…`).
  */
-import { isTerminalTaskStatus, projectIdSchema, type Story } from "@aipm/shared";
+import { isTerminalTaskStatus, projectIdSchema, type Story, storyIdFromBranch } from "@aipm/shared";
 import { presentProject, type StoryRecord } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
@@ -22,7 +22,6 @@ import {
   notFound,
   TaskSchema,
 } from "./schemas.ts";
-import { storyIdFromBranch } from "./webhooks.ts";
 
 const params = z.object({
   projectId: projectIdSchema,

@@ -6,7 +6,7 @@
  * the body, not the header, so a replay under a new delivery id is caught by the digest).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { storyIdSchema } from "@aipm/shared";
+import { storyIdFromBranch } from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -33,12 +33,6 @@ const pullRequestEventSchema = z.object({
 
 /** How long a delivery is remembered: GitHub lets a delivery be redelivered for a few days. */
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
-
-/** The story id in an AIPM branch name (`aipm/<story-id>-<slug>`), if it is one. */
-export function storyIdFromBranch(branch: string): string | null {
-  const candidate = /^aipm\/(sty_[0-9a-z]{26})(?:-|$)/.exec(branch)?.[1];
-  return candidate && storyIdSchema.safeParse(candidate).success ? candidate : null;
-}
 
 export function webhookRoutes(deps: AppDeps) {
   const router = createRouter();
