@@ -176,11 +176,11 @@ export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
       sets.push(`#${field} = :${field}`);
     }
     let removes = "";
-    if (changes.status === "queued") {
+    if (changes.status === "queued" && item.status !== "queued") {
       names["#queueNumber"] = QUEUE_NUMBER;
       values[":queueNumber"] = await numbers.next();
       sets.push("#queueNumber = :queueNumber");
-    } else if (changes.status !== undefined) {
+    } else if (changes.status !== undefined && changes.status !== "queued") {
       names["#queueNumber"] = QUEUE_NUMBER;
       removes = " REMOVE #queueNumber";
     }
