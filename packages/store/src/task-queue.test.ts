@@ -5,6 +5,7 @@
  * before queue numbers are all still claimed.
  */
 import { type CodeGenerationTask, newId, newQueuedTask } from "@aipm/shared";
+import { CreateTableCommand, DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDynamo, type Dynamo, ensureTables } from "./dynamo.ts";
@@ -217,5 +218,35 @@ describe("claimNext around holes, orphans and requeues", () => {
     const second = await legacy();
     expect(await store.reconcile()).toEqual([{ taskId: second, to: "queued" }]);
     expect((await store.claimNext("w1", LEASE_MS))?.id).toBe(second);
+  });
+
+  it("claims in order from a tasks table made before byQueueNumber (a local store of an older version)", async () => {
+    const { dynamo, store, clock } = await freshQueue();
+    const TableName = dynamo.tables.tasks;
+    await dynamo.client.send(new DeleteTableCommand({ TableName }));
+    const index = (IndexName: string, hash: string) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: hash, KeyType: "HASH" as const },
+        { AttributeName: "createdAt", KeyType: "RANGE" as const },
+      ],
+      Projection: { ProjectionType: "ALL" as const },
+    });
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: ["pk", "status", "createdAt", "projectId"].map((AttributeName) => ({
+          AttributeName,
+          AttributeType: "S" as const,
+        })),
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [index("byStatus", "status"), index("byProject", "projectId")],
+      }),
+    );
+    const ids = await enqueue(store, 3, clock);
+
+    for (const id of ids) expect((await store.claimNext("w1", LEASE_MS))?.id).toBe(id);
+    expect(await store.claimNext("w1", LEASE_MS)).toBeNull();
   });
 });

@@ -69,19 +69,40 @@ export async function claimNext(
 async function findNumbered(table: TaskTable, number: number): Promise<Item | null> {
   for (let look = 0; look < 2; look++) {
     if (look > 0) await new Promise((resolve) => setTimeout(resolve, NUMBER_RETRY_MS));
-    const [item] = await table.query(
-      {
-        IndexName: QUEUE_NUMBER_INDEX,
-        KeyConditionExpression: "#number = :number",
-        ExpressionAttributeNames: { "#number": QUEUE_NUMBER },
-        ExpressionAttributeValues: { ":number": number },
-      },
-      table.TableName,
-      1,
-    );
+    const [item] = await table
+      .query(
+        {
+          IndexName: QUEUE_NUMBER_INDEX,
+          KeyConditionExpression: "#number = :number",
+          ExpressionAttributeNames: { "#number": QUEUE_NUMBER },
+          ExpressionAttributeValues: { ":number": number },
+        },
+        table.TableName,
+        1,
+      )
+      .catch((error: unknown) => {
+        if (!isIndexUnavailable(error)) throw error;
+        // A local store made before the index (dynalite cannot add one), or DynamoDB still
+        // building it after a deploy: look among the queued tasks instead, as slow as that is.
+        return table.query({
+          ...byStatus("queued"),
+          FilterExpression: "#number = :number",
+          ExpressionAttributeNames: { "#status": "status", "#number": QUEUE_NUMBER },
+          ExpressionAttributeValues: { ":status": "queued", ":number": number },
+        });
+      });
     if (item) return item;
   }
   return null;
+}
+
+/** Whether a Query failed because its index does not exist (yet) or is still being built. */
+function isIndexUnavailable(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === "ValidationException" &&
+    /specified index|backfilling global secondary index/i.test(error.message)
+  );
 }
 
 /** `queued` → `running` for `workerId`, if the item is still as read; null when another write came first. */
