@@ -1,7 +1,7 @@
 /**
- * @module task-queue: the queue side of the task store: claims (a claim is a guarded write from
- * `queued`, so two workers can never both win one task), lease renewal, taking back expired
- * leases, and the queue's figures.
+ * @module task-queue: the queue side of the task store: claims (each by a ticket naming one task,
+ * queue-numbers.ts, then a guarded write from `queued`, so two workers can never both win one
+ * task), lease renewal, taking back expired leases and orphaned tickets, and the queue's figures.
  */
 
 import { type CodeGenerationTask, decideTaskTransition, type TaskStatus } from "@aipm/shared";
