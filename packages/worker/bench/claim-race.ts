@@ -303,6 +303,6 @@ async function printRace(run: {
     ],
   );
   console.log(
-    `claims: workers=${workers} tasks=${n} tasks_per_s=${throughput.toFixed(1)} transact_per_task=${transactClaim} reads_per_task=${readsClaim} empty_claims=${emptyClaims} duplicates=${duplicates} lost=${lost.length} max_wait_beyond_newer_ms=${Math.round(fairness.maxMs)} transact_per_task_total=${transactAll} reads_per_task_total=${readsAll}`,
+    `claims: workers=${workers} tasks=${n} tasks_per_s=${throughput.toFixed(1)} transact_per_task=${transactClaim} reads_per_task=${readsClaim} empty_claims=${emptyClaims} duplicates=${duplicates} lost=${lost.length} max_wait_beyond_newer_ms=${Math.round(fairness.maxMs)} transact_per_task_total=${transactAll} reads_per_task_total=${readsAll} update_item_per_task=${perTask(["UpdateItem"], ["claim"])}`,
   );
 }
