@@ -249,4 +249,24 @@ describe("claimNext around holes, orphans and requeues", () => {
     for (const id of ids) expect((await store.claimNext("w1", LEASE_MS))?.id).toBe(id);
     expect(await store.claimNext("w1", LEASE_MS)).toBeNull();
   });
+
+  it("claims a task whose index copy was behind it, from the item itself, rather than leave it orphaned", async () => {
+    const { dynamo, store, clock } = await freshQueue();
+    const [id] = await enqueue(store, 1, clock);
+    // Between the claimer's read of the index and its write, another write moves the task on.
+    let interposed = false;
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "TransactWriteItemsCommand" && !interposed) {
+          interposed = true;
+          await store.appendEvents(String(id), [{ type: "agent.output", data: { text: "in between" } }]);
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "testInterpose" },
+    );
+
+    expect((await store.claimNext("w1", LEASE_MS))?.id).toBe(id);
+    expect(interposed).toBe(true);
+  });
 });

@@ -59,10 +59,29 @@ export async function claimNext(
     }
     const item = await findNumbered(table, ticket);
     if (!item) continue;
-    const task = await claimItem(table, item, workerId, leaseMs);
+    const task =
+      (await claimItem(table, item, workerId, leaseMs)) ??
+      (await claimAgain(table, String(item.pk), ticket, workerId, leaseMs));
     if (task) return task;
   }
   return null;
+}
+
+/**
+ * A second try on the item itself, when the index's copy was behind it (another write came in
+ * between) but the task is still queued under this ticket: no other worker holds its number, so
+ * giving up would leave it to the reconciler.
+ */
+async function claimAgain(
+  table: TaskTable,
+  taskId: string,
+  ticket: number,
+  workerId: string,
+  leaseMs: number,
+): Promise<CodeGenerationTask | null> {
+  const item = await table.getItem(taskId);
+  if (item?.status !== "queued" || item[QUEUE_NUMBER] !== ticket) return null;
+  return claimItem(table, item, workerId, leaseMs);
 }
 
 /** The task holding queue number `number`, looking twice: a task being written may not show yet. */
