@@ -285,6 +285,22 @@ const testVariables: Variable[] = [
   },
 ];
 
+/** Read by the worker's claim-race bench (packages/worker/bench/claim-race.ts), nothing else. */
+const benchVariables: Variable[] = [
+  {
+    name: "AIPM_BENCH_WORKERS",
+    type: "integer at least 1",
+    default: code("8"),
+    description: "How many claim loops race for the queue (`pnpm --filter @aipm/worker bench claims`).",
+  },
+  {
+    name: "AIPM_BENCH_TASKS",
+    type: "integer at least 1",
+    default: code("1000"),
+    description: "How many tasks the claim-race bench queues before the race.",
+  },
+];
+
 const escapeCell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 function table(process: string, rows: readonly Variable[]): string {
@@ -372,6 +388,12 @@ ${table("git hook", hookVariables)}
 The API's and the worker's test runs set this for the processes they start in process.
 
 ${table("API, worker", testVariables)}
+
+## Set for the benchmarks
+
+The worker's claim-race bench reads these; see [the queue's capacity](queue-capacity.md).
+
+${table("bench", benchVariables)}
 `;
 }
 

@@ -22,6 +22,17 @@ describe("tableArgs", () => {
     expect(args.name).toMatch(/^aipm-dev-/);
   });
 
+  it("gives the tasks table the claim path's index: one partition key per queue number, whole items", () => {
+    const args = tableArgs(tableSpecs.tasks, "dev", noProtection);
+    expect(args.globalSecondaryIndexes).toContainEqual({
+      name: "byQueueNumber",
+      hashKey: "queueNumber",
+      rangeKey: undefined,
+      projectionType: "ALL",
+    });
+    expect(args.attributes).toContainEqual({ name: "queueNumber", type: "N" });
+  });
+
   it("turns on TTL only where the spec has a TTL attribute", () => {
     expect(tableArgs(tableSpecs.taskEvents, "dev", noProtection).ttl).toEqual({
       attributeName: "expiresAt",

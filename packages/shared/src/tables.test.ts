@@ -140,6 +140,7 @@ describe("keyAttributes", () => {
       { name: "status", type: "S" },
       { name: "createdAt", type: "S" },
       { name: "projectId", type: "S" },
+      { name: "queueNumber", type: "N" },
     ]);
   });
 });

@@ -37,8 +37,11 @@ const n = (name: string): KeyAttribute => ({ name, type: "N" });
  *   `DEP#<storyId>#<dependsOnId>` or `META`. A whole project is one paged Query. Index `byStory`
  *   (`storyId`, `sk`) reads a story with its tests and dependencies in one Query; index `byTest`
  *   (`testId`) finds an acceptance test's story.
- * - `tasks`: `pk` = task id. Index `byStatus` (`status`, `createdAt`) is the queue; index
- *   `byProject` (`projectId`, `createdAt`) lists a project's tasks.
+ * - `tasks`: `pk` = task id. Index `byStatus` (`status`, `createdAt`) lists tasks by status;
+ *   index `byProject` (`projectId`, `createdAt`) lists a project's tasks; sparse index
+ *   `byQueueNumber` (`queueNumber`, held only while a task is queued) finds the task a claim's
+ *   ticket names, one partition key per task. `ACTIVE#<storyId>` items lock a story, and the one
+ *   `QUEUE#numbers` item holds the queue's counters.
  * - `taskEvents`: `pk` = task id, `seq` = 1, 2, 3, ...; old events expire.
  * - `tokens`: `pk` = SHA-256 of the bearer token. Tokens are never stored in clear.
  * - `idempotency`: `pk` = scope and `Idempotency-Key`; entries expire after a day.
@@ -70,6 +73,7 @@ export const tableSpecs = {
     globalSecondaryIndexes: [
       { name: "byStatus", hashKey: s("status"), rangeKey: s("createdAt") },
       { name: "byProject", hashKey: s("projectId"), rangeKey: s("createdAt") },
+      { name: "byQueueNumber", hashKey: n("queueNumber") },
     ],
   },
   taskEvents: {

@@ -16,6 +16,7 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
+import { QUEUE_NUMBER, type QueueNumbers, queueNumbers } from "./queue-numbers.ts";
 import type { TransactItem } from "./transactions.ts";
 
 /** Events are kept for 30 days. */
@@ -36,7 +37,7 @@ export interface NewEvent {
 }
 
 export function fromItem(item: Item): CodeGenerationTask {
-  const { pk: _pk, lastEventSeq: _seq, ...task } = item;
+  const { pk: _pk, lastEventSeq: _seq, [QUEUE_NUMBER]: _number, ...task } = item;
   // Tasks written before usage, review rounds and instructions were recorded have none: round 1.
   return {
     usage: null,
@@ -61,6 +62,8 @@ export interface TaskTable {
   TableName: string;
   EventsTable: string;
   now: () => Date;
+  /** The queue's numbers and tickets (queue-numbers.ts). */
+  numbers: QueueNumbers;
   getItem(taskId: string): Promise<Item | null>;
   query(input: Omit<QueryCommandInput, "TableName">, table?: string, limit?: number): Promise<Item[]>;
   /** Puts of `events` numbered from `firstSeq`, each only if its number is still free. */
@@ -72,7 +75,8 @@ export interface TaskTable {
   ): { Put: { TableName: string; Item: Item; ConditionExpression: string } }[];
   /**
    * Writes `changes` to the task and appends `events`, if the task is still as read: same status,
-   * same last event, and (when given) the same lease owner.
+   * same last event, and (when given) the same lease owner. A change of status to `queued` gives
+   * the task the next queue number; any other change of status takes its number away.
    */
   write(
     item: Item,
@@ -96,6 +100,7 @@ export interface TaskTable {
 export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
   const TableName = dynamo.tables.tasks;
   const EventsTable = dynamo.tables.taskEvents;
+  const numbers = queueNumbers(dynamo);
 
   async function getItem(taskId: string): Promise<Item | null> {
     const { Item } = await dynamo.doc.send(
@@ -176,6 +181,15 @@ export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
+    let removes = "";
+    if (changes.status === "queued" && item.status !== "queued") {
+      names["#queueNumber"] = QUEUE_NUMBER;
+      values[":queueNumber"] = await numbers.next();
+      sets.push("#queueNumber = :queueNumber");
+    } else if (changes.status !== undefined && changes.status !== "queued") {
+      names["#queueNumber"] = QUEUE_NUMBER;
+      removes = " REMOVE #queueNumber";
+    }
     let condition = "#status = :expectedStatus AND #seq = :seen";
     if (leaseOwner !== undefined) {
       names["#leaseOwner"] = "leaseOwner";
@@ -191,7 +205,7 @@ export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
             Update: {
               TableName,
               Key: { pk: item.pk },
-              UpdateExpression: `SET ${sets.join(", ")}`,
+              UpdateExpression: `SET ${sets.join(", ")}${removes}`,
               ConditionExpression: condition,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
@@ -234,6 +248,7 @@ export function taskTable(dynamo: Dynamo, now: () => Date): TaskTable {
     TableName,
     EventsTable,
     now,
+    numbers,
     getItem,
     query,
     eventPuts,

@@ -19,6 +19,7 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Dynamo, Item } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
+import { QUEUE_NUMBER } from "./queue-numbers.ts";
 import { claimNext, heartbeat, type QueueStats, queueStats, reconcile } from "./task-queue.ts";
 import { ACTIVE_TASK_PART, fromItem, type NewEvent, storyLockKey, taskTable } from "./task-table.ts";
 import { type TransitionOptions, transition } from "./task-transitions.ts";
@@ -60,7 +61,10 @@ export interface TaskStore {
   list(filter: TaskListFilter): Promise<CodeGenerationTask[]>;
   /** What the project's agents consumed, in all and per story, over the tasks created since `since`. */
   usage(projectId: string, since: string | null): Promise<UsageSummary>;
-  /** Claims the oldest queued task for `workerId`, or returns null when none is left. */
+  /**
+   * Claims the oldest queued task for `workerId`, or returns null when none is left for it: none
+   * is queued, or each queued one is already being claimed by another worker.
+   */
   claimNext(workerId: string, leaseMs: number): Promise<CodeGenerationTask | null>;
   /** Extends the lease; null when the worker no longer holds it; throws when the task is too busy to renew now. */
   heartbeat(taskId: string, workerId: string, leaseMs: number): Promise<CodeGenerationTask | null>;
@@ -83,14 +87,18 @@ const ALL_STATUSES: TaskStatus[] = ["queued", "running", "succeeded", "failed", 
 export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date()): TaskStore {
   const table = taskTable(dynamo, now);
   const { TableName, EventsTable, query } = table;
+  // Workers whose last claim found nothing queued: this process's memory, see claimNext.
+  const idleWorkers = new Set<string>();
 
   return {
     async create(task, events, parts = []) {
+      // A queued task takes its place in the queue now; if the write fails, the number is a hole.
+      const queueNumber = task.status === "queued" ? { [QUEUE_NUMBER]: await table.numbers.next() } : {};
       const items = [
         {
           Put: {
             TableName,
-            Item: { pk: task.id, ...task, lastEventSeq: events.length },
+            Item: { pk: task.id, ...task, lastEventSeq: events.length, ...queueNumber },
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
@@ -228,7 +236,7 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
         .slice(0, limit);
     },
 
-    claimNext: (workerId, leaseMs) => claimNext(table, workerId, leaseMs),
+    claimNext: (workerId, leaseMs) => claimNext(table, idleWorkers, workerId, leaseMs),
     heartbeat: (taskId, workerId, leaseMs) => heartbeat(table, taskId, workerId, leaseMs),
     transition: (taskId, action, options) => transition(table, taskId, action, options),
     appendEvents: table.appendEvents,

@@ -4,6 +4,7 @@
  *
  * @example pnpm --filter @aipm/worker bench            # all four, in sequence
  * @example pnpm --filter @aipm/worker bench queue      # one: queue, claims, worktree or codegen
+ * @example AIPM_BENCH_WORKERS=64 AIPM_BENCH_TASKS=1000 pnpm --filter @aipm/worker bench claims
  */
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus, loadavg } from "node:os";
