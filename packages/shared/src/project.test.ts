@@ -27,6 +27,7 @@ describe("projectCreateSchema", () => {
       monthlyBudgetUsd: null,
       maxRounds: 5,
       doneRequiresPassingTests: true,
+      autoRounds: false,
     });
   });
 
@@ -119,6 +120,7 @@ describe("projectSchema", () => {
     monthlyBudgetUsd: null,
     maxRounds: 5,
     doneRequiresPassingTests: true,
+    autoRounds: false,
     createdAt: "2025-01-02T03:04:05.678Z",
     updatedAt: "2025-01-02T03:04:05.678Z",
     version: 1,

@@ -79,6 +79,11 @@ export const projectSchema = z.strictObject({
   maxRounds: maxRoundsSchema,
   /** When true, a story reaches Done only with every acceptance test Pass; a merge leaves it in Review otherwise. */
   doneRequiresPassingTests: z.boolean(),
+  /**
+   * On GitHub, a review that requests changes, a comment that mentions the bot or a failing check
+   * on the agent's last commit queues the next round by itself (once per commit, up to maxRounds).
+   */
+  autoRounds: z.boolean(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,
@@ -92,6 +97,7 @@ export const projectCreateSchema = z.strictObject({
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
   maxRounds: maxRoundsSchema.default(roundLimits.default),
   doneRequiresPassingTests: z.boolean().default(true),
+  autoRounds: z.boolean().default(false),
 });
 export type ProjectCreate = z.input<typeof projectCreateSchema>;
 
@@ -105,5 +111,6 @@ export const projectUpdateSchema = z.strictObject({
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   maxRounds: maxRoundsSchema.optional(),
   doneRequiresPassingTests: z.boolean().optional(),
+  autoRounds: z.boolean().optional(),
 });
 export type ProjectUpdate = z.input<typeof projectUpdateSchema>;

@@ -20,7 +20,18 @@ export interface ProjectChanges {
   monthlyBudgetUsd?: number | null;
   maxRounds?: number;
   doneRequiresPassingTests?: boolean;
+  autoRounds?: boolean;
 }
+
+/** The changes written as they are, each to the project's top-level attribute of the same name. */
+const SETTINGS = [
+  "name",
+  "description",
+  "monthlyBudgetUsd",
+  "maxRounds",
+  "doneRequiresPassingTests",
+  "autoRounds",
+] as const satisfies readonly (keyof ProjectChanges)[];
 
 export interface ProjectStore {
   list(): Promise<StoredProject[]>;
@@ -41,6 +52,7 @@ function fromItem(item: Record<string, unknown>): StoredProject {
     monthlyBudgetUsd: null,
     maxRounds: roundLimits.default,
     doneRequiresPassingTests: true,
+    autoRounds: false,
     ...project,
   } as StoredProject;
 }
@@ -78,36 +90,17 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
       const names: Record<string, string> = { "#version": "version", "#updatedAt": "updatedAt" };
       const values: Record<string, unknown> = { ":one": 1, ":now": now };
       const sets = ["#updatedAt = :now"];
-      if (changes.name !== undefined) {
-        names["#name"] = "name";
-        values[":name"] = changes.name;
-        sets.push("#name = :name");
-      }
-      if (changes.description !== undefined) {
-        names["#description"] = "description";
-        values[":description"] = changes.description;
-        sets.push("#description = :description");
+      for (const field of SETTINGS) {
+        if (changes[field] === undefined) continue;
+        names[`#${field}`] = field;
+        values[`:${field}`] = changes[field];
+        sets.push(`#${field} = :${field}`);
       }
       if (changes.defaultBranch !== undefined) {
         names["#repository"] = "repository";
         names["#defaultBranch"] = "defaultBranch";
         values[":defaultBranch"] = changes.defaultBranch;
         sets.push("#repository.#defaultBranch = :defaultBranch");
-      }
-      if (changes.monthlyBudgetUsd !== undefined) {
-        names["#monthlyBudgetUsd"] = "monthlyBudgetUsd";
-        values[":monthlyBudgetUsd"] = changes.monthlyBudgetUsd;
-        sets.push("#monthlyBudgetUsd = :monthlyBudgetUsd");
-      }
-      if (changes.maxRounds !== undefined) {
-        names["#maxRounds"] = "maxRounds";
-        values[":maxRounds"] = changes.maxRounds;
-        sets.push("#maxRounds = :maxRounds");
-      }
-      if (changes.doneRequiresPassingTests !== undefined) {
-        names["#doneRequiresPassingTests"] = "doneRequiresPassingTests";
-        values[":doneRequiresPassingTests"] = changes.doneRequiresPassingTests;
-        sets.push("#doneRequiresPassingTests = :doneRequiresPassingTests");
       }
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {
