@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
 import { projectIdSchema } from "./ids.ts";
-import { repositoryProviders } from "./values.ts";
+import { repositoryProviders, testCommandMaxLength } from "./values.ts";
 
 export const repositoryProviderSchema = z.enum(repositoryProviders);
 
@@ -63,6 +63,22 @@ export const repositorySchema = repositoryInputSchema.extend({
 });
 export type Repository = z.infer<typeof repositorySchema>;
 
+/**
+ * The shell command that runs a project's tests in its repository (`npm test`, `pytest`,
+ * `go test ./...`): one line of printable characters, no control characters. The worker runs it
+ * in the agent's sandbox after the agent, and adds the reporter flags it knows for the command.
+ */
+export const testCommandSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(testCommandMaxLength, `must be at most ${testCommandMaxLength} characters`)
+  .refine(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+    (value) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value),
+    "must be one line without control characters",
+  );
+
 export const projectSchema = z.strictObject({
   id: projectIdSchema,
   name: line(200).min(1),
@@ -73,6 +89,11 @@ export const projectSchema = z.strictObject({
    * reported usage; null for no limit. Once spent, Generate Code & PR answers 409.
    */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable(),
+  /**
+   * The command the worker runs after the agent to prove the story done; null to detect it from
+   * the repository (`npm test`, `pytest`, `go test ./...`, ...).
+   */
+  testCommand: testCommandSchema.nullable(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,
@@ -84,6 +105,8 @@ export const projectCreateSchema = z.strictObject({
   description: text(10_000).default(""),
   repository: repositoryInputSchema,
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
+  /** Admins only, since it runs on the workers; null detects it from the repository. */
+  testCommand: testCommandSchema.nullable().default(null),
 });
 export type ProjectCreate = z.input<typeof projectCreateSchema>;
 
@@ -95,5 +118,7 @@ export const projectUpdateSchema = z.strictObject({
   repository: z.strictObject({ defaultBranch: branchNameSchema }).optional(),
   /** Admins only; null removes the limit. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
+  /** Admins only; null detects it from the repository again. */
+  testCommand: testCommandSchema.nullable().optional(),
 });
 export type ProjectUpdate = z.input<typeof projectUpdateSchema>;
