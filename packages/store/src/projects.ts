@@ -18,6 +18,7 @@ export interface ProjectChanges {
   description?: string;
   defaultBranch?: string;
   monthlyBudgetUsd?: number | null;
+  testCommand?: string | null;
 }
 
 export interface ProjectStore {
@@ -33,8 +34,8 @@ const PARTITION = "PROJECTS";
 
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
-  // Projects stored before budgets existed have none.
-  return { monthlyBudgetUsd: null, ...project } as StoredProject;
+  // Projects stored before budgets and test commands existed have none.
+  return { monthlyBudgetUsd: null, testCommand: null, ...project } as StoredProject;
 }
 
 export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
@@ -90,6 +91,11 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
         names["#monthlyBudgetUsd"] = "monthlyBudgetUsd";
         values[":monthlyBudgetUsd"] = changes.monthlyBudgetUsd;
         sets.push("#monthlyBudgetUsd = :monthlyBudgetUsd");
+      }
+      if (changes.testCommand !== undefined) {
+        names["#testCommand"] = "testCommand";
+        values[":testCommand"] = changes.testCommand;
+        sets.push("#testCommand = :testCommand");
       }
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {
