@@ -76,7 +76,7 @@ describe("withReporter", () => {
     ["jest --runInBand", "jest --runInBand --ci --json --outputFile=/w/.aipm-test-results/results"],
     [
       "node --test test/",
-      "node --test test/ --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=/w/.aipm-test-results/results",
+      "node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=/w/.aipm-test-results/results test/",
     ],
     ["python3 -m pytest -q", "python3 -m pytest -q --junitxml=/w/.aipm-test-results/results"],
     ["go test ./...", "go test -json ./... > /w/.aipm-test-results/results"],
@@ -96,6 +96,18 @@ describe("withReporter", () => {
     expect((await withReporter("pnpm test", jest, results)).command).toBe(
       `pnpm test --ci --json --outputFile=${results}`,
     );
+    const node = await repository({
+      "package.json": JSON.stringify({ scripts: { test: "node --test test/" } }),
+    });
+    expect(await withReporter("npm test", node, results)).toEqual({
+      command: `node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=${results} test/`,
+      runner: "node:test",
+      format: "junit-xml",
+    });
+    const nodeShell = await repository({
+      "package.json": JSON.stringify({ scripts: { test: "tsc && node --test" } }),
+    });
+    expect((await withReporter("npm test", nodeShell, results)).command).toBe("npm test");
     const mocha = await repository({ "package.json": JSON.stringify({ devDependencies: { mocha: "10" } }) });
     expect(await withReporter("npm test", mocha, results)).toEqual({
       command: "npm test",

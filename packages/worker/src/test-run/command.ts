@@ -84,11 +84,11 @@ const directRunners: [RegExp, TestRunner][] = [
  * when the worker recognises the runner: vitest and node:test write JUnit XML, jest its JSON,
  * pytest JUnit XML, `go test` its JSON events (stdout, redirected). A package script (`npm test`)
  * is judged by the framework the repository uses (see `detectTestFramework`) and given the flags
- * after the script's own. Anything else, a command with shell syntax included, runs unchanged; it
+ * after the script's own; a `node --test` script is run itself, the flags after its `--test`. Anything else, a command with shell syntax included, runs unchanged; it
  * may write JUnit XML to `$AIPM_TEST_RESULTS` itself.
  *
  * @example await withReporter("npm test", worktree, "/w/.aipm-test-results/results")
- * // { command: "npm test -- --test-reporter=spec ...", runner: "node:test", format: "junit-xml" }
+ * // { command: "node --test --test-reporter=spec ...", runner: "node:test", format: "junit-xml" }
  */
 export async function withReporter(
   command: string,
@@ -102,6 +102,14 @@ export async function withReporter(
     const framework = (await detectTestFramework(worktree)).name;
     const runner = framework === "go-test" ? null : directRunners.find(([, name]) => name === framework)?.[1];
     if (!runner) return unchanged;
+    if (runner === "node:test") {
+      // Node reads options after a file pattern as more patterns (`node --test test/ --x`): the
+      // script runs itself, with the flags put after its `--test`.
+      const own = await testScript(path.join(worktree, "package.json"));
+      return own && plainCommand.test(own) && /^node\s/.test(own)
+        ? reporting(own, runner, resultsFile)
+        : unchanged;
+    }
     // npm passes what follows `--` to the script; pnpm and yarn pass every argument on.
     const separator = script[1] === "npm" ? " --" : "";
     return reporting(`${command}${separator}`, runner, resultsFile);
@@ -123,7 +131,10 @@ function reporting(command: string, runner: TestRunner, resultsFile: string): Re
       return { command: `${command} --ci --json --outputFile=${resultsFile}`, runner, format: "jest-json" };
     case "node:test":
       return {
-        command: `${command} --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=${resultsFile}`,
+        command: command.replace(
+          /(^|\s)--test(?=\s|$)/,
+          `$1--test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit --test-reporter-destination=${resultsFile}`,
+        ),
         runner,
         format: "junit-xml",
       };

@@ -124,8 +124,9 @@ describe("runTests: real runs of each runner, mapped to acceptance tests", { tim
   );
 
   it("passes when every test does, and leaves no results folder behind", async () => {
+    // A script with a file pattern: the flags go before it, where node reads options.
     const dir = await repository("all-pass", {
-      "package.json": JSON.stringify({ type: "module", scripts: { test: "node --test" } }),
+      "package.json": JSON.stringify({ type: "module", scripts: { test: "node --test test/" } }),
     });
     const file = path.join(dir, "test/acceptance/pay-by-card-n5r6t0yz.test.js");
     const source = await readFile(file, "utf8");
