@@ -59,10 +59,10 @@ export interface TestRunReport {
  *
  * @example const report = await runTests({ projectCommand: null, worktree, taskId, storyId, ... });
  */
-export async function runTests(options: TestRunOptions): Promise<TestRunReport> {
-  const detected = options.projectCommand === null ? await detectTestCommand(options.worktree) : null;
-  const command = options.projectCommand ?? detected;
-  const source = options.projectCommand !== null ? "project" : detected !== null ? "detected" : null;
+export async function runTests({ projectCommand, ...options }: TestRunOptions): Promise<TestRunReport> {
+  const detected = projectCommand === null ? await detectTestCommand(options.worktree) : null;
+  const command = projectCommand ?? detected;
+  const source = projectCommand !== null ? "project" : detected !== null ? "detected" : null;
   const report = (fields: Partial<TestRunReport> & Pick<TestRunReport, "outcome">): TestRunReport => ({
     command,
     source,
