@@ -85,14 +85,14 @@ describe("withReporter", () => {
     expect((await withReporter(command, dir, results)).command).toBe(expected);
   });
 
-  it("gives a package script the flags of the repository's framework, after npm's `--`", async () => {
-    const vitest = await repository({ "package.json": JSON.stringify({ devDependencies: { vitest: "4" } }) });
+  it("gives a package script the flags of the runner its script starts, after npm's `--`", async () => {
+    const vitest = await repository({ "package.json": JSON.stringify({ scripts: { test: "vitest run" } }) });
     expect(await withReporter("npm test", vitest, results)).toEqual({
       command: `npm test -- --reporter=default --reporter=junit --outputFile.junit=${results}`,
       runner: "vitest",
       format: "junit-xml",
     });
-    const jest = await repository({ "package.json": JSON.stringify({ devDependencies: { jest: "30" } }) });
+    const jest = await repository({ "package.json": JSON.stringify({ scripts: { test: "jest" } }) });
     expect((await withReporter("pnpm test", jest, results)).command).toBe(
       `pnpm test --ci --json --outputFile=${results}`,
     );
@@ -108,12 +108,22 @@ describe("withReporter", () => {
       "package.json": JSON.stringify({ scripts: { test: "tsc && node --test" } }),
     });
     expect((await withReporter("npm test", nodeShell, results)).command).toBe("npm test");
-    const mocha = await repository({ "package.json": JSON.stringify({ devDependencies: { mocha: "10" } }) });
+    const mocha = await repository({ "package.json": JSON.stringify({ scripts: { test: "mocha" } }) });
     expect(await withReporter("npm test", mocha, results)).toEqual({
       command: "npm test",
       runner: null,
       format: null,
     });
+    // A monorepo's script that runs another tool gets nothing, whatever the dependencies say.
+    const turbo = await repository({
+      "package.json": JSON.stringify({
+        scripts: { test: "turbo run test" },
+        devDependencies: { vitest: "4" },
+      }),
+    });
+    expect((await withReporter("pnpm test", turbo, results)).command).toBe("pnpm test");
+    const go = await repository({ "package.json": JSON.stringify({ scripts: { test: "go test ./..." } }) });
+    expect((await withReporter("npm test", go, results)).command).toBe(`go test -json ./... > ${results}`);
   });
 
   it.each([

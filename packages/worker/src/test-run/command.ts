@@ -5,7 +5,6 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { detectTestFramework } from "../agents/detect-framework.ts";
 
 /** The result formats the worker reads (see `results.ts`). */
 export type ResultFormat = "junit-xml" | "jest-json" | "go-json";
@@ -83,9 +82,10 @@ const directRunners: [RegExp, TestRunner][] = [
  * `command` with the flags that make its runner write results to `resultsFile` (an absolute path),
  * when the worker recognises the runner: vitest and node:test write JUnit XML, jest its JSON,
  * pytest JUnit XML, `go test` its JSON events (stdout, redirected). A package script (`npm test`)
- * is judged by the framework the repository uses (see `detectTestFramework`) and given the flags
- * after the script's own; a `node --test` script is run itself, the flags after its `--test`. Anything else, a command with shell syntax included, runs unchanged; it
- * may write JUnit XML to `$AIPM_TEST_RESULTS` itself.
+ * is judged by the runner its `test` script starts (`vitest run`, `jest`) and given the flags
+ * after the script's own; a `node --test` or `go test` script is run itself, the flags inside it.
+ * Anything else, a command with shell syntax included, runs unchanged; it may write JUnit XML to
+ * `$AIPM_TEST_RESULTS` itself.
  *
  * @example await withReporter("npm test", worktree, "/w/.aipm-test-results/results")
  * // { command: "node --test --test-reporter=spec ...", runner: "node:test", format: "junit-xml" }
@@ -99,20 +99,16 @@ export async function withReporter(
   if (!plainCommand.test(command) || !plainCommand.test(resultsFile)) return unchanged;
   const script = packageScript.exec(command);
   if (script) {
-    const framework = (await detectTestFramework(worktree)).name;
-    const runner = framework === "go-test" ? null : directRunners.find(([, name]) => name === framework)?.[1];
-    if (!runner) return unchanged;
-    if (runner === "node:test") {
-      // Node reads options after a file pattern as more patterns (`node --test test/ --x`): the
-      // script runs itself, with the flags put after its `--test`.
-      const own = await testScript(path.join(worktree, "package.json"));
-      return own && plainCommand.test(own) && /^node\s/.test(own)
-        ? reporting(own, runner, resultsFile)
-        : unchanged;
-    }
+    // The script's own command says which runner it is: `vitest run`, `jest --ci`, `node --test`.
+    const own = await testScript(path.join(worktree, "package.json"));
+    const runner =
+      own && plainCommand.test(own) ? directRunners.find(([pattern]) => pattern.test(own))?.[1] : null;
+    if (!own || !runner) return unchanged;
+    // Flags that must go inside the command (node reads options after a file pattern as more
+    // patterns, go's -json goes after `go test`): the script runs itself, without the manager.
+    if (runner === "node:test" || runner === "go") return reporting(own, runner, resultsFile);
     // npm passes what follows `--` to the script; pnpm and yarn pass every argument on.
-    const separator = script[1] === "npm" ? " --" : "";
-    return reporting(`${command}${separator}`, runner, resultsFile);
+    return reporting(`${command}${script[1] === "npm" ? " --" : ""}`, runner, resultsFile);
   }
   const direct = directRunners.find(([pattern]) => pattern.test(command));
   return direct ? reporting(command, direct[1], resultsFile) : unchanged;
