@@ -14,6 +14,8 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { projectRoutes } from "./routes/projects.ts";
+import { roundRoutes } from "./routes/rounds.ts";
+import { pullRoutes } from "./routes/pulls.ts";
 import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
 import { taskRoutes } from "./routes/tasks.ts";
@@ -86,6 +88,8 @@ export function createApp(deps: AppDeps) {
   app.route("/", dependencyRoutes(deps));
   app.route("/", tokenRoutes(deps));
   app.route("/", codeGenerationRoutes(deps));
+  app.route("/", roundRoutes(deps));
+  app.route("/", pullRoutes(deps));
   app.route("/", agentRoutes(deps));
   app.route("/", usageRoutes(deps));
   app.route("/", taskRoutes(deps));

@@ -16,9 +16,11 @@ import {
   dynamoWorkerRegistry,
   hashToken,
   recordDynamoCalls,
+  type StoryStore,
   secretSource,
 } from "@aipm/store";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import pLimit from "p-limit";
 import { createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import type { ApiEnv } from "./env.ts";
@@ -62,7 +64,7 @@ export function createDeps(
   }
   return {
     projects: dynamoProjectStore(dynamo),
-    stories: dynamoStoryStore(dynamo),
+    stories: limitProjectReads(dynamoStoryStore(dynamo)),
     tokens: dynamoTokenStore(dynamo),
     idempotency: dynamoIdempotencyStore(dynamo),
     tasks: dynamoTaskStore(dynamo),
@@ -115,4 +117,17 @@ export function createDynamoFromEnv(env: ApiEnv): Dynamo {
 /** The app, configured from an environment. */
 export function createAppFromEnv(env: ApiEnv) {
   return createApp(createDeps(env));
+}
+
+/**
+ * Whole-project reads a process makes at once. Each holds every story and test of a project (up
+ * to 10,000 stories) while it is read and answered; twenty at once took `aipm start` past its
+ * heap in the soak bench, so the others wait their turn instead.
+ */
+export const MAX_PROJECT_READS = 4;
+
+/** `store` with its whole-project reads queued, at most `limit` at once. */
+export function limitProjectReads(store: StoryStore, limit = MAX_PROJECT_READS): StoryStore {
+  const queue = pLimit(limit);
+  return { ...store, readProject: (projectId) => queue(() => store.readProject(projectId)) };
 }

@@ -74,6 +74,30 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 }
 
 /**
+ * True when the issue is a value past a size limit (a text or list too long, steps too long in
+ * all) rather than a malformed one: a number too big is a wrong value, not a size.
+ */
+function isSizeLimit(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === "too_big") return issue.origin === "string" || issue.origin === "array";
+  return issue.code === "custom" && issue.params?.sizeLimit === true;
+}
+
+/**
+ * The problem for input that `where` (the request body, path, ...) holds and a schema refused:
+ * 422 `limit-exceeded` when every issue is a size limit, else 400 `validation`; both name each
+ * field.
+ */
+export function invalidInput(where: string, error: z.ZodError): ApiError {
+  const errors = fieldErrors(error);
+  if (error.issues.length > 0 && error.issues.every(isSizeLimit))
+    return new ApiError(422, `The ${where} is over a size limit; shorten the fields named.`, {
+      type: "limit-exceeded",
+      errors,
+    });
+  return ApiError.badRequest(`The ${where} is not valid.`, errors);
+}
+
+/**
  * Parses an optional JSON body: empty means `{}`; anything else must be JSON that the schema
  * accepts, or it is a 400 naming each problem.
  */
@@ -87,7 +111,7 @@ export function parseOptionalBody<S extends z.ZodType>(raw: string, schema: S): 
     }
   }
   const result = schema.safeParse(value);
-  if (!result.success) throw ApiError.badRequest("The request body is not valid.", fieldErrors(result.error));
+  if (!result.success) throw invalidInput("request body", result.error);
   return result.data;
 }
 
@@ -128,7 +152,16 @@ export function toProblem(
   if (error instanceof ApiError) return problemResponse(c, error);
   if (error instanceof StoreError) return problemResponse(c, fromStoreError(error));
   if (error instanceof ForgeError) {
-    const status = ({ invalid: 422, "not-found": 422, conflict: 409, failed: 502 } as const)[error.code];
+    const status = (
+      {
+        invalid: 422,
+        "not-found": 422,
+        conflict: 409,
+        "merge-conflict": 409,
+        refused: 409,
+        failed: 502,
+      } as const
+    )[error.code];
     if (status === 502) log("forge failed", error);
     return problemResponse(c, new ApiError(status, error.message, { type: `forge-${error.code}` }));
   }

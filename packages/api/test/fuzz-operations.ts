@@ -15,7 +15,11 @@ export interface Operation {
 }
 
 /** Request bodies the OpenAPI document describes inline, recognised by their fields. */
-const INLINE_BODIES: Record<string, string[]> = { CodeGenerationCreate: ["agent", "maxAttempts"] };
+const INLINE_BODIES: Record<string, string[]> = {
+  CodeGenerationCreate: ["agent", "force", "instructions", "maxAttempts"],
+  TaskRun: ["agent", "instructions", "maxAttempts"],
+  RoundCreate: ["agent", "feedback", "instructions", "maxAttempts"],
+};
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, Record<string, unknown>>>;

@@ -169,6 +169,14 @@ export function validBodies(id: IdSource): Record<string, fc.Arbitrary<Record<st
     status: fc.constantFrom(...storyStatuses),
     parentId: fc.oneof(fc.constant(null), id.existing("story"), id.any("story")),
   };
+  const runFields = {
+    agent: mostly(
+      fc.constantFrom("scaffold", "kiro", "claude", "codex", "aider", "command:true"),
+      fc.constantFrom("command:", "gpt", ""),
+    ),
+    maxAttempts: mostly(fc.integer({ min: 1, max: 10 }), fc.integer()),
+    instructions: name(4_000),
+  };
   const testFields = {
     title: name(200),
     given: steps,
@@ -216,15 +224,11 @@ export function validBodies(id: IdSource): Record<string, fc.Arbitrary<Record<st
       { requiredKeys: ["name", "role"] },
     ),
     CodeGenerationCreate: fc.record(
-      {
-        agent: mostly(
-          fc.constantFrom("scaffold", "kiro", "claude", "codex", "aider", "command:true"),
-          fc.constantFrom("command:", "gpt", ""),
-        ),
-        maxAttempts: mostly(fc.integer({ min: 1, max: 10 }), fc.integer()),
-      },
+      { ...runFields, force: mostly<unknown>(fc.boolean(), fc.constantFrom("yes", 1)) },
       { requiredKeys: [] },
     ),
+    TaskRun: fc.record(runFields, { requiredKeys: [] }),
+    RoundCreate: fc.record({ ...runFields, feedback: name(10_000) }, { requiredKeys: ["feedback"] }),
   };
 }
 

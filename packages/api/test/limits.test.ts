@@ -2,7 +2,7 @@
  * The hardening limits: branch names a shell reads as one word, and the counts per story and
  * project (values.ts `collectionLimits`) refused with 422 `limit-exceeded` problems.
  */
-import { collectionLimits } from "@aipm/shared";
+import { acceptanceTestLimits, collectionLimits, storyLimits } from "@aipm/shared";
 import { useTestApi } from "@aipm/testing";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it, vi } from "vitest";
@@ -151,5 +151,71 @@ describe("limits per story and project", () => {
     } finally {
       getStory.mockRestore();
     }
+  });
+});
+
+describe("sizes of fields", () => {
+  const long = (limit: number) => "x".repeat(limit + 1);
+
+  it("refuses a field past its size with 422 limit-exceeded naming the field, and loses nothing", async () => {
+    const project = await createProject(api);
+    const story = await createStory(api, project.id);
+    const cases: { method: string; path: string; body: unknown; field: RegExp }[] = [
+      {
+        method: "PATCH",
+        path: `/api/stories/${story.id}`,
+        body: { description: long(storyLimits.description), version: story.version },
+        field: /^description: /,
+      },
+      {
+        method: "POST",
+        path: `/api/projects/${project.id}/stories`,
+        body: { title: long(storyLimits.title) },
+        field: /^title: /,
+      },
+      {
+        method: "POST",
+        path: `/api/stories/${story.id}/acceptance-tests`,
+        body: { ...test, when: [long(acceptanceTestLimits.step)] },
+        field: /^when\.0: /,
+      },
+      {
+        method: "POST",
+        path: `/api/stories/${story.id}/acceptance-tests`,
+        body: { ...test, given: Array.from({ length: acceptanceTestLimits.steps + 1 }, () => "g") },
+        field: /^given: /,
+      },
+      {
+        method: "POST",
+        path: `/api/stories/${story.id}/acceptance-tests`,
+        body: { ...test, then: ["t".repeat(800), "t".repeat(800)] },
+        field: /^then: .*characters in all/,
+      },
+    ];
+    for (const { method, path, body, field } of cases) {
+      const problem = await expectProblem(await api.request(method, path, { body }), 422);
+      expect(problem.type, path).toBe("https://aipm.dev/problems/limit-exceeded");
+      expect(
+        fieldErrors(problem).some((error) => field.test(error)),
+        fieldErrors(problem).join("\n"),
+      ).toBe(true);
+    }
+    const after = await expectJson<{ description: string; acceptanceTests: unknown[] }>(
+      await api.request("GET", `/api/stories/${story.id}`),
+      200,
+    );
+    expect(after.description).toBe(story.description);
+    expect(after.acceptanceTests).toEqual([]);
+  });
+
+  it("answers 400 validation when a field is malformed as well as too long", async () => {
+    const project = await createProject(api);
+    const problem = await expectProblem(
+      await api.request("POST", `/api/projects/${project.id}/stories`, {
+        body: { title: long(storyLimits.title), storyPoints: "three" },
+      }),
+      400,
+    );
+    expect(problem.type).toBe("https://aipm.dev/problems/validation");
   });
 });

@@ -154,7 +154,10 @@ describe("POST /api/tasks/:taskId/retry", () => {
     expect(await getTask(retry.id)).toEqual(retry);
     const retried = (await eventPage(task.id)).events.at(-1);
     expect(retried).toMatchObject({ type: "task.retried", data: { newTaskId: retry.id } });
-    expect((await eventPage(retry.id)).events.map((event) => event.type)).toEqual(["task.queued"]);
+    // TASK.md is written again to the same pull request's branch (unchanged, so no new commit).
+    const retryEvents = (await eventPage(retry.id)).events;
+    expect(retryEvents.map((event) => event.type)).toEqual(["pull_request.opened", "task.queued"]);
+    expect(retryEvents[0]?.data).toMatchObject({ number: task.pullRequest.number, created: false });
 
     // While the retry is active, the story takes no other.
     const active = await expectProblem(await api.request("POST", `/api/tasks/${task.id}/retry`), 409);

@@ -133,7 +133,7 @@ describe("API tokens", () => {
     expect(fieldErrors(problem)).toContain("(body): unknown field 'token'");
     await expectProblem(
       await api.request("POST", "/api/tokens", { body: { name: "x".repeat(101), role: "viewer" } }),
-      400,
+      422,
     );
     await expectProblem(await api.request("DELETE", "/api/tokens/configured-admin"), 400);
   });

@@ -148,11 +148,12 @@ describe("request bodies", () => {
       title: "Content Too Large",
     });
 
-    // Under the limit, the body is read and validated: the description is too long, not the body.
+    // Under the limit, the body is read and validated: the description is too long (a field's
+    // size limit, 422), not the body.
     const under = JSON.stringify({ title: "Big", description: "x".repeat(MAX_BODY_BYTES - 100) });
     const invalid = await expectProblem(
       await api.request("POST", `/api/projects/${project.id}/stories`, { body: under }),
-      400,
+      422,
     );
     expect(fieldErrors(invalid)).toEqual(["description: must be at most 20000 characters"]);
   });

@@ -42,13 +42,13 @@ afterAll(async () => {
   await github?.close();
 });
 
-/** A story with a queued task on a GitHub project acme/<name>. */
-async function queuedTask() {
+/** A story with a queued task on a GitHub project acme/<name>; its one acceptance test is Pass unless told. */
+async function queuedTask(testStatus: "Pass" | "Draft" = "Pass") {
   const name = `shop-${unique()}`;
   github.state.addRepository(`acme/${name}`);
   const project = await createProject(api, { repository: { provider: "github", owner: "acme", name } });
   const story = await createStory(api, project.id, { title: "Pay by card" });
-  await createAcceptanceTest(api, story.id, { title: "A valid card is charged" });
+  await createAcceptanceTest(api, story.id, { title: "A valid card is charged", status: testStatus });
   const generation = await expectJson<CodeGeneration>(await generate(story.id), 202);
   return { project, story, ...generation };
 }
@@ -128,6 +128,20 @@ describe("POST /api/webhooks/github", () => {
     expect(events.at(-1)).toMatchObject({
       type: "pull_request.merged",
       data: { number: pullRequest.number },
+    });
+  });
+
+  it("moves the story to Review, with the reason, when its pull request is merged but a test is not Pass (issue 17)", async () => {
+    const { project, story, task, pullRequest } = await queuedTask("Draft");
+    await finish(task.id, "succeed");
+    const response = await deliver(closed(pullRequest.number, pullRequest.branch, true, on(project)));
+    expect(response.status).toBe(202);
+    const after = await expectJson<StoryDetail>(await api.request("GET", `/api/stories/${story.id}`), 200);
+    expect(after.status).toBe("Review");
+    expect(after.statusReason).toMatch(/requires every acceptance test Pass/);
+    expect((await eventPage(task.id)).events.at(-1)).toMatchObject({
+      type: "pull_request.merged",
+      data: { number: pullRequest.number, storyStatus: "Review" },
     });
   });
 

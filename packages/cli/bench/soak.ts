@@ -2,8 +2,13 @@
  * Soak bench: `aipm start` as a child process (fresh AIPM_DATA_DIR, a free PORT), one story with
  * the most acceptance tests and steps the limits allow, then 20 clients reading (the story, its
  * tests, the project's stories) and writing (a test's PATCH, a dependency added and removed) for
- * SOAK_SECONDS (60). It samples the child's VmHWM/VmRSS and prints the peak (target ≤ 512 MB)
- * and the errors (target 0), ending with `soak: peak_rss_mb=X requests=N errors=N`.
+ * SOAK_SECONDS (60). Then the project grows to the most stories it may hold (SOAK_PROJECT_STORIES,
+ * 10,000; 0 skips it) and 20 clients read all of them at once, three times each: the heap cap of
+ * `pnpm start` must hold for the largest read too. It samples the child's VmHWM/VmRSS and prints
+ * the peak (target ≤ 512 MB) and the errors (target 0), ending with
+ * `soak: peak_rss_mb=X requests=N errors=N`.
+ *
+ * The child is started as `pnpm start` starts it: the `node` flags of package.json's start script.
  *
  * Run: pnpm --filter @aipm/cli soak
  */
@@ -15,8 +20,20 @@ import { join, resolve } from "node:path";
 import { acceptanceTestLimits, collectionLimits } from "@aipm/shared/values";
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 60);
+const projectStories = Number(process.env.SOAK_PROJECT_STORIES ?? collectionLimits.storiesPerProject);
 const clients = 20;
 const repoRoot = resolve(import.meta.dirname, "../../..");
+
+/** The arguments `pnpm start` gives node: what follows `exec node` in package.json's start script. */
+function startArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  };
+  const command = /exec node (.+)$/.exec(scripts.start)?.[1];
+  if (!command)
+    throw new Error(`package.json's start script does not end in "exec node ...": ${scripts.start}`);
+  return command.split(/\s+/);
+}
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -40,15 +57,13 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "aipm-soak-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "packages/cli/src/bin.ts", "start"],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, AIPM_DATA_DIR: dataDir, PORT: String(port) },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  const args = startArguments();
+  console.log(`aipm start as pnpm start runs it: node ${args.join(" ")}`);
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, AIPM_DATA_DIR: dataDir, PORT: String(port) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let childErr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     childErr = (childErr + chunk.toString()).slice(-4000);
@@ -163,11 +178,52 @@ async function main() {
       }
     };
     await Promise.all(Array.from({ length: clients }, (_, n) => client(n)));
-    clearInterval(sampler);
     peak = Math.max(peak, memory(pid).hwm);
+    console.log(
+      `${clients} clients, ${seconds} s: ${requests} requests, ${errors} errors; peak RSS ${peak.toFixed(0)} MB`,
+    );
+
+    if (projectStories > 0) {
+      const have = others.length + 1;
+      let next = have;
+      const grow = async () => {
+        for (let n = next++; n < projectStories; n = next++)
+          await call("POST", `/api/projects/${project.id}/stories`, {
+            title: `Story ${n}`,
+            asA: "a",
+            iWant: "b",
+          });
+      };
+      await Promise.all(Array.from({ length: 8 }, grow));
+      const reads: number[] = [];
+      const reader = async () => {
+        for (let round = 0; round < 3; round++) {
+          const started = performance.now();
+          requests++;
+          try {
+            const { stories } = (await call("GET", `/api/projects/${project.id}/stories`)) as {
+              stories: unknown[];
+            };
+            if (stories.length !== projectStories)
+              throw new Error(`listed ${stories.length} of ${projectStories} stories`);
+            reads.push(performance.now() - started);
+          } catch (error) {
+            errors++;
+            if (firstErrors.length < 5) firstErrors.push(String(error));
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: clients }, reader));
+      reads.sort((a, b) => a - b);
+      peak = Math.max(peak, memory(pid).hwm);
+      console.log(
+        `${projectStories.toLocaleString("en")} stories read by ${clients} clients at once, 3 times each: p50 ${(reads[Math.floor(reads.length / 2)] ?? 0).toFixed(0)} ms, max ${(reads.at(-1) ?? 0).toFixed(0)} ms; peak RSS ${peak.toFixed(0)} MB`,
+      );
+    }
+    clearInterval(sampler);
     for (const line of firstErrors) console.log(`error: ${line}`);
     console.log(
-      `${clients} clients, ${seconds} s: ${requests} requests, ${errors} errors; peak RSS ${peak.toFixed(0)} MB (target ≤ 512 MB, 0 errors)`,
+      `in all: ${requests} requests, ${errors} errors; peak RSS ${peak.toFixed(0)} MB (target ≤ 512 MB, 0 errors)`,
     );
     console.log(`soak: peak_rss_mb=${peak.toFixed(0)} requests=${requests} errors=${errors}`);
     if (errors > 0 || peak > 512) process.exitCode = 1;

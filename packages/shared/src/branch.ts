@@ -7,7 +7,8 @@ import type { Story } from "./story.ts";
 /** The longest branch name AIPM creates: short enough to read in a pull-request list. */
 export const MAX_BRANCH_LENGTH = 100;
 
-const branchPrefix = "aipm/";
+/** Every branch AIPM opens a pull request from starts with this. */
+export const branchPrefix = "aipm/";
 
 /** Letters that NFKD leaves whole (they carry no combining mark) but that have a usual ASCII spelling. */
 const asciiSpellings: Readonly<Record<string, string>> = {

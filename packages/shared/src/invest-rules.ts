@@ -48,7 +48,8 @@ const fibonacciPoints: readonly number[] = [1, 2, 3, 5, 8];
 /** Words that hide scope or quality behind an opinion; matched as whole words, any case. */
 export const investVagueWords = [
   ...["etc", "and so on", "and/or", "various", "some", "several", "stuff", "TBD", "as needed", "if possible"],
-  ...["fast", "quickly", "easy", "easily", "simple", "intuitive", "user-friendly", "seamless"],
+  ...["fast", "faster", "quick", "quicker", "quickly", "easy", "easier", "easily", "simple", "simpler"],
+  ...["intuitive", "user-friendly", "seamless"],
   ...["better", "improve", "improved", "optimize", "optimise", "efficient", "flexible", "robust", "scalable"],
 ] as const;
 

@@ -26,6 +26,8 @@ describe("projectCreateSchema", () => {
       repository: { ...repository, defaultBranch: "main" },
       monthlyBudgetUsd: null,
       testCommand: null,
+      maxRounds: 5,
+      doneRequiresPassingTests: true,
     });
   });
 
@@ -130,6 +132,8 @@ describe("projectSchema", () => {
     },
     monthlyBudgetUsd: null,
     testCommand: null,
+    maxRounds: 5,
+    doneRequiresPassingTests: true,
     createdAt: "2025-01-02T03:04:05.678Z",
     updatedAt: "2025-01-02T03:04:05.678Z",
     version: 1,

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
 import { projectIdSchema } from "./ids.ts";
-import { repositoryProviders, testCommandMaxLength } from "./values.ts";
+import { repositoryProviders, roundLimits, testCommandMaxLength } from "./values.ts";
 
 export const repositoryProviderSchema = z.enum(repositoryProviders);
 
@@ -79,6 +79,8 @@ export const testCommandSchema = z
     "must be one line without control characters",
   );
 
+const maxRoundsSchema = z.number().int().min(1).max(roundLimits.most);
+
 export const projectSchema = z.strictObject({
   id: projectIdSchema,
   name: line(200).min(1),
@@ -94,6 +96,10 @@ export const projectSchema = z.strictObject({
    * the repository (`npm test`, `pytest`, `go test ./...`, ...).
    */
   testCommand: testCommandSchema.nullable(),
+  /** How many rounds (the first run and each Request changes) one pull request may have. */
+  maxRounds: maxRoundsSchema,
+  /** When true, a story reaches Done only with every acceptance test Pass; a merge leaves it in Review otherwise. */
+  doneRequiresPassingTests: z.boolean(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,
@@ -107,6 +113,8 @@ export const projectCreateSchema = z.strictObject({
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
   /** Admins only, since it runs on the workers; null detects it from the repository. */
   testCommand: testCommandSchema.nullable().default(null),
+  maxRounds: maxRoundsSchema.default(roundLimits.default),
+  doneRequiresPassingTests: z.boolean().default(true),
 });
 export type ProjectCreate = z.input<typeof projectCreateSchema>;
 
@@ -120,5 +128,7 @@ export const projectUpdateSchema = z.strictObject({
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   /** Admins only; null detects it from the repository again. */
   testCommand: testCommandSchema.nullable().optional(),
+  maxRounds: maxRoundsSchema.optional(),
+  doneRequiresPassingTests: z.boolean().optional(),
 });
 export type ProjectUpdate = z.input<typeof projectUpdateSchema>;

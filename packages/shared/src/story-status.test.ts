@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkStoryStatusChange, type StoryStatusChange, storyStatusForPullRequest } from "./story-status.ts";
+import {
+  checkStoryStatusChange,
+  type StoryStatusChange,
+  storyStatusAfterMerge,
+  storyStatusForPullRequest,
+} from "./story-status.ts";
 import { type AcceptanceTestStatus, type StoryStatus, storyStatuses } from "./values.ts";
 
 const written = {
@@ -94,6 +99,17 @@ describe("checkStoryStatusChange", () => {
       expect(problems(change("Done", { acceptanceTests: [] }))).toEqual([]);
     });
 
+    it("needs every acceptance test Pass when the project requires passing tests (issue 17)", () => {
+      const strict = { requirePassingTests: true };
+      expect(
+        problems(change("Done", { ...strict, acceptanceTests: tests("Pass", "Draft", "Fail") })),
+      ).toEqual([
+        "This project requires every acceptance test Pass: get the 2 acceptance tests that are not Pass (1 failing, 1 Draft or Ready) to Pass before marking the story Done.",
+      ]);
+      expect(problems(change("Done", { ...strict, acceptanceTests: tests("Ready") }))).toHaveLength(1);
+      expect(problems(change("Done", { ...strict, acceptanceTests: tests("Pass", "Pass") }))).toEqual([]);
+    });
+
     it("needs the stories it depends on to be Done, when they are given", () => {
       expect(problems(change("Done", { dependencies: stories("Ready") }))).toEqual([
         "Finish the 1 story it depends on before marking the story Done.",
@@ -101,9 +117,9 @@ describe("checkStoryStatusChange", () => {
     });
   });
 
-  it("always allows Draft and Blocked", () => {
+  it("always allows Draft, Review and Blocked", () => {
     const story = { title: "x", asA: "", iWant: "", soThat: "", status: "In Progress" as const };
-    for (const to of ["Draft", "Blocked"] as const) {
+    for (const to of ["Draft", "Review", "Blocked"] as const) {
       const input = {
         story,
         to,
@@ -156,6 +172,41 @@ describe("checkStoryStatusChange", () => {
         },
       ),
     );
+  });
+});
+
+describe("storyStatusAfterMerge", () => {
+  const merged = (overrides: Partial<StoryStatusChange> = {}) => {
+    const { to: _to, ...rest } = change("Done", {
+      story: { ...written, status: "In Progress" },
+      ...overrides,
+    });
+    return storyStatusAfterMerge(rest);
+  };
+
+  it("is Done when the rules allow it", () => {
+    expect(merged({ requirePassingTests: true, acceptanceTests: tests("Pass") })).toEqual({
+      status: "Done",
+      reason: null,
+    });
+    expect(merged({ requirePassingTests: false, acceptanceTests: tests("Draft") })).toEqual({
+      status: "Done",
+      reason: null,
+    });
+  });
+
+  it("is Review with the reason when a test is not Pass and the project requires it", () => {
+    const after = merged({ requirePassingTests: true, acceptanceTests: tests("Pass", "Draft") });
+    expect(after.status).toBe("Review");
+    expect(after.reason).toMatch(/1 acceptance test that is not Pass \(0 failing, 1 Draft or Ready\)/);
+  });
+
+  it("is Review when a child story is not Done, and leaves a Done story Done", () => {
+    expect(merged({ children: stories("Ready") }).status).toBe("Review");
+    expect(merged({ story: { ...written, status: "Done" }, acceptanceTests: tests("Fail") })).toEqual({
+      status: "Done",
+      reason: null,
+    });
   });
 });
 

@@ -12,6 +12,8 @@ export interface StoryStatusChange {
   children: readonly Pick<Story, "status">[];
   /** The stories this one depends on; when given, they must be Done before it starts or finishes. */
   dependencies?: readonly Pick<Story, "status">[];
+  /** The project's `doneRequiresPassingTests`: Done then needs every acceptance test Pass, not just none failing. */
+  requirePassingTests?: boolean;
 }
 
 export type StoryStatusCheck = { ok: true } | { ok: false; problems: string[] };
@@ -53,7 +55,8 @@ function dependencyProblems(change: StoryStatusChange): string[] {
  * Checks a change of a story's status against the story rules:
  * - Ready needs "As a", "I want", "So that" (and a title) filled in and at least one acceptance test;
  * - In Progress needs at least one acceptance test;
- * - Done needs every child story Done and no failing acceptance test;
+ * - Done needs every child story Done and no failing acceptance test, or with `requirePassingTests`
+ *   every acceptance test Pass;
  * - In Progress and Done need every story it depends on Done, when `dependencies` are given;
  * - Draft, Blocked and staying in the same status are always allowed.
  * Each problem is a sentence that says what to do.
@@ -71,6 +74,7 @@ function statusProblems(change: StoryStatusChange): string[] {
   if (change.to === change.story.status) return [];
   switch (change.to) {
     case "Draft":
+    case "Review":
     case "Blocked":
       return [];
     case "Ready":
@@ -90,7 +94,15 @@ function statusProblems(change: StoryStatusChange): string[] {
         problems.push(`Finish the ${children} not Done before marking the story Done.`);
       }
       const failing = change.acceptanceTests.filter((test) => test.status === "Fail").length;
-      if (failing > 0) {
+      const unproven = change.acceptanceTests.filter(
+        (test) => test.status !== "Pass" && test.status !== "Fail",
+      ).length;
+      if (change.requirePassingTests && failing + unproven > 0) {
+        const tests = count(failing + unproven, "acceptance test that is", "acceptance tests that are");
+        problems.push(
+          `This project requires every acceptance test Pass: get the ${tests} not Pass (${failing} failing, ${unproven} Draft or Ready) to Pass before marking the story Done.`,
+        );
+      } else if (failing > 0) {
         const tests = count(failing, "failing acceptance test", "failing acceptance tests");
         problems.push(`Fix the ${tests} before marking the story Done.`);
       }
@@ -115,4 +127,49 @@ export function storyStatusForPullRequest(event: StoryPullRequestEvent, current:
     case "closed":
       return current === "In Progress" ? "Ready" : current;
   }
+}
+
+/**
+ * Why a story is not ready for Generate Code & PR: the agent works from "I want" and proves the
+ * work with the acceptance tests, and the story rules for In Progress (its dependencies Done) hold
+ * as for a move by hand. Empty when it is ready; an editor may generate anyway (`force`).
+ *
+ * @example generationProblems({ story, acceptanceTests: [], dependencies: [] })
+ * // ["Add at least one acceptance test: the agent proves its work with them."]
+ */
+export function generationProblems(input: {
+  story: StoryStatusChange["story"];
+  acceptanceTests: StoryStatusChange["acceptanceTests"];
+  dependencies: readonly Pick<Story, "status">[];
+}): string[] {
+  const problems: string[] = [];
+  if (input.story.iWant.trim() === "") problems.push('Fill in "I want": the agent works from it.');
+  if (input.acceptanceTests.length === 0)
+    problems.push("Add at least one acceptance test: the agent proves its work with them.");
+  const waiting = input.dependencies.filter((dependency) => dependency.status !== "Done").length;
+  if (waiting > 0)
+    problems.push(
+      `Finish the ${count(waiting, "story it depends on", "stories it depends on")} first: the work builds on them.`,
+    );
+  return problems;
+}
+
+/** Where a merge leaves a story: its status and, for Review, why it is not Done. */
+export interface StoryStatusAfterMerge {
+  status: StoryStatus;
+  reason: string | null;
+}
+
+/**
+ * The status a story takes when its pull request is merged: Done when the story rules allow it
+ * (with the project's `requirePassingTests`), else Review with the rules' problems as the reason.
+ * A Done story stays Done.
+ *
+ * @example storyStatusAfterMerge({ story, to: "Done", acceptanceTests: [{ status: "Draft" }], children: [], requirePassingTests: true })
+ * // { status: "Review", reason: "This project requires every acceptance test Pass: get the 1 ..." }
+ */
+export function storyStatusAfterMerge(change: Omit<StoryStatusChange, "to">): StoryStatusAfterMerge {
+  if (change.story.status === "Done") return { status: "Done", reason: null };
+  const check = checkStoryStatusChange({ ...change, to: "Done" });
+  return check.ok ? { status: "Done", reason: null } : { status: "Review", reason: check.problems.join(" ") };
 }

@@ -19,7 +19,11 @@ const writtenSteps = (kind: string) =>
     .min(1, `needs at least one ${kind} step`)
     .refine(
       (steps) => steps.reduce((sum, step) => sum + step.length, 0) <= acceptanceTestLimits.stepsCharacters,
-      `must hold at most ${acceptanceTestLimits.stepsCharacters} characters in all`,
+      {
+        message: `must hold at most ${acceptanceTestLimits.stepsCharacters} characters in all`,
+        // Marks a size limit, which the API answers 422 `limit-exceeded` rather than 400.
+        params: { sizeLimit: true },
+      },
     );
 
 export const storySchema = z.strictObject({
@@ -35,6 +39,8 @@ export const storySchema = z.strictObject({
   storyPoints: storyPointsSchema,
   assignee: line(storyLimits.assignee),
   status: storyStatusSchema,
+  /** Why AIPM gave the story its status (a merge that left it in Review, say); absent or null otherwise. */
+  statusReason: text(2_000).nullable().optional(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,

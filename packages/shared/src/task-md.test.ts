@@ -357,6 +357,46 @@ describe("renderTaskMarkdown", () => {
     });
   });
 
+  describe("review rounds and instructions", () => {
+    it("renders each round's feedback, the latest as this round's, then this run's instructions", () => {
+      const markdown = render({
+        rounds: [
+          { round: 2, feedback: "Totals are off by a cent." },
+          { round: 3, feedback: "Round half to even.\n\nKeep the old API." },
+        ],
+        instructions: "Use the Money type.",
+      });
+      expect(section(markdown, "Review feedback")).toEqual([
+        "",
+        "This branch already holds the work of earlier rounds. Change it to address this round's feedback, and keep what the feedback does not ask to change.",
+        "",
+        "### Round 2 feedback",
+        "",
+        "Totals are off by a cent.",
+        "",
+        "### Round 3 feedback (this round)",
+        "",
+        "Round half to even.",
+        "",
+        "Keep the old API.",
+        "",
+      ]);
+      expect(section(markdown, "Instructions for this run")).toEqual(["", "Use the Money type.", ""]);
+      expect(markdown.indexOf("## Review feedback")).toBeGreaterThan(
+        markdown.indexOf("## Definition of done"),
+      );
+      expect(markdown.indexOf("## Instructions for this run")).toBeLessThan(
+        markdown.indexOf("## Instructions for the coding agent"),
+      );
+    });
+
+    it("leaves both sections out of a first run without instructions", () => {
+      const markdown = render({ rounds: [], instructions: "  " });
+      expect(markdown).not.toContain("## Review feedback");
+      expect(markdown).not.toContain("## Instructions for this run");
+    });
+  });
+
   describe("escaping", () => {
     const attack = [
       "# Injected heading",
@@ -401,6 +441,11 @@ describe("renderTaskMarkdown", () => {
         parentChain: [parent],
         dependsOn: [{ id: parent.id, title: lines.join("\n"), status: "Ready" }],
         task: { id: newId("task", now), branch: "aipm/x" },
+        rounds: [
+          { round: 2, feedback: lines.join("\n") },
+          { round: 3, feedback: lines.join("\n") },
+        ],
+        instructions: lines.join("\n"),
       });
     }
 
@@ -419,6 +464,10 @@ describe("renderTaskMarkdown", () => {
         expect.stringMatching(/^### 1\. \\# Injected heading/),
         "## Dependencies",
         "## Definition of done",
+        "## Review feedback",
+        "### Round 2 feedback",
+        "### Round 3 feedback (this round)",
+        "## Instructions for this run",
         "## Instructions for the coding agent",
       ]);
       expect(lines.filter((line) => checklistItem.test(line))).toHaveLength(3);

@@ -15,6 +15,10 @@ export interface TaskMarkdownInput {
   /** Stories this one depends on, in the order given. */
   dependsOn?: readonly Pick<Story, "id" | "title" | "status">[];
   task?: { id: string; branch: string };
+  /** The feedback of each round after the first (Request changes), oldest first; the last is this run's. */
+  rounds?: readonly { round: number; feedback: string }[];
+  /** Extra instructions the person gave this run. */
+  instructions?: string | null;
 }
 
 const notStated = "(not stated)";
@@ -22,7 +26,8 @@ const protectedPaths = ".github/workflows/";
 
 /**
  * TASK.md for a story: title, metadata, context (parent chain), user story, description,
- * acceptance tests, dependencies, definition of done and instructions for the coding agent.
+ * acceptance tests, dependencies, definition of done, the review rounds' feedback, this run's
+ * instructions and the instructions for the coding agent.
  *
  * The definition of done has one checklist item per acceptance test, holding every one of its
  * Given/When/Then steps on one line, then generic items. User text is escaped so it cannot
@@ -44,6 +49,8 @@ export function renderTaskMarkdown(input: TaskMarkdownInput): string {
     acceptanceTestsSection(acceptanceTests),
     dependencies(input.dependsOn ?? []),
     definitionOfDone(acceptanceTests),
+    reviewFeedback(input.rounds ?? []),
+    runInstructions(input.instructions ?? ""),
     agentInstructions(input.task?.branch),
   ];
   return `${sections.filter((section) => section !== "").join("\n\n")}\n`;
@@ -142,6 +149,31 @@ function definitionOfDone(tests: readonly AcceptanceTest[]): string {
     `- [ ] Automated tests for ${covered} are added, and the whole test suite passes`,
     `- [ ] No files under ${code(protectedPaths)} are changed`,
   ].join("\n");
+}
+
+/**
+ * The feedback of the review rounds, the latest marked as this round's: the branch already holds
+ * the earlier rounds' work, which the agent changes rather than redoes.
+ */
+function reviewFeedback(rounds: readonly { round: number; feedback: string }[]): string {
+  if (rounds.length === 0) return "";
+  const latest = rounds.at(-1)?.round;
+  const sections = rounds.map(
+    ({ round, feedback }) =>
+      `### Round ${round} feedback${round === latest ? " (this round)" : ""}\n\n${block(feedback) || notStated}`,
+  );
+  return [
+    "## Review feedback",
+    "",
+    "This branch already holds the work of earlier rounds. Change it to address this round's feedback, and keep what the feedback does not ask to change.",
+    "",
+    sections.join("\n\n"),
+  ].join("\n");
+}
+
+function runInstructions(instructions: string): string {
+  const rendered = block(instructions);
+  return rendered === "" ? "" : `## Instructions for this run\n\n${rendered}`;
 }
 
 function agentInstructions(branch: string | undefined): string {

@@ -6,6 +6,7 @@ import {
   codeGenerationCreateSchema,
   codeGenerationTaskSchema,
   newQueuedTask,
+  roundCreateSchema,
   type TaskEvent,
   taskErrorSchema,
   taskEventSchema,
@@ -26,6 +27,9 @@ const task: CodeGenerationTask = {
   branch: "aipm/export-invoices",
   pullRequest: { number: 17, url: "https://github.com/octo-org/web-app/pull/17" },
   retryOf: null,
+  round: 1,
+  feedback: null,
+  instructions: null,
   leaseOwner: "worker-1",
   leaseExpiresAt: "2025-01-02T03:05:05.678Z",
   createdAt: at,
@@ -123,11 +127,20 @@ describe("codeGenerationTaskSchema", () => {
 
 describe("codeGenerationCreateSchema", () => {
   it("defaults to three attempts and the worker's agent", () => {
-    expect(codeGenerationCreateSchema.parse({})).toEqual({ maxAttempts: 3 });
+    expect(codeGenerationCreateSchema.parse({})).toEqual({ maxAttempts: 3, force: false });
     expect(codeGenerationCreateSchema.parse({ agent: "claude", maxAttempts: 1 })).toEqual({
       agent: "claude",
       maxAttempts: 1,
+      force: false,
     });
+  });
+
+  it("keeps instructions trimmed, and treats blank ones as none", () => {
+    expect(codeGenerationCreateSchema.parse({ instructions: "  Use the Money type.\n" }).instructions).toBe(
+      "Use the Money type.",
+    );
+    expect(codeGenerationCreateSchema.parse({ instructions: "   " }).instructions).toBeUndefined();
+    expect(codeGenerationCreateSchema.safeParse({ instructions: "x".repeat(4_001) }).success).toBe(false);
   });
 
   it.each([
@@ -137,8 +150,25 @@ describe("codeGenerationCreateSchema", () => {
     ["11 attempts", { maxAttempts: 11 }],
     ["attempts as a string", { maxAttempts: "3" }],
     ["a branch, which the API chooses", { branch: "mine" }],
+    ["force as a string", { force: "yes" }],
   ])("rejects %s", (_, input) => {
     expect(codeGenerationCreateSchema.safeParse(input).success).toBe(false);
+  });
+});
+
+describe("roundCreateSchema", () => {
+  it("needs feedback, and takes the run's agent and instructions", () => {
+    expect(roundCreateSchema.parse({ feedback: " Round the totals. ", agent: "scaffold" })).toEqual({
+      feedback: "Round the totals.",
+      agent: "scaffold",
+    });
+    for (const input of [
+      {},
+      { feedback: "  " },
+      { feedback: "x".repeat(10_001) },
+      { feedback: "ok", force: true },
+    ])
+      expect(roundCreateSchema.safeParse(input).success, JSON.stringify(input).slice(0, 40)).toBe(false);
   });
 });
 

@@ -2,10 +2,10 @@
  * @module task: code-generation tasks and the events that record their life.
  */
 import { z } from "zod";
-import { isoDateTimeSchema } from "./common.ts";
+import { isoDateTimeSchema, text } from "./common.ts";
 import { projectIdSchema, storyIdSchema, taskIdSchema } from "./ids.ts";
 import { branchNameSchema } from "./project.ts";
-import { agentNames, taskErrorCodes, taskEventTypes, taskStatuses } from "./values.ts";
+import { agentNames, runTextLimits, taskErrorCodes, taskEventTypes, taskStatuses } from "./values.ts";
 
 export const taskStatusSchema = z.enum(taskStatuses);
 
@@ -78,6 +78,12 @@ export const codeGenerationTaskSchema = z.strictObject({
   pullRequest: pullRequestRefSchema,
   /** The task this one retries, when it was made by a retry. */
   retryOf: taskIdSchema.nullable(),
+  /** 1 for the run that opened the pull request; each Request changes starts the next round. */
+  round: z.number().int().min(1),
+  /** What the person asked of this round (Request changes); null for the first round. */
+  feedback: text(runTextLimits.feedback).nullable(),
+  /** Extra instructions given for this run (Generate, Retry, Request changes); rendered into TASK.md. */
+  instructions: text(runTextLimits.instructions).nullable(),
   leaseOwner: z.string().nullable(),
   leaseExpiresAt: isoDateTimeSchema.nullable(),
   createdAt: isoDateTimeSchema,
@@ -105,6 +111,10 @@ export interface NewTaskInput {
   maxAttempts: number;
   /** The task this one retries, if any. */
   retryOf?: string | null;
+  /** 1 unless a Request changes made it. */
+  round?: number;
+  feedback?: string | null;
+  instructions?: string | null;
   /** ISO time of creation. */
   now: string;
 }
@@ -127,6 +137,9 @@ export function newQueuedTask(input: NewTaskInput): CodeGenerationTask {
     branch: input.branch,
     pullRequest: input.pullRequest,
     retryOf: input.retryOf ?? null,
+    round: input.round ?? 1,
+    feedback: input.feedback ?? null,
+    instructions: input.instructions ?? null,
     leaseOwner: null,
     leaseExpiresAt: null,
     createdAt: input.now,
@@ -139,12 +152,40 @@ export function newQueuedTask(input: NewTaskInput): CodeGenerationTask {
   };
 }
 
-export const codeGenerationCreateSchema = z.strictObject({
-  /** Which agent runs the task; the worker's default when absent. */
+/** Extra instructions for one run: empty means none. */
+const instructionsInput = text(runTextLimits.instructions)
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+const maxAttemptsSchema = z.number().int().min(1).max(10);
+
+/**
+ * What Retry accepts: the agent, attempts and instructions of the new run, each the retried
+ * task's when left out.
+ */
+export const taskRunSchema = z.strictObject({
+  /** Which agent runs the task: the worker's default (Generate) or the previous run's when absent. */
   agent: agentNameSchema.optional(),
-  maxAttempts: z.number().int().min(1).max(10).default(3),
+  maxAttempts: maxAttemptsSchema.optional(),
+  instructions: instructionsInput,
+});
+export type TaskRun = z.input<typeof taskRunSchema>;
+
+export const codeGenerationCreateSchema = taskRunSchema.extend({
+  maxAttempts: maxAttemptsSchema.default(3),
+  /**
+   * Generate even though the story is not ready to be worked on (no "I want", no acceptance test,
+   * unfinished dependencies); an editor's choice, recorded in the task's events.
+   */
+  force: z.boolean().default(false),
 });
 export type CodeGenerationCreate = z.input<typeof codeGenerationCreateSchema>;
+
+/** Request changes: a new round on the pull request's branch with the person's feedback. */
+export const roundCreateSchema = taskRunSchema.extend({
+  feedback: text(runTextLimits.feedback).min(1, "say what to change"),
+});
+export type RoundCreate = z.input<typeof roundCreateSchema>;
 
 export const taskEventTypeSchema = z.enum(taskEventTypes);
 

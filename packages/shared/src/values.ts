@@ -5,7 +5,8 @@
  * `@aipm/shared/values` without the schemas; values.test.ts keeps it so.
  */
 
-export const storyStatuses = ["Draft", "Ready", "In Progress", "Blocked", "Done"] as const;
+/** `Review`: the pull request is merged but the story cannot be Done yet (`statusReason` says why). */
+export const storyStatuses = ["Draft", "Ready", "In Progress", "Review", "Blocked", "Done"] as const;
 export type StoryStatus = (typeof storyStatuses)[number];
 
 export const acceptanceTestStatuses = ["Draft", "Ready", "Pass", "Fail"] as const;
@@ -47,6 +48,15 @@ export const collectionLimits = {
   /** Stories per project. */
   storiesPerProject: 10_000,
 } as const;
+
+/**
+ * How long the text a person gives one run of the agent may be: extra instructions (Generate,
+ * Retry, Request changes) and a round's feedback. Both are rendered into TASK.md.
+ */
+export const runTextLimits = { instructions: 4_000, feedback: 10_000 } as const;
+
+/** Rounds (the first run and each Request changes) one pull request may have, unless its project says otherwise. */
+export const roundLimits = { default: 5, most: 20 } as const;
 
 /**
  * `succeeded_with_failures`: the agent's work was committed and pushed, but the project's test

@@ -2,7 +2,7 @@
  * @module projects: where projects are kept. One partition holds them all, so listing is a Query.
  */
 
-import type { Project } from "@aipm/shared";
+import { type Project, roundLimits } from "@aipm/shared";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Dynamo, queryAll } from "./dynamo.ts";
@@ -19,6 +19,8 @@ export interface ProjectChanges {
   defaultBranch?: string;
   monthlyBudgetUsd?: number | null;
   testCommand?: string | null;
+  maxRounds?: number;
+  doneRequiresPassingTests?: boolean;
 }
 
 export interface ProjectStore {
@@ -34,8 +36,15 @@ const PARTITION = "PROJECTS";
 
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
-  // Projects stored before budgets and test commands existed have none.
-  return { monthlyBudgetUsd: null, testCommand: null, ...project } as StoredProject;
+  // Projects stored before these settings existed: no budget, a detected test command, the
+  // default rounds, and Done needs passing tests.
+  return {
+    monthlyBudgetUsd: null,
+    testCommand: null,
+    maxRounds: roundLimits.default,
+    doneRequiresPassingTests: true,
+    ...project,
+  } as StoredProject;
 }
 
 export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
@@ -96,6 +105,16 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
         names["#testCommand"] = "testCommand";
         values[":testCommand"] = changes.testCommand;
         sets.push("#testCommand = :testCommand");
+      }
+      if (changes.maxRounds !== undefined) {
+        names["#maxRounds"] = "maxRounds";
+        values[":maxRounds"] = changes.maxRounds;
+        sets.push("#maxRounds = :maxRounds");
+      }
+      if (changes.doneRequiresPassingTests !== undefined) {
+        names["#doneRequiresPassingTests"] = "doneRequiresPassingTests";
+        values[":doneRequiresPassingTests"] = changes.doneRequiresPassingTests;
+        sets.push("#doneRequiresPassingTests = :doneRequiresPassingTests");
       }
       let condition = "attribute_exists(pk)";
       if (expectedVersion !== undefined) {

@@ -81,4 +81,12 @@ describe("dynamoLocalPullRequestStore", () => {
     expect(await store.setState(repo, 5, "closed")).toBeNull();
     expect(await store.get(repo, 5)).toBeNull();
   });
+
+  it("setState with `from` moves only a pull request still in that state", async () => {
+    const repo = newRepo();
+    const open = await store.create(repo, pr("aipm/guarded"));
+    expect((await store.setState(repo, open.number, "merged", "open"))?.state).toBe("merged");
+    expect(await store.setState(repo, open.number, "closed", "open")).toBeNull();
+    expect((await store.get(repo, open.number))?.state).toBe("merged");
+  });
 });

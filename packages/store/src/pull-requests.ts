@@ -43,11 +43,15 @@ export interface LocalPullRequestStore {
   /** The open pull request whose head is `branch`, if any (the lowest number if, oddly, several). */
   findOpenByBranch(repository: RepositoryKey, branch: string): Promise<LocalPullRequest | null>;
   get(repository: RepositoryKey, number: number): Promise<LocalPullRequest | null>;
-  /** Moves a pull request to `state`; null when there is no such pull request. */
+  /**
+   * Moves a pull request to `state`; null when there is no such pull request, or (with `from`)
+   * when it is not in state `from` any more.
+   */
   setState(
     repository: RepositoryKey,
     number: number,
     state: PullRequestState,
+    from?: PullRequestState,
   ): Promise<LocalPullRequest | null>;
 }
 
@@ -164,17 +168,18 @@ export function dynamoLocalPullRequestStore(
       return Item ? fromItem(Item) : null;
     },
 
-    async setState(repository, number, state) {
+    async setState(repository, number, state, from) {
       if (!Number.isSafeInteger(number) || number <= COUNTER) return null;
+      const guard = from === undefined ? {} : { ":from": from };
       try {
         const { Attributes } = await dynamo.doc.send(
           new UpdateCommand({
             TableName,
             Key: { pk: partitionKey(repository), number },
             UpdateExpression: "SET #state = :state, #updatedAt = :now",
-            ConditionExpression: "attribute_exists(pk)",
+            ConditionExpression: `attribute_exists(pk)${from === undefined ? "" : " AND #state = :from"}`,
             ExpressionAttributeNames: { "#state": "state", "#updatedAt": "updatedAt" },
-            ExpressionAttributeValues: { ":state": state, ":now": now().toISOString() },
+            ExpressionAttributeValues: { ":state": state, ":now": now().toISOString(), ...guard },
             ReturnValues: "ALL_NEW",
           }),
         );

@@ -37,8 +37,14 @@ export interface NewEvent {
 
 export function fromItem(item: Item): CodeGenerationTask {
   const { pk: _pk, lastEventSeq: _seq, ...task } = item;
-  // Tasks written before usage was recorded have none.
-  return { usage: null, ...task } as unknown as CodeGenerationTask;
+  // Tasks written before usage, review rounds and instructions were recorded have none: round 1.
+  return {
+    usage: null,
+    round: 1,
+    feedback: null,
+    instructions: null,
+    ...task,
+  } as unknown as CodeGenerationTask;
 }
 
 /** Whether a write lost a race: the task was no longer as read. */

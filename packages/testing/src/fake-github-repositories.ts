@@ -26,6 +26,13 @@ export interface FakePull {
   merged: boolean;
 }
 
+/** A check run on a commit, as GitHub's checks API reports it. */
+export interface FakeCheckRun {
+  name: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | null;
+}
+
 /** Git's blob id of `content`, as GitHub reports it for files. */
 export function gitBlobSha(content: string): string {
   const bytes = Buffer.from(content, "utf8");
@@ -42,6 +49,12 @@ export interface FakeRepositoryStore {
   readonly name: string;
   readonly defaultBranch: string;
   readonly pulls: FakePull[];
+  /** The check runs of each commit (by sha); a test sets them. */
+  readonly checkRuns: Map<string, FakeCheckRun[]>;
+  /** Branch protection: the checks that must have succeeded on a pull request's head before it merges into the branch. */
+  readonly requiredChecks: Map<string, string[]>;
+  /** Every file of tree `tree`, path to content. */
+  filesOf(tree: string): Awaitable<ReadonlyMap<string, string>>;
   /** The commit `branch` points at, or undefined when there is no such branch. */
   branchHead(branch: string): Awaitable<string | undefined>;
   /** Points `branch` at `sha` if it points at `expected` now (null: it must not exist); false when it does not. */
@@ -67,6 +80,8 @@ export class FakeRepository implements FakeRepositoryStore {
   readonly commits = new Map<string, FakeCommit>();
   readonly trees = new Map<string, ReadonlyMap<string, string>>();
   readonly pulls: FakePull[] = [];
+  readonly checkRuns = new Map<string, FakeCheckRun[]>();
+  readonly requiredChecks = new Map<string, string[]>();
   private counter = 0;
 
   constructor(
@@ -95,6 +110,10 @@ export class FakeRepository implements FakeRepositoryStore {
 
   hasTree(sha: string): boolean {
     return this.trees.has(sha);
+  }
+
+  filesOf(tree: string): ReadonlyMap<string, string> {
+    return this.trees.get(tree) ?? new Map();
   }
 
   fileIn(tree: string, path: string): string | undefined {
@@ -177,6 +196,8 @@ function saidNo(error: unknown): false {
  */
 export class GitRepository implements FakeRepositoryStore {
   readonly pulls: FakePull[] = [];
+  readonly checkRuns = new Map<string, FakeCheckRun[]>();
+  readonly requiredChecks = new Map<string, string[]>();
 
   private constructor(
     readonly owner: string,
@@ -253,6 +274,13 @@ export class GitRepository implements FakeRepositoryStore {
 
   async hasTree(sha: string): Promise<boolean> {
     return isObjectId(sha) && (await this.probe(["cat-file", "-t", sha])) === "tree";
+  }
+
+  async filesOf(tree: string): Promise<ReadonlyMap<string, string>> {
+    const listing = await this.exec(["ls-tree", "-r", "-z", "--name-only", tree]);
+    const paths = listing.split("\0").filter((path) => path !== "");
+    const contents = await Promise.all(paths.map((path) => this.fileIn(tree, path)));
+    return new Map(paths.map((path, index) => [path, contents[index] ?? ""]));
   }
 
   async fileIn(tree: string, path: string): Promise<string | undefined> {

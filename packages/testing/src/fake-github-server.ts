@@ -10,11 +10,12 @@ import { contentsRoutes } from "./fake-github-contents.ts";
 import { type Failures, type FakeCall, logCall } from "./fake-github-failures.ts";
 import { gitDataRoutes } from "./fake-github-git-data.ts";
 import type { FakeGitHosting } from "./fake-github-git-http.ts";
+import { pullReviewRoutes } from "./fake-github-pull-reviews.ts";
 import { pullRoutes } from "./fake-github-pulls.ts";
 import { DOCS, type FakeGithubUrls, fail, HttpError, type Reply, type Route } from "./fake-github-replies.ts";
 import type { FakeRepositoryStore } from "./fake-github-repositories.ts";
 
-const routes: Route[] = [...gitDataRoutes, ...contentsRoutes, ...pullRoutes];
+const routes: Route[] = [...gitDataRoutes, ...contentsRoutes, ...pullRoutes, ...pullReviewRoutes];
 
 /** What the server reads and records; `urls` and `state` may change while it runs. */
 export interface FakeGithubContext {

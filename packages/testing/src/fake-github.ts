@@ -5,15 +5,16 @@
  * (`addGitRepository`, git's ids), which the same server also serves over git's smart HTTP at
  * `<webUrl>/<owner>/<name>.git`, as github.com does: what the API writes can be fetched, and what
  * is pushed shows in the API. This module starts it; the server is in fake-github-server.ts, the
- * REST routes in fake-github-git-data.ts, fake-github-contents.ts and fake-github-pulls.ts, git's
- * smart HTTP in fake-github-git-http.ts, failures and the call log in fake-github-failures.ts, and
- * the repositories themselves in fake-github-repositories.ts.
+ * REST routes in fake-github-git-data.ts, fake-github-contents.ts, fake-github-pulls.ts and
+ * fake-github-pull-reviews.ts, git's smart HTTP in fake-github-git-http.ts, failures and the call
+ * log in fake-github-failures.ts, and the repositories themselves in fake-github-repositories.ts.
  */
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type FailureOptions, Failures, type FakeCall } from "./fake-github-failures.ts";
 import { FakeGitHosting } from "./fake-github-git-http.ts";
 import {
+  type FakeCheckRun,
   type FakeCommit,
   type FakePull,
   FakeRepository,
@@ -25,6 +26,7 @@ import { createFakeGithubServer, type FakeGithubContext } from "./fake-github-se
 
 export type { FailureOptions, FakeCall };
 export {
+  type FakeCheckRun,
   type FakeCommit,
   type FakePull,
   FakeRepository,

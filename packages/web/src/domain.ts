@@ -3,7 +3,8 @@
  * The app takes values only from its zod-free subpaths (`@aipm/shared/values`, `/story-tree`,
  * `/task-state`, `/usage`); the package's index, which holds the zod schemas, for types alone.
  */
-import type { CodeGenerationTask, StoryDetail } from "@aipm/shared";
+import type { AcceptanceTest, CodeGenerationTask, StoryDetail } from "@aipm/shared";
+import type { RepositoryProvider, StoryStatus } from "@aipm/shared/values";
 
 export type {
   AcceptanceTest,
@@ -66,4 +67,48 @@ export interface Queue {
 export interface CodeGeneration {
   task: Task;
   pullRequest: { number: number; url: string; branch: string };
+}
+
+/** A pull request's state on its forge. */
+export type PullRequestState = "open" | "merged" | "closed";
+
+/** `GET /api/projects/:projectId/pulls/:number`: a story's pull request as AIPM shows it. */
+export interface PullRequestView {
+  pullRequest: {
+    number: number;
+    title: string;
+    url: string;
+    branch: string;
+    baseBranch: string;
+    state: PullRequestState;
+    headSha: string;
+    provider: RepositoryProvider;
+  };
+  story: { id: string; title: string; status: StoryStatus; statusReason: string | null; version: number };
+  acceptanceTests: AcceptanceTest[];
+  tasks: Task[];
+  checks: {
+    state: "none" | "pending" | "success" | "failure";
+    runs: { name: string; status: string; conclusion: string | null; url: string | null }[];
+  } | null;
+  doneRequiresPassingTests: boolean;
+}
+
+/** One file of `GET /api/projects/:projectId/pulls/:number/files`. */
+export interface PullRequestFile {
+  path: string;
+  previousPath: string | null;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed";
+  additions: number;
+  deletions: number;
+  binary: boolean;
+  patch: string | null;
+  truncated: boolean;
+}
+
+/** What merging or closing a pull request answered: its state and where its story went. */
+export interface PullRequestEnded {
+  pullRequest: PullRequestView["pullRequest"];
+  story: PullRequestView["story"];
+  merge?: { sha: string; method: "fast-forward" | "merge" };
 }

@@ -14,7 +14,6 @@ const screenshots = join(webDir, "screenshots");
 const title = "Pay with a saved card";
 
 let stack: Stack;
-let pullRequestUrl = "";
 let browser: LaunchedBrowser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -203,8 +202,9 @@ describe("the web app on the local stack", () => {
     await details.getByRole("button", { name: "Generate Code & PR" }).click();
     const link = details.getByTestId("pr-link");
     await link.waitFor();
-    pullRequestUrl = (await link.getAttribute("href")) ?? "";
-    expect(pullRequestUrl).toMatch(/\/forge\/web\/checkout\/pull\/\d+$/);
+    // The pull request opens inside AIPM, in the same tab (issue 17).
+    expect(await link.getAttribute("href")).toMatch(/^#\/projects\/prj_[0-9a-z]+\/pulls\/1$/);
+    expect(await link.getAttribute("target")).toBeNull();
     await details.locator('[data-task-status="succeeded"]').waitFor({ timeout: 60_000 });
     const log = await details.getByTestId("task-log").textContent();
     expect(log).toContain("pull request #");
@@ -271,6 +271,10 @@ describe("the web app on the local stack", () => {
     await page.keyboard.press("ArrowRight");
     await page.getByTestId("notice").filter({ hasText: "Finish the 1 child story" }).waitFor();
     await page.locator('section[data-status="Blocked"] .card', { hasText: title }).waitFor();
+    // Left of Blocked is Review (a merged story waiting for its tests), then In Progress.
+    await page.locator(".card button", { hasText: title }).focus();
+    await page.keyboard.press("ArrowLeft");
+    await page.locator('section[data-status="Review"] .card', { hasText: title }).waitFor();
     await page.locator(".card button", { hasText: title }).focus();
     await page.keyboard.press("ArrowLeft");
     await page.locator('section[data-status="In Progress"] .card', { hasText: title }).waitFor();
@@ -292,11 +296,12 @@ describe("the web app on the local stack", () => {
     await shot("operations");
   });
 
-  it("opens a local pull request's link on a page that says how to review it", async () => {
-    await page.goto(pullRequestUrl);
-    await page.getByRole("heading", { name: /Pull request #1 · web\/checkout/ }).waitFor();
-    await page.getByText("succeeded").first().waitFor();
-    expect(await page.locator("pre").textContent()).toContain("git clone");
+  it("opens a local pull request's forge link as its view in AIPM, still signed in", async () => {
+    await page.goto(`${stack.url}/forge/web/checkout/pull/1`);
+    await page.getByRole("heading", { name: /Pull request #1 · / }).waitFor();
+    expect(new URL(page.url()).hash).toMatch(/^#\/projects\/prj_[0-9a-z]+\/pulls\/1$/);
+    await page.getByTestId("pull-rounds").getByText("succeeded").first().waitFor();
+    expect(await page.locator("pre.log").textContent()).toContain("git clone");
     expect(pageErrors).toEqual([]);
   });
 });

@@ -52,6 +52,58 @@ export interface OpenedPullRequest {
   created: boolean;
 }
 
+/** How a file changed in a pull request, in GitHub's words. */
+export type PullRequestFileStatus = "added" | "removed" | "modified" | "renamed" | "copied" | "changed";
+
+/** One file a pull request changes, with its unified diff. */
+export interface PullRequestFile {
+  path: string;
+  /** The path before a rename or copy; null otherwise. */
+  previousPath: string | null;
+  status: PullRequestFileStatus;
+  additions: number;
+  deletions: number;
+  binary: boolean;
+  /** The unified diff's hunks (from the first `@@`), or null for a binary file or one cut from the list. */
+  patch: string | null;
+  /** True when the patch was cut short (it ends with {@link TRUNCATED_MARKER}) or left out for size. */
+  truncated: boolean;
+}
+
+export interface PullRequestFiles {
+  files: PullRequestFile[];
+  /** True when the list itself, or the patches in all, hit a cap: some files have no (full) patch. */
+  truncated: boolean;
+}
+
+/** How much diff one answer carries: a file's patch, and all patches together, in characters. */
+export const diffLimits = { filePatch: 64 * 1024, totalPatch: 1024 * 1024, files: 1000 } as const;
+
+/** The last line of a patch cut short. */
+export const TRUNCATED_MARKER =
+  "\\ AIPM: the rest of this diff is too large to show; check the branch out to see it.";
+
+/** The checks of a pull request's head commit, combined (GitHub); local pull requests have none. */
+export interface ChecksSummary {
+  /** `none` without checks; `pending` while any runs; `failure` when any failed; else `success`. */
+  state: "none" | "pending" | "success" | "failure";
+  runs: { name: string; status: string; conclusion: string | null; url: string | null }[];
+}
+
+export interface MergeOptions {
+  /** Merge only while the head branch is at this commit (else a `conflict`). */
+  expectedHeadSha?: string;
+  /** The merge commit's message. */
+  message: string;
+}
+
+export interface MergeResult {
+  /** The base branch's new head. */
+  sha: string;
+  /** How the local forge merged; GitHub always reports `merge`. */
+  method: "fast-forward" | "merge";
+}
+
 export interface Forge {
   /** Creates the repository with an initial commit on its default branch unless it exists. */
   ensureRepository(repo: RepositoryRef): Promise<{ created: boolean }>;
@@ -62,6 +114,21 @@ export interface Forge {
    */
   openPullRequest(input: OpenPullRequestInput): Promise<OpenedPullRequest>;
   getPullRequest(repository: RepositoryRef, number: number): Promise<PullRequestInfo | null>;
+  /** The files a pull request changes against its base's merge base, with capped unified diffs. */
+  listPullRequestFiles(repository: RepositoryRef, pull: PullRequestInfo): Promise<PullRequestFiles>;
+  /** The head commit's checks, combined; null where the forge has none (the local forge). */
+  getChecks(repository: RepositoryRef, pull: PullRequestInfo): Promise<ChecksSummary | null>;
+  /**
+   * Merges an open pull request into its base: `merge-conflict` naming the files when it cannot,
+   * `refused` when the forge's rules (branch protection) forbid it, `conflict` when the head moved.
+   */
+  mergePullRequest(
+    repository: RepositoryRef,
+    pull: PullRequestInfo,
+    options: MergeOptions,
+  ): Promise<MergeResult>;
+  /** Closes an open pull request without merging it. */
+  closePullRequest(repository: RepositoryRef, pull: PullRequestInfo): Promise<void>;
 }
 
 export type ForgeErrorCode =
@@ -71,6 +138,10 @@ export type ForgeErrorCode =
   | "not-found"
   /** Someone else changed the branch meanwhile; trying again is safe. */
   | "conflict"
+  /** The pull request's changes conflict with its base: someone must resolve them on the branch. */
+  | "merge-conflict"
+  /** The forge's own rules refuse it (branch protection, a pull request no longer open). */
+  | "refused"
   /** The forge itself failed (git, the store): a 5xx. */
   | "failed";
 

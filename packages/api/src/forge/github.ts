@@ -211,5 +211,25 @@ export function githubForge(options: GitHubForgeOptions): Forge {
       assertValidRepository(repo);
       return githubPulls(await session(repo)).readPull(number);
     },
+
+    async listPullRequestFiles(repo, pull) {
+      assertValidRepository(repo);
+      return githubPulls(await session(repo)).listFiles(pull.number);
+    },
+
+    async getChecks(repo, pull) {
+      assertValidRepository(repo);
+      return githubPulls(await session(repo)).readChecks(pull.headSha);
+    },
+
+    async mergePullRequest(repo, pull, options) {
+      assertValidRepository(repo);
+      return githubPulls(await session(repo)).mergePull(pull.number, options);
+    },
+
+    async closePullRequest(repo, pull) {
+      assertValidRepository(repo);
+      await githubPulls(await session(repo)).closePull(pull.number);
+    },
   };
 }

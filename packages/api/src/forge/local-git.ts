@@ -1,7 +1,7 @@
 /**
  * @module local-git: the local git forge. Bare repositories on disk, written with git plumbing only.
  */
-import { lstat, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { GitError, type GitOptions, runGit } from "@aipm/git";
@@ -13,8 +13,14 @@ import {
   type Forge,
   ForgeError,
   type ForgeFile,
+  type PullRequestInfo,
   type RepositoryRef,
 } from "./forge.ts";
+import { localPullRequestFiles } from "./local-git-diff.ts";
+import { hardenRepository } from "./local-git-harden.ts";
+import { mergeLocally } from "./local-git-merge.ts";
+
+export { hardenRepositories, hardenRepository } from "./local-git-harden.ts";
 
 export interface GitIdentity {
   name: string;
@@ -72,41 +78,6 @@ function keyedSerialiser() {
       if (tails.get(key) === tail) tails.delete(key);
     }
   };
-}
-
-/**
- * The settings every local repository carries: each ref update logged (`core.logAllRefUpdates`,
- * so a bad push can be undone from the reflog), and no push larger than 100 MiB
- * (`receive.maxInputSize`; the HTTP handler also sets both for each push).
- */
-export async function hardenRepository(gitDir: string, timeoutMs = defaults.gitTimeoutMs): Promise<void> {
-  for (const [key, value] of [
-    ["core.logAllRefUpdates", "always"],
-    ["receive.maxInputSize", String(100 * 1024 * 1024)],
-  ] as const) {
-    await runGit([`--git-dir=${gitDir}`, "config", key, value], { timeoutMs });
-  }
-}
-
-/**
- * Applies `hardenRepository` to every repository under `reposDir` (at startup: repositories made
- * before these settings existed). Returns how many it set; a missing `reposDir` is none.
- */
-export async function hardenRepositories(reposDir: string): Promise<number> {
-  let count = 0;
-  const owners = await readdir(reposDir, { withFileTypes: true }).catch(() => []);
-  for (const owner of owners) {
-    if (!owner.isDirectory() || owner.name.startsWith(".")) continue;
-    const names = await readdir(join(reposDir, owner.name), { withFileTypes: true });
-    for (const name of names) {
-      if (!name.isDirectory() || !name.name.endsWith(".git")) continue;
-      const gitDir = join(reposDir, owner.name, name.name);
-      if (!(await lstat(join(gitDir, "HEAD")).catch(() => null))?.isFile()) continue;
-      await hardenRepository(gitDir);
-      count += 1;
-    }
-  }
-  return count;
 }
 
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -355,5 +326,66 @@ export function localGitForge(options: LocalGitForgeOptions): LocalGitForge {
         headSha: live ?? record.headSha,
       };
     },
+
+    async listPullRequestFiles(repository, pull) {
+      const gitDir = await requireRepository(repository);
+      const base = await branchHead(gitDir, pull.baseBranch);
+      if (!base) return { files: [], truncated: false };
+      return localPullRequestFiles((args, run) => git(gitDir, args, run), base, pull.headSha);
+    },
+
+    getChecks: async () => null,
+
+    async mergePullRequest(repository, pull, merge) {
+      const gitDir = await requireRepository(repository);
+      const key = { owner: repository.owner, name: repository.name };
+      return serialise(`branch ${gitDir} ${pull.baseBranch}`, async () => {
+        const [baseSha, headSha] = await Promise.all([
+          branchHead(gitDir, pull.baseBranch),
+          branchHead(gitDir, pull.branch),
+        ]);
+        await requireOpen(key, pull);
+        if (!baseSha || !headSha) {
+          throw new ForgeError(
+            "refused",
+            `Branch ${baseSha ? pull.branch : pull.baseBranch} no longer exists in ${key.owner}/${key.name}: push it again, or close the pull request.`,
+          );
+        }
+        if (merge.expectedHeadSha && merge.expectedHeadSha !== headSha) {
+          throw new ForgeError(
+            "conflict",
+            `Branch ${pull.branch} is at ${headSha.slice(0, 12)}, not ${merge.expectedHeadSha.slice(0, 12)}: it changed since you read it. Reload the pull request and merge again.`,
+          );
+        }
+        const result = await mergeLocally({
+          git: (args, run) => runGit([`--git-dir=${gitDir}`, ...args], { timeoutMs, ...run }),
+          baseBranch: pull.baseBranch,
+          baseSha,
+          headBranch: pull.branch,
+          headSha,
+          message: merge.message,
+          identityEnv: identityEnv(committer),
+          moveBranch: (branch, to, from) => moveBranch(gitDir, branch, to, from),
+        });
+        await options.pullRequests.setState(key, pull.number, "merged", "open");
+        return result;
+      });
+    },
+
+    async closePullRequest(repository, pull) {
+      const key = { owner: repository.owner, name: repository.name };
+      await requireOpen(key, pull);
+      if (!(await options.pullRequests.setState(key, pull.number, "closed", "open"))) {
+        await requireOpen(key, pull);
+      }
+    },
   };
+
+  /** Throws `refused` unless the pull request is still open. */
+  async function requireOpen(key: RepositoryKey, pull: PullRequestInfo): Promise<void> {
+    const state = (await options.pullRequests.get(key, pull.number))?.state;
+    if (state !== "open") {
+      throw new ForgeError("refused", `Pull request #${pull.number} is ${state ?? "gone"}, not open.`);
+    }
+  }
 }

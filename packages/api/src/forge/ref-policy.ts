@@ -6,6 +6,10 @@
  * already inflated), which a parse of the HTTP request could not; and it runs for every push,
  * because the HTTP handler points `core.hooksPath` at the hook (through the environment) on each
  * `git-receive-pack` request and rewrites the hook file if it is missing or changed.
+ *
+ * AIPM's own Merge (local-git-merge.ts) moves the default branch with `update-ref` in the bare
+ * repository: not a push, so this hook does not run for it, which is how "the default branch
+ * changes through AIPM" holds without a way around the hook for pushes.
  */
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";

@@ -1,27 +1,10 @@
 /**
- * @module routes/code-generations: Generate Code & PR. Opens the pull request with TASK.md,
- * queues the task and answers 202 before any agent work.
+ * @module routes/code-generations: Generate Code & PR. Refuses a story that is not ready (422,
+ * unless an editor forces it), opens the pull request with TASK.md, queues the task and answers
+ * 202 before any agent work.
  */
-import {
-  type CodeGenerationTask,
-  checkStoryStatusChange,
-  codeGenerationCreateSchema,
-  newId,
-  newQueuedTask,
-  renderTaskMarkdown,
-  storyBranchName,
-  storyIdSchema,
-  storyStatusForPullRequest,
-} from "@aipm/shared";
-import {
-  ACTIVE_TASK_PART,
-  type IdempotencyStore,
-  isStoreError,
-  type NewEvent,
-  presentProject,
-  type StoryRecord,
-  type TransactionPart,
-} from "@aipm/store";
+import { codeGenerationCreateSchema, generationProblems, storyBranchName, storyIdSchema } from "@aipm/shared";
+import type { IdempotencyStore, StoryRecord } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps } from "../deps.ts";
@@ -30,17 +13,19 @@ import { ApiError, parseOptionalBody } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
 import { idempotency } from "../middleware/idempotency/index.ts";
 import { createRouter } from "./router.ts";
-import { commonProblems, conflict, jsonBody, jsonResponse, notFound, TaskSchema } from "./schemas.ts";
-import { lineage } from "./stories.ts";
+import {
+  commonProblems,
+  conflict,
+  jsonBody,
+  jsonResponse,
+  limitExceeded,
+  notFound,
+  TaskSchema,
+} from "./schemas.ts";
+import { startRun } from "./task-runs.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const PATH = "/api/stories/:storyId/code-generations";
-/**
- * How long a request holds the story's lock while it opens the pull request, before the task
- * exists: longer than any request runs (the Lambda stops at 25 s), so only a request whose process
- * died leaves the story refusing new tasks, and only this long.
- */
-const RESERVATION_SECONDS = 300;
 
 const CodeGenerationResponseSchema = z
   .object({
@@ -94,6 +79,9 @@ export function codeGenerationRoutes(deps: AppDeps) {
         ...conflict(
           "The story already has a queued or running task, or the project's monthly budget is spent",
         ),
+        ...limitExceeded(
+          'The story is not ready (`not-ready`: no "I want", no acceptance test, or unfinished dependencies; each reason in `errors`; `force: true` overrides), a field past its size, or no forge for the project\'s provider',
+        ),
         502: { description: "The forge (GitHub) refused or failed" },
       },
     }),
@@ -108,12 +96,10 @@ export function codeGenerationRoutes(deps: AppDeps) {
       if (!record) throw ApiError.notFound(`Story ${storyId} does not exist.`);
       requireProject(principal, record.story.projectId);
       const { story } = record;
-      // Independent reads, at once: each is a round trip the user waits for. Only the stories
-      // TASK.md names are read, not the whole project (which may hold thousands).
-      const [project, storyTasks, parents, dependsOn] = await Promise.all([
+      // Independent reads, at once: each is a round trip the user waits for.
+      const [project, storyTasks, dependsOn] = await Promise.all([
         deps.projects.get(story.projectId),
         deps.tasks.list({ projectId: story.projectId, storyId: story.id, limit: 1000 }),
-        lineage(deps.stories, story.projectId, story.parentId).then((line) => line.reverse()),
         deps.stories.getStories(
           story.projectId,
           record.dependencies.map((dependency) => dependency.dependsOnId),
@@ -130,101 +116,49 @@ export function codeGenerationRoutes(deps: AppDeps) {
         );
       }
 
-      const forge = deps.forges[project.repository.provider];
-      if (!forge) {
+      const problems = generationProblems({
+        story,
+        acceptanceTests: record.acceptanceTests,
+        dependencies: dependsOn,
+      });
+      if (problems.length > 0 && !input.force) {
         throw new ApiError(
           422,
-          `This deployment has no ${project.repository.provider} forge configured; set it up or use a project on another provider.`,
-          { type: "forge-unavailable" },
+          `Story ${story.id} is not ready for code generation: ${problems.join(" ")} An editor may generate anyway with "force": true.`,
+          { type: "not-ready", errors: problems.map((message) => ({ path: "(story)", message })) },
         );
       }
-      // The story's lock, taken before the forge is touched: of concurrent requests, only the one
-      // that will queue the task commits TASK.md and opens the pull request.
-      const taskId = newId("task");
-      if (!(await deps.tasks.reserveStory(story.id, taskId, RESERVATION_SECONDS))) {
-        throw ApiError.conflict(
-          `Story ${story.id} already has an active task, or another request is starting one. Cancel it or wait for it to finish.`,
-          "task-active",
-        );
-      }
-      try {
-        const branch = storyBranchName(story);
-        const taskMarkdown = renderTaskMarkdown({
-          project: presentProject(project, deps),
-          story,
-          acceptanceTests: [...record.acceptanceTests].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
-          parentChain: parents,
-          dependsOn,
-          task: { id: taskId, branch },
-        });
-        const started = performance.now();
-        const pullRequest = await forge.openPullRequest({
-          repository: project.repository,
-          baseBranch: project.repository.defaultBranch,
-          branch,
+      const key = prepared?.idempotency.key;
+      const answer = await startRun(deps, {
+        record,
+        project,
+        branch: storyBranchName(story),
+        agent: input.agent ?? deps.defaultAgent,
+        maxAttempts: input.maxAttempts,
+        round: 1,
+        rounds: [],
+        feedback: null,
+        instructions: input.instructions ?? null,
+        retryOf: null,
+        pullRequestText: (taskId) => ({
           title: `${story.title} [AIPM]`,
           body: `Story \`${story.id}\` from AIPM project ${project.name}.\n\nThe coding agent implements TASK.md on this branch (task \`${taskId}\`).\n`,
-          files: [{ path: "TASK.md", content: taskMarkdown }],
-          commitMessage: `Add TASK.md for story ${story.id}: ${story.title}`,
-          author: deps.gitAuthor,
-        });
-        const forgeMs = Math.round(performance.now() - started);
-
-        const task = newQueuedTask({
-          id: taskId,
-          projectId: project.id,
-          storyId: story.id,
-          agent: input.agent ?? deps.defaultAgent,
-          branch,
-          pullRequest: { number: pullRequest.number, url: pullRequest.url },
-          maxAttempts: input.maxAttempts,
-          now: deps.now().toISOString(),
-        });
-        const events: NewEvent[] = [
-          {
-            type: "pull_request.opened",
-            data: {
-              number: pullRequest.number,
-              url: pullRequest.url,
-              branch,
-              created: pullRequest.created,
-              forgeMs,
-            },
-          },
-          { type: "task.queued", data: { agent: task.agent, attempt: 1 } },
-        ];
-        const answer = { task, pullRequest: { number: pullRequest.number, url: pullRequest.url, branch } };
-        // The task, its events, the story's move and the response remembered for the
-        // Idempotency-Key: one transaction, one round trip.
-        const key = prepared?.idempotency.key;
-        const completion = key
-          ? deps.idempotency.completionPart(key, {
-              status: 202,
-              body: JSON.stringify(answer),
-              contentType: "application/json",
-            })
-          : null;
-        await queueTask(deps, task, events, storyMove(deps, record), completion);
-        if (prepared && completion) prepared.idempotency.completed = true;
-        deps.wakeWorkers();
-        deps.log.info("code generation queued", {
-          taskId,
-          storyId: story.id,
-          pullRequest: pullRequest.number,
-          forgeMs,
-        });
-        // The same object the remembered response was serialised from, so a replay is identical.
-        return c.json(answer, 202);
-      } catch (error) {
-        await deps.tasks.releaseReservation(story.id, taskId).catch((releaseError: unknown) => {
-          deps.log.error("story reservation not released", {
-            storyId: story.id,
-            taskId,
-            error: String(releaseError),
-          });
-        });
-        throw error;
-      }
+        }),
+        commitMessage: `Add TASK.md for story ${story.id}: ${story.title}`,
+        ...(problems.length > 0 ? { queuedData: { forced: { by: principal.tokenId, problems } } } : {}),
+        moveStory: true,
+        completion: (answer) =>
+          key
+            ? deps.idempotency.completionPart(key, {
+                status: 202,
+                body: JSON.stringify(answer),
+                contentType: "application/json",
+              })
+            : null,
+      });
+      if (prepared && key) prepared.idempotency.completed = true;
+      // The same object the remembered response was serialised from, so a replay is identical.
+      return c.json(answer, 202);
     },
   );
   return router;
@@ -269,54 +203,4 @@ function prepare(deps: AppDeps): MiddlewareHandler<AppEnv> {
     };
     return idempotency({ store })(c, next);
   };
-}
-
-/**
- * The story's move to In Progress when its pull request opens, if the story rules allow it, as a
- * part of the task's transaction; null when the story stays where it is.
- */
-function storyMove(deps: AppDeps, record: StoryRecord): TransactionPart | null {
-  const to = storyStatusForPullRequest("opened", record.story.status);
-  if (to === record.story.status) return null;
-  const check = checkStoryStatusChange({
-    story: record.story,
-    to,
-    acceptanceTests: record.acceptanceTests,
-    children: [],
-  });
-  if (!check.ok) return null;
-  return deps.stories.updateStoryPart(record, { status: to }, deps.now().toISOString());
-}
-
-/**
- * Writes the task with its events, the story's move and the idempotency completion at once. When
- * the story changed since it was read, its status is the user's to set now: the task is queued
- * without the move.
- */
-async function queueTask(
-  deps: AppDeps,
-  task: CodeGenerationTask,
-  events: readonly NewEvent[],
-  move: TransactionPart | null,
-  completion: TransactionPart | null,
-): Promise<void> {
-  const others = completion ? [completion] : [];
-  try {
-    try {
-      await deps.tasks.create(task, events, move ? [move, ...others] : others);
-    } catch (error) {
-      if (!move || !isStoreError(error, "conflict") || !error.parts.includes(move.name)) throw error;
-      if (error.parts.includes(ACTIVE_TASK_PART)) throw error;
-      await deps.tasks.create(task, events, others);
-    }
-  } catch (error) {
-    throw activeTaskConflict(error);
-  }
-}
-
-/** A task's creation refused because its story has another active task, as the API's 409 `task-active`; other errors as they are. */
-export function activeTaskConflict(error: unknown): unknown {
-  return isStoreError(error, "conflict") && error.parts.includes(ACTIVE_TASK_PART)
-    ? ApiError.conflict(error.message, "task-active")
-    : error;
 }

@@ -1,10 +1,10 @@
 /**
  * @module router: the OpenAPIHono factory every route module uses, so that validation failures
- * become the same 400 problem everywhere.
+ * become the same problem everywhere (400, or 422 for a field past its size limit).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env-types.ts";
-import { ApiError, fieldErrors } from "../errors.ts";
+import { invalidInput } from "../errors.ts";
 
 const targets: Record<string, string> = {
   json: "request body",
@@ -18,7 +18,7 @@ export function createRouter() {
     defaultHook: (result) => {
       if (!result.success) {
         const where = targets[result.target] ?? result.target;
-        throw ApiError.badRequest(`The ${where} is not valid.`, fieldErrors(result.error));
+        throw invalidInput(where, result.error);
       }
     },
   });

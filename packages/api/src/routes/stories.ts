@@ -241,7 +241,7 @@ export function storyRoutes(deps: AppDeps) {
       const needsDependencies = startsOrFinishes && record.dependencies.length > 0;
       // Only what the checks need: the new parent's line up to the root, the stories depended on,
       // and the whole project only to find a finishing story's children.
-      const [newParentLine, children, dependencyStories, structureVersion] = await Promise.all([
+      const [newParentLine, children, dependencyStories, structureVersion, project] = await Promise.all([
         reparent && changes.parentId ? lineage(deps.stories, projectId, changes.parentId) : null,
         needsChildren
           ? deps.stories
@@ -257,6 +257,7 @@ export function storyRoutes(deps: AppDeps) {
         reparent || needsChildren || needsDependencies
           ? deps.stories.readStructureVersion(projectId)
           : undefined,
+        changes.status === "Done" ? deps.projects.get(projectId) : null,
       ]);
       if (newParentLine && changes.parentId) {
         if (newParentLine[0]?.id !== changes.parentId) {
@@ -279,12 +280,16 @@ export function storyRoutes(deps: AppDeps) {
           acceptanceTests: record.acceptanceTests,
           children,
           dependencies: dependencyStories,
+          requirePassingTests: project?.doneRequiresPassingTests ?? true,
         });
         if (!check.ok) throw new ApiError(422, check.problems.join(" "), { type: "story-status-rule" });
       }
       const updated = await deps.stories.updateStory(
         record,
-        changes,
+        // A status set by hand needs no reason from AIPM any more.
+        changes.status !== undefined && changes.status !== story.status
+          ? { ...changes, statusReason: null }
+          : changes,
         deps.now().toISOString(),
         structureVersion,
       );

@@ -6,18 +6,17 @@ import {
   type CodeGenerationTask,
   canRetryTask,
   isTerminalTaskStatus,
-  newId,
-  newQueuedTask,
   projectIdSchema,
   storyIdSchema,
   taskIdSchema,
+  taskRunSchema,
   taskStatusSchema,
 } from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { AppDeps } from "../deps.ts";
 import type { Principal } from "../env-types.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, parseOptionalBody } from "../errors.ts";
 import {
   bearerHeader,
   canReachProject,
@@ -25,17 +24,19 @@ import {
   requireRole,
   resolvePrincipal,
 } from "../middleware/auth/index.ts";
-import { activeTaskConflict, requireAgentChoice } from "./code-generations.ts";
+import { requireAgentChoice } from "./code-generations.ts";
 import { createRouter } from "./router.ts";
 import {
   commonProblems,
   conflict,
+  jsonBody,
   jsonResponse,
   notFound,
   ProblemSchema,
   TaskEventSchema,
   TaskSchema,
 } from "./schemas.ts";
+import { pullRequestRounds, startRun } from "./task-runs.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const taskParams = z.object({ taskId: taskIdSchema });
@@ -165,7 +166,9 @@ export function taskRoutes(deps: AppDeps) {
       path: "/api/tasks/{taskId}/retry",
       tags: ["tasks"],
       summary: "Run a failed, cancelled or timed-out task again, as a new task on the same pull request",
-      request: { params: taskParams },
+      description:
+        "The body may name another agent, attempts and instructions for the new run (each the retried task's when left out); TASK.md on the branch is written again from the story as it is now.",
+      request: { params: taskParams, body: { ...jsonBody(taskRunSchema), required: false } },
       responses: {
         202: jsonResponse(TaskSchema, "The new task"),
         ...commonProblems,
@@ -178,6 +181,7 @@ export function taskRoutes(deps: AppDeps) {
     async (c) => {
       const principal = c.get("principal");
       requireRole(principal, "editor");
+      const input = parseOptionalBody(await c.req.text(), taskRunSchema);
       const task = await loadTask(deps, principal, c.req.valid("param").taskId);
       if (!canRetryTask(task.status)) {
         throw ApiError.conflict(
@@ -185,11 +189,14 @@ export function taskRoutes(deps: AppDeps) {
           "task-state",
         );
       }
-      // The retry runs the task's agent again: a command agent needs the caller to be allowed it.
-      requireAgentChoice(deps, principal, task.agent);
-      const [storyTasks, project] = await Promise.all([
+      // The retry runs the task's agent again unless told another: a command agent needs the
+      // caller to be allowed it, so that a retry cannot replay an admin's choice.
+      const agent = input.agent ?? task.agent;
+      requireAgentChoice(deps, principal, agent);
+      const [storyTasks, project, record] = await Promise.all([
         deps.tasks.list({ projectId: task.projectId, storyId: task.storyId, limit: 1000 }),
         deps.projects.get(task.projectId),
+        deps.stories.getStory(task.storyId),
       ]);
       const active = storyTasks.find((candidate) => !isTerminalTaskStatus(candidate.status));
       if (active) {
@@ -199,23 +206,36 @@ export function taskRoutes(deps: AppDeps) {
         );
       }
       if (!project) throw ApiError.notFound(`Project ${task.projectId} does not exist.`);
+      if (!record) throw ApiError.notFound(`Story ${task.storyId} does not exist.`);
       await requireBudgetLeft(deps, project);
-      const retry = newQueuedTask({
-        ...task,
-        id: newId("task"),
+      // The same round again, on the same branch, with the rounds' feedback up to this one.
+      const { rounds } = pullRequestRounds(
+        storyTasks.filter(
+          (candidate) =>
+            candidate.pullRequest.number === task.pullRequest.number && candidate.round <= task.round,
+        ),
+      );
+      const { task: retry } = await startRun(deps, {
+        record,
+        project,
+        branch: task.branch,
+        agent,
+        maxAttempts: input.maxAttempts ?? task.maxAttempts,
+        round: task.round,
+        rounds,
+        feedback: task.feedback,
+        instructions: input.instructions ?? task.instructions,
         retryOf: task.id,
-        now: deps.now().toISOString(),
+        pullRequestText: () => ({
+          title: `${record.story.title} [AIPM]`,
+          body: `Story \`${record.story.id}\` from AIPM project ${project.name}.\n`,
+        }),
+        commitMessage: `Update TASK.md for story ${record.story.id}: retry of task ${task.id}`,
+        moveStory: false,
       });
-      // The store refuses it when a concurrent request queued another task for the story meanwhile.
-      await deps.tasks
-        .create(retry, [{ type: "task.queued", data: { agent: retry.agent, attempt: 1, retryOf: task.id } }])
-        .catch((error: unknown) => {
-          throw activeTaskConflict(error);
-        });
       await deps.tasks.appendEvents(task.id, [
         { type: "task.retried", data: { newTaskId: retry.id, by: principal.tokenId } },
       ]);
-      deps.wakeWorkers();
       return c.json(retry, 202);
     },
   );

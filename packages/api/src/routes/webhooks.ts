@@ -1,21 +1,16 @@
 /**
  * @module routes/webhooks: GitHub tells us when a pull request is merged or closed; the story and
- * its active task follow. Authenticated by the HMAC signature, not by a token. A delivery applies
+ * its active task follow, by the same rule as AIPM's own Merge and Close (pull-request-end.ts). Authenticated by the HMAC signature, not by a token. A delivery applies
  * only to a story whose project is on GitHub in the payload's repository, and only once: its
  * `X-GitHub-Delivery` id and its body's digest are remembered for a week (the signature covers
  * the body, not the header, so a replay under a new delivery id is caught by the digest).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import {
-  checkStoryStatusChange,
-  isTerminalTaskStatus,
-  storyIdSchema,
-  storyStatusForPullRequest,
-} from "@aipm/shared";
-import type { StoryRecord } from "@aipm/store";
+import { storyIdSchema } from "@aipm/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
+import { applyPullRequestEnd } from "../pull-request-end.ts";
 import { createRouter } from "./router.ts";
 
 /** True when `signature` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under `secret`. */
@@ -112,7 +107,10 @@ export function webhookRoutes(deps: AppDeps) {
         claimed.push(key);
       }
       try {
-        await applyPullRequestClosed(deps, record, storyId, parsed.data.pull_request);
+        await applyPullRequestEnd(deps, record, {
+          number: parsed.data.pull_request.number,
+          merged: parsed.data.pull_request.merged === true,
+        });
       } catch (error) {
         // Not applied: a redelivery may try again.
         await Promise.all(claimed.map((key) => deps.idempotency.abandon(key).catch(() => {})));
@@ -127,48 +125,4 @@ export function webhookRoutes(deps: AppDeps) {
     },
   );
   return router;
-}
-
-/** Records the pull request's end on its tasks (cancelling an active one) and moves the story as its rules allow. */
-async function applyPullRequestClosed(
-  deps: AppDeps,
-  record: StoryRecord,
-  storyId: string,
-  pullRequest: z.infer<typeof pullRequestEventSchema>["pull_request"],
-): Promise<void> {
-  const merged = pullRequest.merged === true;
-  const tasks = await deps.tasks.list({ projectId: record.story.projectId, storyId, limit: 1000 });
-  for (const task of tasks) {
-    if (task.pullRequest.number !== pullRequest.number) continue;
-    await deps.tasks.appendEvents(task.id, [
-      {
-        type: merged ? "pull_request.merged" : "pull_request.closed",
-        data: { number: task.pullRequest.number },
-      },
-    ]);
-    if (!isTerminalTaskStatus(task.status) && !task.cancelRequested) {
-      await deps.tasks
-        .transition(task.id, "request_cancel", { data: { reason: "pull request closed" } })
-        .catch(() => {});
-    }
-  }
-  let to = storyStatusForPullRequest(merged ? "merged" : "closed", record.story.status);
-  if (to !== record.story.status) {
-    const contents =
-      to === "Done" && record.childCount > 0 ? await deps.stories.readProject(record.story.projectId) : null;
-    const check = checkStoryStatusChange({
-      story: record.story,
-      to,
-      acceptanceTests: record.acceptanceTests,
-      children: contents?.stories.filter((candidate) => candidate.parentId === storyId) ?? [],
-    });
-    if (check.ok) {
-      await deps.stories.updateStory(record, { status: to }, deps.now().toISOString());
-    } else {
-      // The pull request is merged, but the story's own rules say it is not done: say why.
-      deps.log.info("story left as it was after its pull request", { storyId, problems: check.problems });
-      to = record.story.status;
-    }
-  }
-  deps.log.info("pull request webhook applied", { storyId, merged, status: to });
 }

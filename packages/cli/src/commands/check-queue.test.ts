@@ -34,6 +34,12 @@ async function queuedTask(base: ApiOnly, name: string): Promise<string> {
     iWant: "to pay by card",
     soThat: "I get my order today",
   });
+  await api(base, "POST", `/api/stories/${story.id}/acceptance-tests`, {
+    title: "A valid card is charged",
+    given: ["a cart"],
+    when: ["I pay by card"],
+    then: ["I see a receipt"],
+  });
   const started = await api<{ task: { id: string } }>(
     base,
     "POST",

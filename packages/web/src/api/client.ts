@@ -11,6 +11,9 @@ import type {
   Project,
   ProjectCreate,
   ProjectUpdate,
+  PullRequestEnded,
+  PullRequestFile,
+  PullRequestView,
   Queue,
   Story,
   StoryCreate,
@@ -201,6 +204,21 @@ export function createApiClient(options: ApiClientOptions) {
         `/api/tasks/${id(taskId)}/events${query({ after })}`,
         signal ? { signal } : {},
       ),
+    pullRequest: (projectId: string, number: number) =>
+      request<PullRequestView>("GET", `/api/projects/${id(projectId)}/pulls/${number}`),
+    pullRequestFiles: (projectId: string, number: number) =>
+      request<{ files: PullRequestFile[]; truncated: boolean }>(
+        "GET",
+        `/api/projects/${id(projectId)}/pulls/${number}/files`,
+      ),
+    mergePullRequest: (projectId: string, number: number, expectedHeadSha?: string) =>
+      request<PullRequestEnded>("POST", `/api/projects/${id(projectId)}/pulls/${number}/merge`, {
+        body: expectedHeadSha ? { expectedHeadSha } : {},
+      }),
+    closePullRequest: (projectId: string, number: number) =>
+      request<PullRequestEnded>("POST", `/api/projects/${id(projectId)}/pulls/${number}/close`),
+    requestChanges: (projectId: string, number: number, body: { feedback: string; instructions?: string }) =>
+      request<Task>("POST", `/api/projects/${id(projectId)}/pulls/${number}/rounds`, { body }),
     queue: () => request<Queue>("GET", "/api/queue"),
     agents: () => request<AgentList>("GET", "/api/agents"),
   };

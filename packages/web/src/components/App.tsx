@@ -3,12 +3,12 @@
  */
 import { useEffect } from "preact/hooks";
 import { lastProjectId, loadProjects, openProject, projects } from "../state/projects.ts";
-import { route } from "../state/route.ts";
+import { navigate, route } from "../state/route.ts";
 import { token } from "../state/session.ts";
 import { Header } from "./Header.tsx";
-import { LocalPullRequest } from "./LocalPullRequest.tsx";
 import { Notices } from "./Notices.tsx";
 import { Operations } from "./Operations.tsx";
+import { PullRequest } from "./PullRequest.tsx";
 import { SignIn } from "./SignIn.tsx";
 import { Workspace } from "./Workspace.tsx";
 
@@ -27,6 +27,22 @@ function Shell() {
   const list = projects.value;
   const forge = /^\/forge\/([^/]+)\/([^/]+)\/pull\/(\d+)\/?$/.exec(location.pathname);
 
+  const forgeProject =
+    forge &&
+    list?.find(
+      (candidate) =>
+        candidate.repository.provider === "local" &&
+        candidate.repository.owner === forge[1] &&
+        candidate.repository.name === forge[2],
+    );
+
+  // A local pull request's link (`/forge/<owner>/<name>/pull/<n>`) opens its view in the app.
+  useEffect(() => {
+    if (!forge || !forgeProject) return;
+    history.replaceState(null, "", "/");
+    navigate({ page: "pull", projectId: forgeProject.id, number: Number(forge[3]) }, true);
+  }, [forge?.[0], forgeProject?.id]);
+
   useEffect(() => {
     if (forge || current.page !== "home" || !list || list.length === 0) return;
     const target = list.find((project) => project.id === lastProjectId.value) ?? list[0];
@@ -40,8 +56,21 @@ function Shell() {
       </a>
       <Header />
       <main id="main" tabIndex={-1}>
-        {forge ? (
-          <LocalPullRequest owner={forge[1] ?? ""} name={forge[2] ?? ""} number={Number(forge[3])} />
+        {forge && list && !forgeProject ? (
+          <section class="empty">
+            <h1>
+              Pull request #{forge[3]} of {forge[1]}/{forge[2]}
+            </h1>
+            <p>No project you can reach uses this repository.</p>
+          </section>
+        ) : forge ? (
+          <p class="loading">Opening the pull request…</p>
+        ) : current.page === "pull" ? (
+          <PullRequest
+            key={`${current.projectId}/${current.number}`}
+            projectId={current.projectId}
+            number={current.number}
+          />
         ) : current.page === "operations" ? (
           <Operations />
         ) : current.page === "workspace" ? (

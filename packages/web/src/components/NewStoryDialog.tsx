@@ -2,7 +2,7 @@
  * @module components/NewStoryDialog: write a new story; it opens in the details when created.
  */
 import { useState } from "preact/hooks";
-import { storyLimits } from "../domain.ts";
+import { type StoryStatus, storyLimits, storyStatuses } from "../domain.ts";
 import { parseList } from "../logic/steps.ts";
 import { errorMessage } from "../state/notices.ts";
 import { createStory, selectedStory, stories } from "../state/stories.ts";
@@ -14,8 +14,11 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
     asA: "",
     iWant: "",
     soThat: "",
+    description: "",
     components: "",
     assignee: "",
+    storyPoints: "",
+    status: "Draft" as StoryStatus,
     parentId: selectedStory.value?.id ?? "",
   });
   const [error, setError] = useState<string | null>(null);
@@ -31,13 +34,17 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
     setBusy(true);
     setError(null);
     try {
+      const points = fields.storyPoints.trim();
       await createStory(projectId, {
         title: fields.title,
         asA: fields.asA,
         iWant: fields.iWant,
         soThat: fields.soThat,
+        description: fields.description,
         components: parseList(fields.components),
         assignee: fields.assignee.trim(),
+        storyPoints: points === "" ? null : Number(points),
+        status: fields.status,
         parentId: fields.parentId || null,
       });
       onClose();
@@ -66,6 +73,36 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
           So that
           <textarea rows={2} {...field("soThat")} />
         </label>
+        <label>
+          Description
+          <textarea rows={3} maxLength={storyLimits.description} {...field("description")} />
+        </label>
+        <div class="row">
+          <label>
+            Points
+            <input
+              type="number"
+              min={0}
+              max={storyLimits.storyPoints}
+              step={1}
+              inputMode="numeric"
+              {...field("storyPoints")}
+            />
+          </label>
+          <label>
+            Status
+            <select
+              value={fields.status}
+              onChange={(event) => setFields({ ...fields, status: event.currentTarget.value as StoryStatus })}
+            >
+              {storyStatuses.map((status) => (
+                <option key={status} value={status}>
+                  {status}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
         <div class="row">
           <label>
             Components (comma-separated)

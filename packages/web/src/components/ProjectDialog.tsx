@@ -15,6 +15,7 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
   const [owner, setOwner] = useState(project?.repository.owner ?? "");
   const [repo, setRepo] = useState(project?.repository.name ?? "");
   const [branch, setBranch] = useState(project?.repository.defaultBranch ?? "main");
+  const [strictDone, setStrictDone] = useState(project?.doneRequiresPassingTests ?? true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // The version the form shows: a save is checked against it, not against whatever is newest.
@@ -25,12 +26,19 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
     setBusy(true);
     setError(null);
     try {
-      if (base) await updateProject(base, { name, description, defaultBranch: branch });
+      if (base)
+        await updateProject(base, {
+          name,
+          description,
+          defaultBranch: branch,
+          doneRequiresPassingTests: strictDone,
+        });
       else
         await createProject({
           name,
           description,
           repository: { provider, owner, name: repo, defaultBranch: branch },
+          doneRequiresPassingTests: strictDone,
         });
       onClose();
     } catch (failure) {
@@ -40,6 +48,7 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
         setName(fresh.name);
         setDescription(fresh.description);
         setBranch(fresh.repository.defaultBranch);
+        setStrictDone(fresh.doneRequiresPassingTests);
         setBase(fresh);
         setError(`${errorMessage(failure)} The form now shows the saved project: make your change again.`);
       } else setError(errorMessage(failure));
@@ -98,6 +107,14 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
           </label>
           {project && <p class="hint">Clone URL: {project.repository.cloneUrl}</p>}
         </fieldset>
+        <label class="checkbox">
+          <input
+            type="checkbox"
+            checked={strictDone}
+            onChange={(e) => setStrictDone(e.currentTarget.checked)}
+          />
+          Done needs every acceptance test Pass (a merged story waits in Review otherwise)
+        </label>
         {error && (
           <p class="error" role="alert">
             {error}

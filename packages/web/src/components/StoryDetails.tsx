@@ -27,6 +27,11 @@ export function StoryDetails({ story }: { story: Story }) {
           ×
         </button>
       </header>
+      {story.statusReason && (
+        <p class="hint" data-testid="status-reason">
+          {story.status}: {story.statusReason}
+        </p>
+      )}
       <p class="hint">
         <code>{story.id}</code>
       </p>

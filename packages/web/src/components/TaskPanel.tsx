@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Story, Task, TaskEvent } from "../domain.ts";
 import { describeEvent, timeAgo } from "../logic/format.ts";
 import { pullRequestState } from "../logic/pull-request.ts";
+import { formatRoute } from "../logic/route.ts";
 import { agentList, loadAgents } from "../state/agents.ts";
 import {
   cancelTask,
@@ -151,7 +152,10 @@ function TaskView({ task, events, mode }: { task: Task; events: TaskEvent[]; mod
   return (
     <div class="task" data-task-id={task.id} data-task-status={task.status}>
       <p class="pr">
-        <a href={task.pullRequest.url} target="_blank" rel="noreferrer" data-testid="pr-link">
+        <a
+          href={formatRoute({ page: "pull", projectId: task.projectId, number: task.pullRequest.number })}
+          data-testid="pr-link"
+        >
           Pull request #{task.pullRequest.number}
         </a>{" "}
         <StatusBadge status={`pr-${prState}`} label={prState} /> on <code>{task.branch}</code>

@@ -9,7 +9,7 @@ describe("kanban", () => {
       story("y"),
       story("z", { status: "Done" }),
     ]);
-    expect([...columns.keys()]).toEqual(["Draft", "Ready", "In Progress", "Blocked", "Done"]);
+    expect([...columns.keys()]).toEqual(["Draft", "Ready", "In Progress", "Review", "Blocked", "Done"]);
     expect(columns.get("Done")?.map((s) => s.id)).toEqual(["x", "z"]);
     expect(columns.get("Ready")).toEqual([]);
   });

@@ -1,5 +1,6 @@
 /**
- * @module logic/kanban: stories in columns by status.
+ * @module logic/kanban: stories in columns by status, in the order of `storyStatuses` (Review, a merged
+ * story waiting for its tests, between In Progress and Blocked).
  */
 import { type StoryStatus, storyStatuses } from "../domain.ts";
 

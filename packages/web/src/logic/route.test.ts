@@ -11,6 +11,7 @@ describe("route", () => {
       { page: "operations" },
       { page: "workspace", projectId, view: "outline", storyId: null },
       { page: "workspace", projectId, view: "board", storyId },
+      { page: "pull", projectId, number: 7 },
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual(route);
   });
@@ -26,5 +27,12 @@ describe("route", () => {
     expect(parseRoute(`#/projects/${projectId}/gantt`)).toEqual({ page: "home" });
     expect(parseRoute("")).toEqual({ page: "home" });
     expect(parseRoute(`#/projects/${projectId}/mindmap/stories/b%2Fad`)).toMatchObject({ storyId: null });
+  });
+
+  it("reads a pull request's deep link, and sends a malformed number home (issue 17)", () => {
+    expect(parseRoute(`#/projects/${projectId}/pulls/12`)).toEqual({ page: "pull", projectId, number: 12 });
+    for (const bad of ["0", "-1", "1e3", "x", "12/files", ""]) {
+      expect(parseRoute(`#/projects/${projectId}/pulls/${bad}`)).toEqual({ page: "home" });
+    }
   });
 });

@@ -54,7 +54,7 @@ export async function createProject(input: ProjectCreate): Promise<Project> {
  */
 export async function updateProject(
   project: Project,
-  changes: { name: string; description: string; defaultBranch: string },
+  changes: { name: string; description: string; defaultBranch: string; doneRequiresPassingTests: boolean },
 ): Promise<Project> {
   try {
     const updated = await api.updateProject(project.id, {
@@ -62,6 +62,7 @@ export async function updateProject(
       name: changes.name,
       description: changes.description,
       repository: { defaultBranch: changes.defaultBranch },
+      doneRequiresPassingTests: changes.doneRequiresPassingTests,
     });
     projects.value = (projects.value ?? []).map((candidate) =>
       candidate.id === updated.id ? updated : candidate,
