@@ -249,6 +249,13 @@ const agentVariables: Variable[] = [
   },
   { name: "AIPM_TASK_ID", type: "string", default: "set by the worker", description: "The task's id." },
   { name: "AIPM_STORY_ID", type: "string", default: "set by the worker", description: "The story's id." },
+  {
+    name: "AIPM_TEST_RESULTS",
+    type: "path",
+    default: "set by the worker",
+    description:
+      "In the project's test command only: where a command whose runner the worker does not know may write JUnit XML, read to mark acceptance tests Pass or Fail.",
+  },
 ];
 
 /** Set by the local forge for its pre-receive hook (packages/api/src/forge/git-http.ts, ref-policy.ts). */

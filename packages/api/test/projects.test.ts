@@ -201,6 +201,52 @@ describe("reading and changing a project", () => {
     expect(problem.type).toBe("https://aipm.dev/problems/stale-version");
   });
 
+  it("keeps the test command an admin sets (null until then), and refuses it from an editor (403)", async () => {
+    const editor = await createToken(api, "editor");
+    const project = await createProject(api, {}, editor.token);
+    expect(project.testCommand).toBeNull();
+    await expectProblem(
+      await api.request("PATCH", `/api/projects/${project.id}`, {
+        token: editor.token,
+        body: { testCommand: "pnpm test" },
+      }),
+      403,
+    );
+    await expectProblem(
+      await api.request("POST", "/api/projects", {
+        token: editor.token,
+        body: {
+          name: "T",
+          repository: { provider: "github", owner: "acme", name: "t" },
+          testCommand: "make",
+        },
+      }),
+      403,
+    );
+    const set = await expectJson<Project>(
+      await api.request("PATCH", `/api/projects/${project.id}`, {
+        body: { testCommand: "  pnpm test -- --run " },
+      }),
+      200,
+    );
+    expect(set).toMatchObject({ testCommand: "pnpm test -- --run", version: 2 });
+    expect(
+      (await expectJson<Project>(await api.request("GET", `/api/projects/${project.id}`), 200)).testCommand,
+    ).toBe("pnpm test -- --run");
+    const problem = await expectProblem(
+      await api.request("PATCH", `/api/projects/${project.id}`, {
+        body: { testCommand: "npm test\nrm -rf /" },
+      }),
+      400,
+    );
+    expect(fieldErrors(problem)).toEqual([expect.stringMatching(/^testCommand: /)]);
+    const cleared = await expectJson<Project>(
+      await api.request("PATCH", `/api/projects/${project.id}`, { body: { testCommand: null } }),
+      200,
+    );
+    expect(cleared.testCommand).toBeNull();
+  });
+
   it("answers 404 for a project that does not exist", async () => {
     const missing = newId("project");
     await expectProblem(await api.request("GET", `/api/projects/${missing}`), 404);

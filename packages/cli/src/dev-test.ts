@@ -204,7 +204,12 @@ export async function runDevTest(options: DevTestOptions): Promise<DevTestResult
           commit: string | null;
           error: { code: string; message: string } | null;
         };
-        if (task.status === "succeeded") return { value: null, detail: `commit ${task.commit}` };
+        // The scaffold's skeletons fail until implemented: with a test command, that is the expected end.
+        if (task.status === "succeeded" || task.status === "succeeded_with_failures")
+          return {
+            value: null,
+            detail: `commit ${task.commit}${task.status === "succeeded" ? "" : ", its tests fail (succeeded_with_failures)"}`,
+          };
         if (TERMINAL.has(task.status)) {
           throw new StepFailure(
             `the task ended ${task.status}${task.error ? `: ${task.error.code}: ${task.error.message}` : ""}`,

@@ -78,15 +78,18 @@ const demoStories: DemoStory[] = [
   },
 ];
 
-/** The demo repository's first files: a tiny Node project with vitest, so the scaffold agent has a framework to write for. */
+/**
+ * The demo repository's first files: a tiny Node project tested with Node's own `node --test`, so
+ * the scaffold agent has a framework to write for and the worker can run its tests offline, with
+ * nothing to install: the skeletons fail first, and an agent that implements the cart makes them pass.
+ */
 const demoFiles: Record<string, string> = {
   "package.json": `${JSON.stringify(
     {
       name: "demo-shop",
       private: true,
       type: "module",
-      scripts: { test: "vitest run" },
-      devDependencies: { vitest: "^4.1.0" },
+      scripts: { test: "node --test" },
     },
     null,
     2,

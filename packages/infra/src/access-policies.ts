@@ -55,7 +55,10 @@ export const apiTables: readonly TableLogicalName[] = [
   "workers",
 ];
 
-/** The tables a worker uses: it claims tasks, records events, heartbeats, and reads stories and projects. */
+/**
+ * The tables a worker uses: it claims tasks, records events, heartbeats, reads stories and projects,
+ * and records acceptance tests' results.
+ */
 export const workerTables: readonly TableLogicalName[] = [
   "projects",
   "stories",

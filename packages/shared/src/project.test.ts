@@ -25,6 +25,7 @@ describe("projectCreateSchema", () => {
       description: "",
       repository: { ...repository, defaultBranch: "main" },
       monthlyBudgetUsd: null,
+      testCommand: null,
       maxRounds: 5,
       doneRequiresPassingTests: true,
       autoRounds: false,
@@ -88,6 +89,14 @@ describe("projectUpdateSchema", () => {
     });
   });
 
+  it("accepts a test command, trimmed, and null to detect it again", () => {
+    expect(projectUpdateSchema.parse({ testCommand: "  pnpm test -- --run " })).toEqual({
+      testCommand: "pnpm test -- --run",
+    });
+    expect(projectUpdateSchema.parse({ testCommand: null })).toEqual({ testCommand: null });
+    expect(projectUpdateSchema.parse({ testCommand: "x".repeat(500) }).testCommand).toHaveLength(500);
+  });
+
   it.each([
     ["an unknown field", { colour: "red" }],
     ["a change of owner", { repository: { owner: "someone-else" } }],
@@ -100,6 +109,11 @@ describe("projectUpdateSchema", () => {
     ["an invalid default branch", { repository: { defaultBranch: "-x" } }],
     ["a budget of zero", { monthlyBudgetUsd: 0 }],
     ["a budget as a string", { monthlyBudgetUsd: "10" }],
+    ["an empty test command", { testCommand: "  " }],
+    ["a test command of two lines", { testCommand: "npm test\nrm -rf ~" }],
+    ["a test command with an escape character", { testCommand: "npm test\u001b[2J" }],
+    ["a test command with a line separator", { testCommand: "npm test\u2028pytest" }],
+    ["a test command of 501 characters", { testCommand: "x".repeat(501) }],
   ])("rejects %s", (_, input) => {
     expect(projectUpdateSchema.safeParse(input).success).toBe(false);
   });
@@ -118,6 +132,7 @@ describe("projectSchema", () => {
       cloneUrl: "https://github.com/octo-org/web-app.git",
     },
     monthlyBudgetUsd: null,
+    testCommand: null,
     maxRounds: 5,
     doneRequiresPassingTests: true,
     autoRounds: false,

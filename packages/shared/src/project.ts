@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
 import { projectIdSchema } from "./ids.ts";
-import { repositoryProviders, roundLimits } from "./values.ts";
+import { repositoryProviders, roundLimits, testCommandMaxLength } from "./values.ts";
 
 export const repositoryProviderSchema = z.enum(repositoryProviders);
 
@@ -63,6 +63,22 @@ export const repositorySchema = repositoryInputSchema.extend({
 });
 export type Repository = z.infer<typeof repositorySchema>;
 
+/**
+ * The shell command that runs a project's tests in its repository (`npm test`, `pytest`,
+ * `go test ./...`): one line of printable characters, no control characters. The worker runs it
+ * in the agent's sandbox after the agent, and adds the reporter flags it knows for the command.
+ */
+export const testCommandSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(testCommandMaxLength, `must be at most ${testCommandMaxLength} characters`)
+  .refine(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+    (value) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value),
+    "must be one line without control characters",
+  );
+
 const maxRoundsSchema = z.number().int().min(1).max(roundLimits.most);
 
 export const projectSchema = z.strictObject({
@@ -75,6 +91,11 @@ export const projectSchema = z.strictObject({
    * reported usage; null for no limit. Once spent, Generate Code & PR answers 409.
    */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable(),
+  /**
+   * The command the worker runs after the agent to prove the story done; null to detect it from
+   * the repository (`npm test`, `pytest`, `go test ./...`, ...).
+   */
+  testCommand: testCommandSchema.nullable(),
   /** How many rounds (the first run and each Request changes) one pull request may have. */
   maxRounds: maxRoundsSchema,
   /** When true, a story reaches Done only with every acceptance test Pass; a merge leaves it in Review otherwise. */
@@ -95,6 +116,8 @@ export const projectCreateSchema = z.strictObject({
   description: text(10_000).default(""),
   repository: repositoryInputSchema,
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
+  /** Admins only, since it runs on the workers; null detects it from the repository. */
+  testCommand: testCommandSchema.nullable().default(null),
   maxRounds: maxRoundsSchema.default(roundLimits.default),
   doneRequiresPassingTests: z.boolean().default(true),
   autoRounds: z.boolean().default(false),
@@ -109,6 +132,8 @@ export const projectUpdateSchema = z.strictObject({
   repository: z.strictObject({ defaultBranch: branchNameSchema }).optional(),
   /** Admins only; null removes the limit. */
   monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
+  /** Admins only; null detects it from the repository again. */
+  testCommand: testCommandSchema.nullable().optional(),
   maxRounds: maxRoundsSchema.optional(),
   doneRequiresPassingTests: z.boolean().optional(),
   autoRounds: z.boolean().optional(),

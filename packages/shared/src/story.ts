@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { isoDateTimeSchema, line, text, versionSchema } from "./common.ts";
-import { acceptanceTestIdSchema, projectIdSchema, storyIdSchema } from "./ids.ts";
+import { acceptanceTestIdSchema, projectIdSchema, storyIdSchema, taskIdSchema } from "./ids.ts";
 import { acceptanceTestLimits, acceptanceTestStatuses, storyLimits, storyStatuses } from "./values.ts";
 
 export const storyStatusSchema = z.enum(storyStatuses);
@@ -77,6 +77,18 @@ export const storyUpdateSchema = z.strictObject({
 });
 export type StoryUpdate = z.input<typeof storyUpdateSchema>;
 
+/**
+ * The last run of the project's test command that reported an acceptance test: which task ran it,
+ * on which commit, when, and what it found. Set by the worker, never by a client.
+ */
+export const acceptanceTestRunSchema = z.strictObject({
+  taskId: taskIdSchema,
+  commit: z.string().regex(/^[0-9a-f]{40,64}$/, "must be a full commit hash"),
+  at: isoDateTimeSchema,
+  result: z.enum(["Pass", "Fail"]),
+});
+export type AcceptanceTestRun = z.infer<typeof acceptanceTestRunSchema>;
+
 export const acceptanceTestSchema = z.strictObject({
   id: acceptanceTestIdSchema,
   storyId: storyIdSchema,
@@ -85,6 +97,8 @@ export const acceptanceTestSchema = z.strictObject({
   when: stepsSchema,
   then: stepsSchema,
   status: acceptanceTestStatusSchema,
+  /** Absent until the project's test command first reported this test. */
+  lastRun: acceptanceTestRunSchema.optional(),
   createdAt: isoDateTimeSchema,
   updatedAt: isoDateTimeSchema,
   version: versionSchema,

@@ -44,6 +44,7 @@ const lastAttempt = state("running", { attempt: 3 });
 const table: [string, TaskState, TaskAction, Expected][] = [
   ["queued", queued, "claim", { to: "running", event: "task.claimed" }],
   ["queued", queued, "succeed", "refused"],
+  ["queued", queued, "succeed_with_failures", "refused"],
   ["queued", queued, "fail", "refused"],
   ["queued", queued, "time_out", "refused"],
   ["queued", queued, "expire_lease", "refused"],
@@ -53,6 +54,12 @@ const table: [string, TaskState, TaskAction, Expected][] = [
 
   ["running", running, "claim", "refused"],
   ["running", running, "succeed", { to: "succeeded", event: "task.succeeded" }],
+  [
+    "running",
+    running,
+    "succeed_with_failures",
+    { to: "succeeded_with_failures", event: "task.succeeded_with_failures" },
+  ],
   ["running", running, "fail", { to: "failed", event: "task.failed" }],
   ["running", running, "time_out", { to: "timed_out", event: "task.timed_out" }],
   ["running", running, "expire_lease", { to: "queued", event: "task.lease_expired", attempt: 2 }],
@@ -67,6 +74,12 @@ const table: [string, TaskState, TaskAction, Expected][] = [
 
   ["running, cancel requested", cancelling, "claim", "refused"],
   ["running, cancel requested", cancelling, "succeed", { to: "succeeded", event: "task.succeeded" }],
+  [
+    "running, cancel requested",
+    cancelling,
+    "succeed_with_failures",
+    { to: "succeeded_with_failures", event: "task.succeeded_with_failures" },
+  ],
   ["running, cancel requested", cancelling, "fail", { to: "failed", event: "task.failed" }],
   ["running, cancel requested", cancelling, "time_out", { to: "timed_out", event: "task.timed_out" }],
   ["running, cancel requested", cancelling, "expire_lease", { to: "cancelled", event: "task.cancelled" }],
@@ -76,6 +89,12 @@ const table: [string, TaskState, TaskAction, Expected][] = [
 
   ["running, last attempt", lastAttempt, "claim", "refused"],
   ["running, last attempt", lastAttempt, "succeed", { to: "succeeded", event: "task.succeeded", attempt: 3 }],
+  [
+    "running, last attempt",
+    lastAttempt,
+    "succeed_with_failures",
+    { to: "succeeded_with_failures", event: "task.succeeded_with_failures", attempt: 3 },
+  ],
   ["running, last attempt", lastAttempt, "fail", { to: "failed", event: "task.failed", attempt: 3 }],
   [
     "running, last attempt",
@@ -170,6 +189,7 @@ const eventsInto: Record<TaskStatus, readonly TaskEventType[]> = {
   queued: ["task.lease_expired", "task.released"],
   running: ["task.claimed", "task.cancel_requested"],
   succeeded: ["task.succeeded"],
+  succeeded_with_failures: ["task.succeeded_with_failures"],
   failed: ["task.failed"],
   cancelled: ["task.cancelled"],
   timed_out: ["task.timed_out"],
@@ -298,6 +318,7 @@ describe("isTerminalTaskStatus and canRetryTask", () => {
     ["queued", false, false],
     ["running", false, false],
     ["succeeded", true, false],
+    ["succeeded_with_failures", true, true],
     ["failed", true, true],
     ["cancelled", true, true],
     ["timed_out", true, true],

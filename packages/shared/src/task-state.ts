@@ -8,6 +8,8 @@ import { type TaskErrorCode, type TaskEventType, type TaskStatus, terminalTaskSt
 export const taskActions = [
   "claim",
   "succeed",
+  /** The work was committed, and the project's test command then failed. */
+  "succeed_with_failures",
   "fail",
   "time_out",
   "expire_lease",
@@ -40,9 +42,17 @@ export function isTerminalTaskStatus(status: TaskStatus): boolean {
   return (terminalTaskStatuses as readonly TaskStatus[]).includes(status);
 }
 
-/** A failed, cancelled or timed-out task can be retried (as a new task on the same pull request). */
+/**
+ * A failed, cancelled or timed-out task can be retried (as a new task on the same pull request), and
+ * so can one whose tests failed: the agent gets another go at making them pass.
+ */
 export function canRetryTask(status: TaskStatus): boolean {
-  return status === "failed" || status === "cancelled" || status === "timed_out";
+  return (
+    status === "failed" ||
+    status === "cancelled" ||
+    status === "timed_out" ||
+    status === "succeeded_with_failures"
+  );
 }
 
 /**
@@ -79,6 +89,10 @@ export function decideTaskTransition(task: TaskState, action: TaskAction): TaskT
     case "succeed":
       return from === "running"
         ? to("succeeded", "task.succeeded")
+        : refuse("only a running task can succeed");
+    case "succeed_with_failures":
+      return from === "running"
+        ? to("succeeded_with_failures", "task.succeeded_with_failures")
         : refuse("only a running task can succeed");
     case "fail":
       return from === "running" ? to("failed", "task.failed") : refuse("only a running task can fail");

@@ -101,6 +101,7 @@ describe("codeGenerationTaskSchema", () => {
       "queued",
       "running",
       "succeeded",
+      "succeeded_with_failures",
       "timed_out",
     ]);
   });

@@ -58,12 +58,25 @@ export const runTextLimits = { instructions: 4_000, feedback: 10_000 } as const;
 /** Rounds (the first run and each Request changes) one pull request may have, unless its project says otherwise. */
 export const roundLimits = { default: 5, most: 20 } as const;
 
-export const taskStatuses = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"] as const;
+/**
+ * `succeeded_with_failures`: the agent's work was committed and pushed, but the project's test
+ * command then failed (see the task's `tests.ran` event for which acceptance tests fail).
+ */
+export const taskStatuses = [
+  "queued",
+  "running",
+  "succeeded",
+  "succeeded_with_failures",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
 
 /** The states a task never leaves; a retry makes a new task instead. */
 export const terminalTaskStatuses = [
   "succeeded",
+  "succeeded_with_failures",
   "failed",
   "cancelled",
   "timed_out",
@@ -103,6 +116,7 @@ export const taskEventTypes = [
   "task.cancel_requested",
   "task.cancelled",
   "task.succeeded",
+  "task.succeeded_with_failures",
   "task.failed",
   "task.timed_out",
   "task.retried",
@@ -115,9 +129,17 @@ export const taskEventTypes = [
   "agent.usage",
   "git.committed",
   "git.pushed",
+  "tests.ran",
   "log",
 ] as const;
 export type TaskEventType = (typeof taskEventTypes)[number];
+
+/** How a run of the project's test command ended (the `tests.ran` event's `outcome`). */
+export const testRunOutcomes = ["passed", "failed", "error", "not_run"] as const;
+export type TestRunOutcome = (typeof testRunOutcomes)[number];
+
+/** The longest test command a project may set, in characters. */
+export const testCommandMaxLength = 500;
 
 export const repositoryProviders = ["github", "local"] as const;
 export type RepositoryProvider = (typeof repositoryProviders)[number];

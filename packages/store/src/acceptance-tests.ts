@@ -3,7 +3,7 @@
  * and found by id through the `byTest` index.
  */
 
-import { type AcceptanceTest, collectionLimits } from "@aipm/shared";
+import { type AcceptanceTest, type AcceptanceTestRun, collectionLimits } from "@aipm/shared";
 import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { StoreError } from "./errors.ts";
 import { limitReached, type StoryTable, storyKey, strip, testKey, versionedSet } from "./story-table.ts";
@@ -12,6 +12,15 @@ import { isConditionFailure } from "./transactions.ts";
 export type AcceptanceTestChanges = Partial<
   Pick<AcceptanceTest, "title" | "given" | "when" | "then" | "status">
 >;
+
+/** One acceptance test's result from a run of the project's test command. */
+export interface AcceptanceTestResult {
+  testId: string;
+  result: AcceptanceTestRun["result"];
+}
+
+/** How many results are written at once. */
+const RESULT_WRITES = 10;
 
 export function acceptanceTestStore({ dynamo, TableName, query }: StoryTable) {
   return {
@@ -101,6 +110,52 @@ export function acceptanceTestStore({ dynamo, TableName, query }: StoryTable) {
           `Acceptance test ${test.id} changed since you read it (you sent version ${expectedVersion}). Reload it and apply your change again.`,
         );
       }
+    },
+
+    /**
+     * Sets each test's status to its result (`Pass` or `Fail`) and its `lastRun` to `run`, raising
+     * its version. A test deleted meanwhile is skipped, and so is one whose `lastRun` is newer than
+     * `run`: a slow worker never overwrites a later task's results. Returns the ids written.
+     */
+    async recordTestResults(
+      projectId: string,
+      storyId: string,
+      results: readonly AcceptanceTestResult[],
+      run: Omit<AcceptanceTestRun, "result">,
+    ): Promise<string[]> {
+      const written: string[] = [];
+      const write = async ({ testId, result }: AcceptanceTestResult) => {
+        try {
+          await dynamo.doc.send(
+            new UpdateCommand({
+              TableName,
+              Key: { pk: projectId, sk: testKey(storyId, testId) },
+              UpdateExpression: "SET #status = :status, #lastRun = :run, #updatedAt = :now ADD #version :one",
+              ConditionExpression:
+                "attribute_exists(pk) AND (attribute_not_exists(#lastRun) OR #lastRun.#at <= :now)",
+              ExpressionAttributeNames: {
+                "#status": "status",
+                "#lastRun": "lastRun",
+                "#updatedAt": "updatedAt",
+                "#version": "version",
+                "#at": "at",
+              },
+              ExpressionAttributeValues: {
+                ":status": result,
+                ":run": { ...run, result },
+                ":now": run.at,
+                ":one": 1,
+              },
+            }),
+          );
+          written.push(testId);
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      };
+      for (let start = 0; start < results.length; start += RESULT_WRITES)
+        await Promise.all(results.slice(start, start + RESULT_WRITES).map(write));
+      return written;
     },
 
     async deleteAcceptanceTest(projectId: string, test: AcceptanceTest): Promise<void> {

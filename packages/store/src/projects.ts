@@ -18,6 +18,7 @@ export interface ProjectChanges {
   description?: string;
   defaultBranch?: string;
   monthlyBudgetUsd?: number | null;
+  testCommand?: string | null;
   maxRounds?: number;
   doneRequiresPassingTests?: boolean;
   autoRounds?: boolean;
@@ -28,6 +29,7 @@ const SETTINGS = [
   "name",
   "description",
   "monthlyBudgetUsd",
+  "testCommand",
   "maxRounds",
   "doneRequiresPassingTests",
   "autoRounds",
@@ -46,10 +48,11 @@ const PARTITION = "PROJECTS";
 
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
-  // Projects stored before these settings existed: no budget, the default rounds, and Done needs
-  // passing tests.
+  // Projects stored before these settings existed: no budget, a detected test command, the
+  // default rounds, and Done needs passing tests.
   return {
     monthlyBudgetUsd: null,
+    testCommand: null,
     maxRounds: roundLimits.default,
     doneRequiresPassingTests: true,
     autoRounds: false,

@@ -4,7 +4,13 @@
  * writes; acceptance tests and dependencies have their modules.
  */
 
-import { type AcceptanceTest, collectionLimits, type Dependency, type Story } from "@aipm/shared";
+import {
+  type AcceptanceTest,
+  type AcceptanceTestRun,
+  collectionLimits,
+  type Dependency,
+  type Story,
+} from "@aipm/shared";
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -12,7 +18,11 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type AcceptanceTestChanges, acceptanceTestStore } from "./acceptance-tests.ts";
+import {
+  type AcceptanceTestChanges,
+  type AcceptanceTestResult,
+  acceptanceTestStore,
+} from "./acceptance-tests.ts";
 import type { Dynamo, Item } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
 import { dependencyStore } from "./story-dependencies.ts";
@@ -84,6 +94,13 @@ export interface StoryStore {
     expectedVersion?: number,
   ): Promise<AcceptanceTest>;
   deleteAcceptanceTest(projectId: string, test: AcceptanceTest): Promise<void>;
+  /** Records a test-command run's results (see `acceptanceTestStore`); returns the ids written. */
+  recordTestResults(
+    projectId: string,
+    storyId: string,
+    results: readonly AcceptanceTestResult[],
+    run: Omit<AcceptanceTestRun, "result">,
+  ): Promise<string[]>;
   addDependency(projectId: string, dependency: Dependency, structureVersion: number): Promise<void>;
   deleteDependency(projectId: string, storyId: string, dependsOnId: string): Promise<boolean>;
 }

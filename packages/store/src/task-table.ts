@@ -11,7 +11,7 @@
  * no outside work (opening the pull request) for a task that could not be queued.
  */
 
-import type { CodeGenerationTask, TaskEventType } from "@aipm/shared";
+import { type CodeGenerationTask, type TaskEventType, terminalTaskStatuses } from "@aipm/shared";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, type QueryCommandInput, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { type Dynamo, type Item, queryAll } from "./dynamo.ts";
@@ -25,7 +25,7 @@ const EVENT_TTL_SECONDS = 30 * 24 * 3600;
 export const EVENTS_PER_WRITE = 99;
 export const MAX_RACE_RETRIES = 8;
 /** The statuses a task ends in: reaching one releases the story's lock. */
-export const TERMINAL_STATUSES: readonly string[] = ["succeeded", "failed", "cancelled", "timed_out"];
+export const TERMINAL_STATUSES: readonly string[] = terminalTaskStatuses;
 /** The name of the story lock's share of a task's creation, in a `conflict` StoreError's `parts`. */
 export const ACTIVE_TASK_PART = "active-task";
 

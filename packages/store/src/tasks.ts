@@ -13,6 +13,7 @@ import {
   type TaskAction,
   type TaskEvent,
   type TaskStatus,
+  taskStatuses,
   type UsageSummary,
 } from "@aipm/shared";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
@@ -82,7 +83,7 @@ export interface TaskStore {
   stats(): Promise<QueueStats>;
 }
 
-const ALL_STATUSES: TaskStatus[] = ["queued", "running", "succeeded", "failed", "cancelled", "timed_out"];
+const ALL_STATUSES: readonly TaskStatus[] = taskStatuses;
 
 export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date()): TaskStore {
   const table = taskTable(dynamo, now);

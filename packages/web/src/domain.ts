@@ -33,6 +33,7 @@ export {
   storyStatuses,
   type TaskStatus,
   taskStatuses,
+  terminalTaskStatuses,
 } from "@aipm/shared/values";
 
 /** A story as the workspace holds it: the API's story detail. */

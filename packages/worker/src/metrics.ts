@@ -20,7 +20,7 @@ export function createWorkerMetrics(): WorkerMetrics {
     registry,
     tasks: new Counter({
       name: "aipm_worker_tasks_total",
-      help: "Tasks this worker finished, by outcome (succeeded, failed, cancelled, timed_out, released)",
+      help: "Tasks this worker finished, by outcome (succeeded, succeeded_with_failures, failed, cancelled, timed_out, released)",
       labelNames: ["outcome"],
       registers: [registry],
     }),

@@ -175,6 +175,7 @@ export function expectOneScaffoldRun(events: readonly TaskEvent[]): void {
     "agent.output",
     "git.committed",
     "git.pushed",
+    "tests.ran",
     "task.succeeded",
   ]);
 }

@@ -65,7 +65,8 @@ export function projectRoutes(deps: AppDeps) {
       if (principal.projectId !== null)
         throw ApiError.forbidden("A token limited to one project cannot create projects.");
       const input = c.req.valid("json");
-      if (input.monthlyBudgetUsd !== null) requireRole(principal, "admin");
+      // A test command runs on the workers, like a `command:` agent: admins only.
+      if (input.monthlyBudgetUsd !== null || input.testCommand !== null) requireRole(principal, "admin");
       const now = deps.now().toISOString();
       const project = {
         id: newId("project"),
@@ -73,6 +74,7 @@ export function projectRoutes(deps: AppDeps) {
         description: input.description,
         repository: input.repository,
         monthlyBudgetUsd: input.monthlyBudgetUsd,
+        testCommand: input.testCommand,
         maxRounds: input.maxRounds,
         doneRequiresPassingTests: input.doneRequiresPassingTests,
         autoRounds: input.autoRounds,
@@ -118,7 +120,8 @@ export function projectRoutes(deps: AppDeps) {
       method: "patch",
       path: "/api/projects/{projectId}",
       tags: ["projects"],
-      summary: "Change a project's name, description, default branch, budget or review settings",
+      summary:
+        "Change a project's name, description, default branch, budget, test command or review settings",
       request: { params, body: jsonBody(ProjectUpdateSchema) },
       responses: {
         200: jsonResponse(ProjectSchema, "The changed project"),
@@ -132,7 +135,8 @@ export function projectRoutes(deps: AppDeps) {
       const principal = c.get("principal");
       requireProject(principal, projectId);
       const input = c.req.valid("json");
-      if (input.monthlyBudgetUsd !== undefined) requireRole(principal, "admin");
+      if (input.monthlyBudgetUsd !== undefined || input.testCommand !== undefined)
+        requireRole(principal, "admin");
       const project = await deps.projects.update(
         projectId,
         {
@@ -140,6 +144,7 @@ export function projectRoutes(deps: AppDeps) {
           description: input.description,
           defaultBranch: input.repository?.defaultBranch,
           monthlyBudgetUsd: input.monthlyBudgetUsd,
+          testCommand: input.testCommand,
           maxRounds: input.maxRounds,
           doneRequiresPassingTests: input.doneRequiresPassingTests,
           autoRounds: input.autoRounds,

@@ -63,7 +63,9 @@ describe("aipm check-queue on a healthy local stack", () => {
     expect(io.stdout).toContain(`Queue of ${stack.url}`);
     expect(io.stdout).toMatch(/queued +0\n/);
     expect(io.stdout).toMatch(/expired +0\n/);
-    expect(io.stdout).toMatch(/last 24 h +0 succeeded, 0 failed, 0 timed out, 0 cancelled/);
+    expect(io.stdout).toMatch(
+      /last 24 h +0 succeeded, 0 with failing tests, 0 failed, 0 timed out, 0 cancelled/,
+    );
     expect(io.stdout).toMatch(/workers +1: local-worker/);
     expect(io.stdout).toContain("nothing is stuck");
   });

@@ -97,6 +97,7 @@ async function readQueue(
     recent(finished[terminalTaskStatuses.indexOf(status)] ?? []);
   const finishedLast24h = {
     succeeded: 0,
+    succeeded_with_failures: 0,
     failed: 0,
     timed_out: 0,
     cancelled: 0,
@@ -162,7 +163,7 @@ function formatQueue(report: QueueReport): string {
   );
   const last = report.finishedLast24h;
   lines.push(
-    `  last 24 h   ${last.succeeded} succeeded, ${last.failed} failed, ${last.timed_out} timed out, ${last.cancelled} cancelled${last.capped ? ` (${PAGE}+ of a status: counts are a lower bound)` : ""}`,
+    `  last 24 h   ${last.succeeded} succeeded, ${last.succeeded_with_failures} with failing tests, ${last.failed} failed, ${last.timed_out} timed out, ${last.cancelled} cancelled${last.capped ? ` (${PAGE}+ of a status: counts are a lower bound)` : ""}`,
   );
   for (const failure of report.failuresLast24h) {
     lines.push(

@@ -7,7 +7,7 @@
  * streams.
  */
 import type { TaskEvent, TaskStatus } from "../domain.ts";
-import { taskStatuses } from "../domain.ts";
+import { taskStatuses, terminalTaskStatuses } from "../domain.ts";
 import { type ApiClient, ApiError } from "./client.ts";
 import { readEventStream } from "./sse.ts";
 
@@ -29,7 +29,7 @@ export interface FollowOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-const TERMINAL = new Set<TaskStatus>(["succeeded", "failed", "cancelled", "timed_out"]);
+const TERMINAL = new Set<TaskStatus>(terminalTaskStatuses);
 
 function isTaskStatus(value: unknown): value is TaskStatus {
   return (taskStatuses as readonly unknown[]).includes(value);

@@ -4,5 +4,5 @@
 
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   const slug = status.toLowerCase().replace(/[^a-z]+/g, "-");
-  return <span class={`badge status-${slug}`}>{label ?? status.replace("_", " ")}</span>;
+  return <span class={`badge status-${slug}`}>{label ?? status.replaceAll("_", " ")}</span>;
 }

@@ -35,4 +35,32 @@ describe("format", () => {
       'lease_expired {"attempt":2}',
     );
   });
+
+  it("says which acceptance tests a test run failed, and why tests did not run", () => {
+    expect(
+      describeEvent({ type: "task.succeeded_with_failures", data: { commit: "0123456789abcdef" } }),
+    ).toBe("succeeded with failing tests, commit 0123456789");
+    expect(
+      describeEvent({
+        type: "tests.ran",
+        data: {
+          outcome: "failed",
+          command: "npm test",
+          passed: 1,
+          failed: 1,
+          skipped: 0,
+          results: [
+            { acceptanceTestId: "act_a", status: "Pass" },
+            { acceptanceTestId: "act_b", status: "Fail" },
+          ],
+        },
+      }),
+    ).toBe("tests failed (npm test): 1 passed, 1 failed, 0 skipped; failing acceptance tests: act_b");
+    expect(
+      describeEvent({
+        type: "tests.ran",
+        data: { outcome: "not_run", command: null, reason: "No test command." },
+      }),
+    ).toBe("tests not run: No test command.");
+  });
 });

@@ -44,6 +44,10 @@ export function describeEvent(event: Pick<TaskEvent, "type" | "data">): string {
       return `claimed by worker ${text(data.workerId)} (attempt ${text(data.attempt)})`;
     case "task.succeeded":
       return `succeeded${data.commit ? ` with commit ${text(data.commit).slice(0, 10)}` : ""}`;
+    case "task.succeeded_with_failures":
+      return `succeeded with failing tests${data.commit ? `, commit ${text(data.commit).slice(0, 10)}` : ""}`;
+    case "tests.ran":
+      return describeTestsRan(data);
     case "task.cancel_requested":
       return "cancellation requested: waiting for the worker to stop the agent";
     case "task.cancelled":
@@ -70,4 +74,20 @@ export function describeEvent(event: Pick<TaskEvent, "type" | "data">): string {
       return `${event.type.replace(/^task\./, "")}${detail}`;
     }
   }
+}
+
+/** A `tests.ran` event: its outcome, command and counts, and which acceptance tests fail. */
+function describeTestsRan(data: Record<string, unknown>): string {
+  const command = data.command ? ` (${text(data.command)})` : "";
+  if (data.outcome === "not_run")
+    return `tests not run${command}${data.reason ? `: ${text(data.reason)}` : ""}`;
+  const counts = `${text(data.passed)} passed, ${text(data.failed)} failed, ${text(data.skipped)} skipped`;
+  const results = Array.isArray(data.results)
+    ? (data.results as { acceptanceTestId?: unknown; status?: unknown }[])
+    : [];
+  const failing = results
+    .filter((result) => result.status === "Fail")
+    .map((result) => text(result.acceptanceTestId));
+  const error = data.outcome === "error" && data.reason ? `: ${text(data.reason)}` : "";
+  return `tests ${text(data.outcome)}${command}: ${counts}${error}${failing.length ? `; failing acceptance tests: ${failing.join(", ")}` : ""}`;
 }

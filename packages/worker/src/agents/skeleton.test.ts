@@ -293,3 +293,49 @@ describe("renderSkeleton: names", () => {
     );
   });
 });
+
+describe("renderSkeleton: acceptance test ids in test names", () => {
+  const withIds: SkeletonTest[] = tests.map((test, index) => ({
+    ...test,
+    id: ["act_01jdq3m1k9x7v2b8c4n5r6t0a1", "act_01jdq3m1k9x7v2b8c4n5r6t0b2"][index] ?? "",
+  }));
+
+  it.each([
+    [
+      "vitest",
+      frameworks.vitestTs,
+      'it("Dragging a story moves it [act_01jdq3m1k9x7v2b8c4n5r6t0a1]", () => {',
+    ],
+    [
+      "jest",
+      frameworks.jest,
+      'it("Keyboard users can reorder too [act_01jdq3m1k9x7v2b8c4n5r6t0b2]", () => {',
+    ],
+    [
+      "node:test",
+      frameworks.nodeEsm,
+      'it("Dragging a story moves it [act_01jdq3m1k9x7v2b8c4n5r6t0a1]", () => {',
+    ],
+    ["pytest", frameworks.pytest, "def test_dragging_a_story_moves_it_act_01jdq3m1k9x7v2b8c4n5r6t0a1():"],
+    ["go", frameworks.go, 't.Run("Keyboard users can reorder too [act_01jdq3m1k9x7v2b8c4n5r6t0b2]", func'],
+    ["cargo", frameworks.rust, "fn test_keyboard_users_can_reorder_too_act_01jdq3m1k9x7v2b8c4n5r6t0b2() {"],
+    ["JUnit 5", frameworks.junit, "void testDraggingAStoryMovesIt_act_01jdq3m1k9x7v2b8c4n5r6t0a1() {"],
+    [
+      "the checklist",
+      frameworks.checklist,
+      "- [ ] Dragging a story moves it (`act_01jdq3m1k9x7v2b8c4n5r6t0a1`)",
+    ],
+  ])("%s: each test's name carries its acceptance test's id", (_, framework, line) => {
+    expect(renderSkeleton(framework, story, withIds).content).toContain(line);
+  });
+
+  it("keeps the failure message to the title, and leaves out an id that is not an acceptance test's", () => {
+    const content = renderSkeleton(frameworks.vitestTs, story, withIds).content;
+    expect(content).toContain('throw new Error("Not implemented: Dragging a story moves it");');
+    const odd = renderSkeleton(frameworks.vitestTs, story, [
+      { ...tests[0], id: 'act_x"]); evil(); //' } as SkeletonTest,
+    ]);
+    expect(odd.content).toContain('it("Dragging a story moves it", () => {');
+    expect(odd.content).not.toContain("evil");
+  });
+});

@@ -12,7 +12,14 @@ export interface Skeleton {
 }
 
 export type SkeletonStory = Pick<Story, "id" | "title">;
-export type SkeletonTest = Pick<AcceptanceTest, "title" | "given" | "when" | "then">;
+/**
+ * An acceptance test to render; with its `id`, each test's name carries the id (`[act_…]` in a
+ * name, `_act_…` in an identifier), which is how the worker maps the runner's results back to it.
+ */
+export type SkeletonTest = Pick<AcceptanceTest, "title" | "given" | "when" | "then"> & { id?: string };
+
+/** A well-formed acceptance test id: nothing else goes into a name. */
+const acceptanceTestId = /^act_[0-9a-hjkmnp-tv-z]{26}$/;
 
 /** Longest title slug in a file or test name: enough to recognise it, short enough to read. */
 const maxSlugLength = 60;
@@ -30,7 +37,15 @@ interface Scenario {
   steps: string[];
   /** Lower-case words of the title, for identifiers. */
   words: string[];
+  /** The acceptance test's id, when it has a well-formed one. */
+  id: string | null;
 }
+
+/** The test's name as a runner reports it: its title, then its id in brackets. */
+const testName = (scenario: Scenario) =>
+  scenario.id ? `${scenario.title} [${scenario.id}]` : scenario.title;
+/** An identifier's ending that carries the id: `_act_…`. */
+const idSuffix = (scenario: Scenario) => (scenario.id ? `_${scenario.id}` : "");
 
 interface StoryNames {
   title: string;
@@ -65,7 +80,8 @@ export function renderSkeleton(
   };
   const scenarios = tests.map((test, index): Scenario => {
     const title = oneLine(test.title) || `Acceptance test ${index + 1}`;
-    return { title, steps: stepLines(test), words: titleWords(title) };
+    const id = test.id && acceptanceTestId.test(test.id) ? test.id : null;
+    return { title, steps: stepLines(test), words: titleWords(title), id };
   });
   const kebab = [...names.words, names.idSuffix].join("-");
   const snake = [...names.words, names.idSuffix].join("_");
@@ -125,7 +141,7 @@ function renderJavaScript(
   const js = (text: string) => stringLiteral(framework.language, text);
   const blocks = r.scenarios.map((scenario) =>
     [
-      `  it(${js(scenario.title)}, () => {`,
+      `  it(${js(testName(scenario))}, () => {`,
       comment("    //", scenario.steps),
       `    throw new Error(${js(`Not implemented: ${scenario.title}`)});`,
       "  });",
@@ -142,7 +158,7 @@ function renderJavaScript(
 /** The skeleton for pytest. */
 function renderPytest(r: Rendering): Skeleton {
   const functions = uniqueNames(
-    r.scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}`),
+    r.scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}${idSuffix(s)}`),
     "_",
   );
   const blocks = r.scenarios.map((scenario, index) =>
@@ -160,7 +176,7 @@ function renderGoTest(r: Rendering, framework: Extract<TestFramework, { name: "g
   const go = (text: string) => stringLiteral("go", text);
   const subtests = r.scenarios.map((scenario) =>
     [
-      `\tt.Run(${go(scenario.title)}, func(t *testing.T) {`,
+      `\tt.Run(${go(testName(scenario))}, func(t *testing.T) {`,
       comment("\t\t//", scenario.steps),
       // The title is an argument, not the format: go vet (run by go test) rejects a stray % there.
       `\t\tt.Fatalf("Not implemented: %s", ${go(scenario.title)})`,
@@ -178,7 +194,7 @@ function renderGoTest(r: Rendering, framework: Extract<TestFramework, { name: "g
 /** The skeleton for `cargo test`. */
 function renderCargoTest(r: Rendering): Skeleton {
   const functions = uniqueNames(
-    r.scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}`),
+    r.scenarios.map((s, i) => `test_${identifier(s.words, "_", i)}${idSuffix(s)}`),
     "_",
   );
   const blocks = r.scenarios.map((scenario, index) => {
@@ -199,13 +215,13 @@ function renderCargoTest(r: Rendering): Skeleton {
 function renderJunit5(r: Rendering): Skeleton {
   const java = (text: string) => stringLiteral("java", text);
   const methods = uniqueNames(
-    r.scenarios.map((s, i) => `test${pascal(identifier(s.words, "-", i))}`),
+    r.scenarios.map((s, i) => `test${pascal(identifier(s.words, "-", i))}${idSuffix(s)}`),
     "",
   );
   const blocks = r.scenarios.map((scenario, index) =>
     [
       "    @Test",
-      `    @DisplayName(${java(scenario.title)})`,
+      `    @DisplayName(${java(testName(scenario))})`,
       `    void ${methods[index]}() {`,
       comment("        //", scenario.steps.map(javaCommentText)),
       `        fail(${java(`Not implemented: ${scenario.title}`)});`,
@@ -226,7 +242,7 @@ function renderJunit5(r: Rendering): Skeleton {
 function renderChecklist(r: Rendering): Skeleton {
   const items = r.scenarios.map((scenario) =>
     [
-      `- [ ] ${markdownText(scenario.title)}`,
+      `- [ ] ${markdownText(scenario.title)}${scenario.id ? ` (${markdownCode(scenario.id)})` : ""}`,
       ...scenario.steps.map((step) => `  - ${markdownText(step)}`),
     ].join("\n"),
   );

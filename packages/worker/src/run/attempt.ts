@@ -1,6 +1,7 @@
 /**
  * @module run/attempt: one attempt of a task: prepare its worktree, run the agent, commit and push
- * what it left. Reports how the attempt ended; `taskOutcome` says what that means for the task.
+ * what it left, then run the project's tests on it. Reports how the attempt ended; `taskOutcome`
+ * says what that means for the task.
  */
 
 import {
@@ -22,6 +23,7 @@ import {
 import type { WorkerOptions } from "../worker.ts";
 import { runAgentStep } from "./agent-step.ts";
 import type { AttemptEnd } from "./outcome.ts";
+import { runTestStep } from "./test-step.ts";
 
 /** What an attempt needs from its worker. */
 export interface AttemptContext {
@@ -65,7 +67,12 @@ export async function runAttempt(
         leftoverGlobs: agent.leftoverGlobs,
       });
       options.metrics.workerOverhead.observe((prepareMs + performance.now() - commitStarted) / 1000);
-      return await commitEnd(task, worktree, committed);
+      const end = await commitEnd(task, worktree, committed);
+      const commit =
+        end.type === "committed" ? end.commit : end.type === "nothing_to_commit" ? end.earlierCommit : null;
+      if (!commit || (end.type !== "committed" && end.type !== "nothing_to_commit")) return end;
+      const tests = await runTestStep(context, { task, project, record, worktree, commit, abort });
+      return { ...end, events: [...end.events, ...tests.events], testsFailed: tests.failed };
     } finally {
       await releaseWorktree(worktree);
     }

@@ -19,6 +19,7 @@ const agentEnded = (
 ) => ({ type: "agent_ended", run: { run: run(overrides), failure }, lastOutput: "boom" }) as const;
 const logged = { type: "log", data: { message: "Protected paths were changed.", paths: ["a"] } } as const;
 const pushed = { type: "git.pushed", data: { commit: "c1", branch: "aipm/x" } } as const;
+const testsFailed = { type: "tests.ran", data: { outcome: "failed", failed: 1 } } as const;
 const ran: AttemptCircumstances = { leaseLost: false, abortReason: undefined, limits };
 const cancelled: AttemptCircumstances = { ...ran, abortReason: "cancel requested" };
 const shutDown: AttemptCircumstances = { ...ran, abortReason: "shutdown" };
@@ -31,6 +32,34 @@ const cases: [string, AttemptEnd, AttemptCircumstances, unknown][] = [
     { type: "committed", commit: "c1", events: [logged, pushed] },
     ran,
     { action: "succeed", commit: "c1", events: [logged, pushed] },
+  ],
+  [
+    "a commit whose tests failed succeeds with failures",
+    { type: "committed", commit: "c1", events: [pushed, testsFailed], testsFailed: true },
+    ran,
+    { action: "succeed_with_failures", commit: "c1", events: [pushed, testsFailed] },
+  ],
+  [
+    "a commit whose tests passed succeeds",
+    { type: "committed", commit: "c1", events: [pushed], testsFailed: false },
+    ran,
+    { action: "succeed", commit: "c1", events: [pushed] },
+  ],
+  [
+    "this task's earlier commit, whose tests failed now, succeeds with failures",
+    { type: "nothing_to_commit", earlierCommit: "c0", events: [testsFailed], testsFailed: true },
+    ran,
+    {
+      action: "succeed_with_failures",
+      commit: "c0",
+      events: [
+        testsFailed,
+        {
+          type: "log",
+          data: { message: "An earlier attempt already pushed this task's commit.", commit: "c0" },
+        },
+      ],
+    },
   ],
   [
     "nothing to commit fails, keeping the events",

@@ -15,9 +15,12 @@ export type AttemptEnd =
   | { type: "sandbox_unavailable"; problem: string }
   /** The agent's run ended the task (a failure, a timeout, a cancel); nothing was committed. */
   | { type: "agent_ended"; run: Pick<ProfileRunResult, "run" | "failure">; lastOutput: string }
-  /** The agent left nothing that may be committed; `earlierCommit` is this task's commit already on the branch. */
-  | { type: "nothing_to_commit"; earlierCommit: string | null; events: NewEvent[] }
-  | { type: "committed"; commit: string; events: NewEvent[] }
+  /**
+   * The agent left nothing that may be committed; `earlierCommit` is this task's commit already on
+   * the branch. `testsFailed`: the project's tests ran on it and did not pass.
+   */
+  | { type: "nothing_to_commit"; earlierCommit: string | null; events: NewEvent[]; testsFailed?: boolean }
+  | { type: "committed"; commit: string; events: NewEvent[]; testsFailed?: boolean }
   /** Something threw: preparing the worktree, git, the store. */
   | { type: "threw"; error: unknown };
 
@@ -60,7 +63,7 @@ function endOutcome(end: AttemptEnd, limits: AttemptCircumstances["limits"]): Ou
       // (a crash or an expired lease right after the push): the work is on the branch.
       if (end.earlierCommit)
         return {
-          action: "succeed",
+          action: end.testsFailed ? "succeed_with_failures" : "succeed",
           commit: end.earlierCommit,
           events: [
             ...end.events,
@@ -81,7 +84,11 @@ function endOutcome(end: AttemptEnd, limits: AttemptCircumstances["limits"]): Ou
         events: end.events,
       };
     case "committed":
-      return { action: "succeed", commit: end.commit, events: end.events };
+      return {
+        action: end.testsFailed ? "succeed_with_failures" : "succeed",
+        commit: end.commit,
+        events: end.events,
+      };
     case "threw":
       return thrownOutcome(end.error);
   }
