@@ -1,8 +1,8 @@
 /**
  * @module branch: the git branch a story's code generation works on, derived from the story alone.
  */
-import { isValidBranchName } from "./project.ts";
 import { storyIdSchema } from "./ids.ts";
+import { isValidBranchName } from "./project.ts";
 import type { Story } from "./story.ts";
 
 /** The longest branch name AIPM creates: short enough to read in a pull-request list. */
