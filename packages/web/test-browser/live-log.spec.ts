@@ -31,11 +31,18 @@ beforeAll(async () => {
     repository: { provider: "local", owner: "web", name: "live-log" },
   });
   projectId = project.id;
-  await apiCall(stack, "POST", `/api/projects/${projectId}/stories`, {
+  const story = await apiCall<{ id: string }>(stack, "POST", `/api/projects/${projectId}/stories`, {
     title,
     asA: "developer",
     iWant: "to see the agent's output as it runs",
     soThat: "I know it is working",
+  });
+  // Ready for an agent: Generate refuses a story without an acceptance test.
+  await apiCall(stack, "POST", `/api/stories/${story.id}/acceptance-tests`, {
+    title: "The log follows the run",
+    given: ["a run that prints a line a second"],
+    when: ["it runs"],
+    then: ["each line shows in the log while it runs"],
   });
   browser = await launchChromium();
   page = await browser.context.newPage();
