@@ -98,6 +98,7 @@ export function createDeps(
     webOrigins: env.AIPM_WEB_ORIGINS,
     publicUrl: env.AIPM_PUBLIC_URL,
     githubWebUrl: env.AIPM_GITHUB_WEB_URL,
+    ...(env.AIPM_GITHUB_BOT_HANDLE ? { githubBotHandle: env.AIPM_GITHUB_BOT_HANDLE } : {}),
     now: () => new Date(),
     log,
     ...extra,

@@ -46,6 +46,8 @@ export interface AppDeps {
   publicUrl: string;
   /** GitHub's web base (GitHub Enterprise Server differs), for clone URLs. */
   githubWebUrl: string;
+  /** The GitHub login AIPM acts as, if configured: mentions of it start feedback rounds. */
+  githubBotHandle?: string;
   now: () => Date;
   log: Logger;
   /** How often a live event stream checks its token again (revoked, project gone), in ms; 30 s unless set. */

@@ -67,6 +67,11 @@ export const apiEnvSchema = z.object({
     .url()
     .default("http://127.0.0.1:4000")
     .describe("The API's public base URL: local clone URLs and pull-request links start with it."),
+  AIPM_GITHUB_BOT_HANDLE: optional(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/, "must be a GitHub login"),
+  ).describe(
+    "The GitHub login AIPM acts as (the token's user or app bot). A comment that mentions it starts a feedback round on projects with autoRounds, and its own reviews and comments never do.",
+  ),
   AIPM_GITHUB_WEB_URL: z
     .url()
     .default("https://github.com")

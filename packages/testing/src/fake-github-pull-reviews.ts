@@ -2,7 +2,8 @@
  * @module fake-github-pull-reviews: the fake GitHub's REST routes for reviewing a pull request:
  * its files with patches (`GET /pulls/:n/files`), merging it (`PUT /pulls/:n/merge`, with GitHub's
  * 405 for branch protection or a conflict and 409 for a moved head), closing it
- * (`PATCH /pulls/:n`) and the check runs of a commit (`GET /commits/:ref/check-runs`).
+ * (`PATCH /pulls/:n`), the check runs of a commit (`GET /commits/:ref/check-runs`) and a review's
+ * inline comments (`GET /pulls/:n/reviews/:id/comments`).
  *
  * Patches are whole-file: every old line removed and every new line added, one hunk; the merge
  * base is the newest commit of the head's history that the base branch also holds.
@@ -143,6 +144,19 @@ export const pullReviewRoutes: Route[] = [
         ...run,
       }));
       return { status: 200, body: { total_count: runs.length, check_runs: runs } };
+    },
+  ],
+  [
+    "GET",
+    /^\/pulls\/(\d+)\/reviews\/(\d+)\/comments$/,
+    ({ repo, params: [number = "", review = ""] }) => {
+      pullOf(repo, number);
+      const comments = (repo.reviewComments.get(Number(review)) ?? []).map((comment, index) => ({
+        id: index + 1,
+        pull_request_review_id: Number(review),
+        ...comment,
+      }));
+      return { status: 200, body: comments };
     },
   ],
 ];

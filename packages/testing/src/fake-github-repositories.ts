@@ -33,6 +33,13 @@ export interface FakeCheckRun {
   conclusion: "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | null;
 }
 
+/** An inline comment of a review, as GitHub lists it. */
+export interface FakeReviewComment {
+  path: string;
+  line: number | null;
+  body: string;
+}
+
 /** Git's blob id of `content`, as GitHub reports it for files. */
 export function gitBlobSha(content: string): string {
   const bytes = Buffer.from(content, "utf8");
@@ -51,6 +58,8 @@ export interface FakeRepositoryStore {
   readonly pulls: FakePull[];
   /** The check runs of each commit (by sha); a test sets them. */
   readonly checkRuns: Map<string, FakeCheckRun[]>;
+  /** Each review's inline comments (by review id); a test sets them. */
+  readonly reviewComments: Map<number, FakeReviewComment[]>;
   /** Branch protection: the checks that must have succeeded on a pull request's head before it merges into the branch. */
   readonly requiredChecks: Map<string, string[]>;
   /** Every file of tree `tree`, path to content. */
@@ -81,6 +90,7 @@ export class FakeRepository implements FakeRepositoryStore {
   readonly trees = new Map<string, ReadonlyMap<string, string>>();
   readonly pulls: FakePull[] = [];
   readonly checkRuns = new Map<string, FakeCheckRun[]>();
+  readonly reviewComments = new Map<number, FakeReviewComment[]>();
   readonly requiredChecks = new Map<string, string[]>();
   private counter = 0;
 
@@ -197,6 +207,7 @@ function saidNo(error: unknown): false {
 export class GitRepository implements FakeRepositoryStore {
   readonly pulls: FakePull[] = [];
   readonly checkRuns = new Map<string, FakeCheckRun[]>();
+  readonly reviewComments = new Map<number, FakeReviewComment[]>();
   readonly requiredChecks = new Map<string, string[]>();
 
   private constructor(

@@ -19,6 +19,7 @@ import {
   type FakePull,
   FakeRepository,
   type FakeRepositoryStore,
+  type FakeReviewComment,
   GitRepository,
   gitBlobSha,
 } from "./fake-github-repositories.ts";
@@ -31,6 +32,7 @@ export {
   type FakePull,
   FakeRepository,
   type FakeRepositoryStore,
+  type FakeReviewComment,
   GitRepository,
   gitBlobSha,
 };

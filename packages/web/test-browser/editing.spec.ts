@@ -283,3 +283,19 @@ describe("writing stories and starting the agent", () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe("review settings", () => {
+  it("saves the rounds a pull request may have and whether GitHub's events start rounds", async () => {
+    const before = await storedProject();
+    // An earlier test changed the project through the API: start from what is saved.
+    await page.reload();
+    await page.getByRole("button", { name: "Edit project" }).click();
+    const dialog = page.getByRole("dialog", { name: `Edit project ${before.name}` });
+    expect(await dialog.getByLabel("Rounds per pull request").inputValue()).toBe("5");
+    await dialog.getByLabel("Rounds per pull request").fill("3");
+    await dialog.getByLabel("On GitHub, start a round by itself").check();
+    await dialog.getByRole("button", { name: "Save project" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(await storedProject()).toMatchObject({ maxRounds: 3, autoRounds: true });
+  });
+});

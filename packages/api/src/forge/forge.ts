@@ -129,6 +129,16 @@ export interface Forge {
   ): Promise<MergeResult>;
   /** Closes an open pull request without merging it. */
   closePullRequest(repository: RepositoryRef, pull: PullRequestInfo): Promise<void>;
+  /** A review's inline comments, where the forge has reviews (GitHub). */
+  reviewComments?(repository: RepositoryRef, number: number, reviewId: number): Promise<ReviewComment[]>;
+}
+
+/** One inline comment of a review: where, and what it says. */
+export interface ReviewComment {
+  path: string;
+  /** The line it is on in the pull request's head, or null when GitHub no longer places it. */
+  line: number | null;
+  body: string;
 }
 
 export type ForgeErrorCode =

@@ -14,6 +14,7 @@ import {
   type PullRequestFileStatus,
   type PullRequestFiles,
   type PullRequestInfo,
+  type ReviewComment,
 } from "./forge.ts";
 import type { GitHubRepoSession } from "./github-client.ts";
 import { githubMessage, isGitHubError, statusOf } from "./github-errors.ts";
@@ -215,5 +216,34 @@ export function githubPulls({ client, owner, name, where, call }: GitHubRepoSess
       await client.rest.pulls.update({ owner, repo: name, pull_number: number, state: "closed" });
     });
 
-  return { findOpenPull, createPull, readPull, listFiles, readChecks, mergePull, closePull };
+  /** The inline comments of review `reviewId` on pull request `number`, oldest first. */
+  const readReviewComments = (number: number, reviewId: number) =>
+    call(
+      `read review ${reviewId} of pull request #${number} of ${where}`,
+      async (): Promise<ReviewComment[]> => {
+        const { data } = await client.rest.pulls.listCommentsForReview({
+          owner,
+          repo: name,
+          pull_number: number,
+          review_id: reviewId,
+          per_page: 100,
+        });
+        return data.map((comment) => ({
+          path: comment.path,
+          line: (comment as { line?: number | null }).line ?? null,
+          body: comment.body,
+        }));
+      },
+    );
+
+  return {
+    findOpenPull,
+    createPull,
+    readPull,
+    listFiles,
+    readChecks,
+    mergePull,
+    closePull,
+    readReviewComments,
+  };
 }

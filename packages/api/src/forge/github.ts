@@ -231,5 +231,10 @@ export function githubForge(options: GitHubForgeOptions): Forge {
       assertValidRepository(repo);
       await githubPulls(await session(repo)).closePull(pull.number);
     },
+
+    async reviewComments(repo, number, reviewId) {
+      assertValidRepository(repo);
+      return githubPulls(await session(repo)).readReviewComments(number, reviewId);
+    },
   };
 }

@@ -3,7 +3,15 @@
  * becomes the next round: TASK.md gains the round's feedback on the pull request's branch, and a
  * task runs the agent on the branch's head, which the worker pushes a new commit on top of.
  */
-import { branchPrefix, projectIdSchema, roundCreateSchema, storyIdSchema } from "@aipm/shared";
+import {
+  type AgentName,
+  type CodeGenerationTask,
+  isTerminalTaskStatus,
+  projectIdSchema,
+  roundCreateSchema,
+  storyIdFromBranch,
+} from "@aipm/shared";
+import type { StoredProject } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -23,13 +31,6 @@ import { pullRequestRounds, startRun } from "./task-runs.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const params = z.object({ projectId: projectIdSchema, number: z.coerce.number().int().min(1) });
-
-/** The story an AIPM branch (`aipm/<storyId>-<slug>`) belongs to, or null for any other branch. */
-export function storyIdOfBranch(branch: string): string | null {
-  if (!branch.startsWith(branchPrefix)) return null;
-  const id = branch.slice(branchPrefix.length).split("-")[0] ?? "";
-  return storyIdSchema.safeParse(id).success ? id : null;
-}
 
 export function roundRoutes(deps: AppDeps) {
   const router = createRouter();
@@ -60,60 +61,103 @@ export function roundRoutes(deps: AppDeps) {
       requireProject(principal, projectId);
       const input = c.req.valid("json");
       const project = await deps.projects.get(projectId);
-      const missing = `Pull request ${number} of project ${projectId} does not exist, or AIPM did not open it.`;
       if (!project) throw ApiError.notFound(`Project ${projectId} does not exist.`);
-      const forge = deps.forges[project.repository.provider];
-      const pullRequest = forge ? await forge.getPullRequest(project.repository, number) : null;
-      const storyId = pullRequest ? storyIdOfBranch(pullRequest.branch) : null;
-      const record = storyId ? await deps.stories.getStory(storyId) : null;
-      if (!pullRequest || !record || record.story.projectId !== projectId) throw ApiError.notFound(missing);
-      if (pullRequest.state !== "open") {
-        throw ApiError.conflict(
-          `Pull request ${number} is ${pullRequest.state}; only an open pull request can get another round. Generate again to open a new one.`,
-          "pull-request-state",
-        );
-      }
-      const storyTasks = await deps.tasks.list({ projectId, storyId: record.story.id, limit: 1000 });
-      const onPullRequest = storyTasks.filter((task) => task.pullRequest.number === number);
-      const latest = onPullRequest.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
-      if (!latest) throw ApiError.notFound(missing);
-      const active = storyTasks.find((task) => task.status === "queued" || task.status === "running");
-      if (active) {
-        throw ApiError.conflict(
-          `Story ${record.story.id} already has ${active.status} task ${active.id}. Cancel it or wait for it to finish.`,
-          "task-active",
-        );
-      }
-      const { next, rounds } = pullRequestRounds(onPullRequest);
-      if (next > project.maxRounds) {
-        throw new ApiError(
-          422,
-          `Pull request ${number} has had ${next - 1} rounds, the most project ${project.name} allows (maxRounds ${project.maxRounds}). Merge or close it, or raise maxRounds in the project's settings.`,
-          { type: "limit-exceeded" },
-        );
-      }
-      // The round goes on with the agent that did the work unless told another.
-      const agent = input.agent ?? latest.agent;
-      requireAgentChoice(deps, principal, agent);
-      await requireBudgetLeft(deps, project);
-      const { task } = await startRun(deps, {
-        record,
+      const task = await queueRound(deps, {
         project,
-        branch: pullRequest.branch,
-        agent,
-        maxAttempts: input.maxAttempts ?? latest.maxAttempts,
-        round: next,
-        rounds: [...rounds, { round: next, feedback: input.feedback }],
+        number,
         feedback: input.feedback,
+        ...(input.agent ? { agent: input.agent } : {}),
         instructions: input.instructions ?? null,
-        retryOf: null,
-        pullRequestText: () => ({ title: pullRequest.title, body: "" }),
-        commitMessage: `Round ${next} feedback for story ${record.story.id}: ${record.story.title}`,
-        queuedData: { by: principal.tokenId },
-        moveStory: false,
+        ...(input.maxAttempts ? { maxAttempts: input.maxAttempts } : {}),
+        allowAgent: (agent) => requireAgentChoice(deps, principal, agent),
+        by: { by: principal.tokenId },
       });
       return c.json(task, 202);
     },
   );
   return router;
+}
+
+export interface RoundRequest {
+  project: StoredProject;
+  number: number;
+  feedback: string;
+  /** The agent of the pull request's latest task when absent: the round goes on with who did the work. */
+  agent?: AgentName;
+  instructions: string | null;
+  maxAttempts?: number;
+  /** Throws when the caller may not have `agent` run. */
+  allowAgent: (agent: AgentName) => void;
+  /** Who or what asked, recorded on `task.queued`. */
+  by: Record<string, unknown>;
+  /**
+   * For a round GitHub's events start: the pull request's head must be this task's last commit
+   * (nobody pushed since), else the round is refused with 409 `head-moved`.
+   */
+  requireAgentHead?: boolean;
+}
+
+/**
+ * Queues the next round on an open pull request AIPM opened: 404 when it is not one of the
+ * project's, 409 when it is not open or its story has an active task, 422 past `maxRounds`.
+ */
+export async function queueRound(deps: AppDeps, request: RoundRequest): Promise<CodeGenerationTask> {
+  const { project, number } = request;
+  const missing = `Pull request ${number} of project ${project.id} does not exist, or AIPM did not open it.`;
+  const forge = deps.forges[project.repository.provider];
+  const pullRequest = forge ? await forge.getPullRequest(project.repository, number) : null;
+  const storyId = pullRequest ? storyIdFromBranch(pullRequest.branch) : null;
+  const record = storyId ? await deps.stories.getStory(storyId) : null;
+  if (!pullRequest || !record || record.story.projectId !== project.id) throw ApiError.notFound(missing);
+  if (pullRequest.state !== "open") {
+    throw ApiError.conflict(
+      `Pull request ${number} is ${pullRequest.state}; only an open pull request can get another round. Generate again to open a new one.`,
+      "pull-request-state",
+    );
+  }
+  const storyTasks = await deps.tasks.list({ projectId: project.id, storyId: record.story.id, limit: 1000 });
+  const onPullRequest = storyTasks.filter((task) => task.pullRequest.number === number);
+  const latest = onPullRequest.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
+  if (!latest) throw ApiError.notFound(missing);
+  const active = storyTasks.find((task) => !isTerminalTaskStatus(task.status));
+  if (active) {
+    throw ApiError.conflict(
+      `Story ${record.story.id} already has ${active.status} task ${active.id}. Cancel it or wait for it to finish.`,
+      "task-active",
+    );
+  }
+  if (request.requireAgentHead && pullRequest.headSha !== latest.commit) {
+    throw ApiError.conflict(
+      `Pull request ${number}'s head ${pullRequest.headSha.slice(0, 12)} is not the agent's last commit: someone pushed to the branch since, so no round starts by itself.`,
+      "head-moved",
+    );
+  }
+  const { next, rounds } = pullRequestRounds(onPullRequest);
+  if (next > project.maxRounds) {
+    throw new ApiError(
+      422,
+      `Pull request ${number} has had ${next - 1} rounds, the most project ${project.name} allows (maxRounds ${project.maxRounds}). Merge or close it, or raise maxRounds in the project's settings.`,
+      { type: "limit-exceeded" },
+    );
+  }
+  const agent = request.agent ?? latest.agent;
+  request.allowAgent(agent);
+  await requireBudgetLeft(deps, project);
+  const { task } = await startRun(deps, {
+    record,
+    project,
+    branch: pullRequest.branch,
+    agent,
+    maxAttempts: request.maxAttempts ?? latest.maxAttempts,
+    round: next,
+    rounds: [...rounds, { round: next, feedback: request.feedback }],
+    feedback: request.feedback,
+    instructions: request.instructions,
+    retryOf: null,
+    pullRequestText: () => ({ title: pullRequest.title, body: "" }),
+    commitMessage: `Round ${next} feedback for story ${record.story.id}: ${record.story.title}`,
+    queuedData: request.by,
+    moveStory: false,
+  });
+  return task;
 }

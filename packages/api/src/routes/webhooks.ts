@@ -3,7 +3,8 @@
  * its active task follow, by the same rule as AIPM's own Merge and Close (pull-request-end.ts). Authenticated by the HMAC signature, not by a token. A delivery applies
  * only to a story whose project is on GitHub in the payload's repository, and only once: its
  * `X-GitHub-Delivery` id and its body's digest are remembered for a week (the signature covers
- * the body, not the header, so a replay under a new delivery id is caught by the digest).
+ * the body, not the header, so a replay under a new delivery id is caught by the digest). Reviews,
+ * comments and check runs may start a feedback round (webhook-rounds.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { storyIdFromBranch } from "@aipm/shared";
@@ -12,6 +13,7 @@ import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { applyPullRequestEnd } from "../pull-request-end.ts";
 import { createRouter } from "./router.ts";
+import { applyFeedbackEvent, feedbackEvents } from "./webhook-rounds.ts";
 
 /** True when `signature` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under `secret`. */
 export function verifyGithubSignature(secret: string, body: string, signature: string | undefined): boolean {
@@ -41,7 +43,8 @@ export function webhookRoutes(deps: AppDeps) {
       method: "post",
       path: "/api/webhooks/github",
       tags: ["webhooks"],
-      summary: "GitHub webhook (pull_request events); verified by X-Hub-Signature-256",
+      summary:
+        "GitHub webhook (pull_request; and pull_request_review, issue_comment and check_run for projects with autoRounds); verified by X-Hub-Signature-256",
       security: [],
       responses: {
         202: { description: "Applied" },
@@ -60,12 +63,19 @@ export function webhookRoutes(deps: AppDeps) {
       if (!verifyGithubSignature(secret, body, c.req.header("X-Hub-Signature-256"))) {
         throw ApiError.unauthorized("The X-Hub-Signature-256 header is missing or does not match the body.");
       }
-      if (c.req.header("X-GitHub-Event") !== "pull_request") return c.body(null, 204);
+      const event = c.req.header("X-GitHub-Event") ?? "";
+      if (event !== "pull_request" && !(feedbackEvents as readonly string[]).includes(event))
+        return c.body(null, 204);
       let payload: unknown;
       try {
         payload = JSON.parse(body);
       } catch {
         throw ApiError.badRequest("The webhook body is not valid JSON.");
+      }
+      if (event !== "pull_request") {
+        const outcome = await applyFeedbackEvent(deps, event, payload);
+        deps.log.info("github feedback event", { event, outcome });
+        return c.body(null, outcome.startsWith("round ") ? 202 : 204);
       }
       const parsed = pullRequestEventSchema.safeParse(payload);
       if (!parsed.success || parsed.data.action !== "closed") return c.body(null, 204);

@@ -16,6 +16,8 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
   const [repo, setRepo] = useState(project?.repository.name ?? "");
   const [branch, setBranch] = useState(project?.repository.defaultBranch ?? "main");
   const [strictDone, setStrictDone] = useState(project?.doneRequiresPassingTests ?? true);
+  const [maxRounds, setMaxRounds] = useState(String(project?.maxRounds ?? 5));
+  const [autoRounds, setAutoRounds] = useState(project?.autoRounds ?? false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // The version the form shows: a save is checked against it, not against whatever is newest.
@@ -32,6 +34,8 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
           description,
           defaultBranch: branch,
           doneRequiresPassingTests: strictDone,
+          maxRounds: Number(maxRounds),
+          autoRounds,
         });
       else
         await createProject({
@@ -39,6 +43,8 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
           description,
           repository: { provider, owner, name: repo, defaultBranch: branch },
           doneRequiresPassingTests: strictDone,
+          maxRounds: Number(maxRounds),
+          autoRounds,
         });
       onClose();
     } catch (failure) {
@@ -49,6 +55,8 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
         setDescription(fresh.description);
         setBranch(fresh.repository.defaultBranch);
         setStrictDone(fresh.doneRequiresPassingTests);
+        setMaxRounds(String(fresh.maxRounds));
+        setAutoRounds(fresh.autoRounds);
         setBase(fresh);
         setError(`${errorMessage(failure)} The form now shows the saved project: make your change again.`);
       } else setError(errorMessage(failure));
@@ -114,6 +122,27 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
             onChange={(e) => setStrictDone(e.currentTarget.checked)}
           />
           Done needs every acceptance test Pass (a merged story waits in Review otherwise)
+        </label>
+        <label>
+          Rounds per pull request (the first run and each Request changes)
+          <input
+            type="number"
+            min={1}
+            max={20}
+            step={1}
+            required
+            value={maxRounds}
+            onInput={(e) => setMaxRounds(e.currentTarget.value)}
+          />
+        </label>
+        <label class="checkbox">
+          <input
+            type="checkbox"
+            checked={autoRounds}
+            onChange={(e) => setAutoRounds(e.currentTarget.checked)}
+          />
+          On GitHub, start a round by itself for a review requesting changes, a comment mentioning the bot, or
+          a failing check (once per commit)
         </label>
         {error && (
           <p class="error" role="alert">

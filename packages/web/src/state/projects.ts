@@ -49,12 +49,19 @@ export async function createProject(input: ProjectCreate): Promise<Project> {
 }
 
 /**
- * Saves a project's name, description and default branch against the version the form was
+ * Saves a project's name, description, default branch and review settings against the version the form was
  * opened with. On a conflict the list is reloaded and the error says why.
  */
 export async function updateProject(
   project: Project,
-  changes: { name: string; description: string; defaultBranch: string; doneRequiresPassingTests: boolean },
+  changes: {
+    name: string;
+    description: string;
+    defaultBranch: string;
+    doneRequiresPassingTests: boolean;
+    maxRounds: number;
+    autoRounds: boolean;
+  },
 ): Promise<Project> {
   try {
     const updated = await api.updateProject(project.id, {
@@ -63,6 +70,8 @@ export async function updateProject(
       description: changes.description,
       repository: { defaultBranch: changes.defaultBranch },
       doneRequiresPassingTests: changes.doneRequiresPassingTests,
+      maxRounds: changes.maxRounds,
+      autoRounds: changes.autoRounds,
     });
     projects.value = (projects.value ?? []).map((candidate) =>
       candidate.id === updated.id ? updated : candidate,
