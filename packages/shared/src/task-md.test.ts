@@ -162,7 +162,11 @@ describe("renderTaskMarkdown", () => {
           "",
           "## Acceptance tests",
           "",
+          "Name the automated test of each one with its id in brackets (for example `[act_…]` in the test's name), so that AIPM can tell which acceptance test each result proves.",
+          "",
           "### 1. Drag moves a story",
+          "",
+          `Id: \`${test.id}\``,
           "",
           "- Given two stories A then B",
           "- And I am signed in",
@@ -274,9 +278,10 @@ describe("renderTaskMarkdown", () => {
         when: ["WHEN I drag it"],
         then: ["Then it moves", "But nothing else does"],
       });
-      expect(section(render({ story, acceptanceTests: [test] }), "Acceptance tests")).toEqual([
-        "",
+      expect(section(render({ story, acceptanceTests: [test] }), "Acceptance tests").slice(3)).toEqual([
         "### 1. Drag moves a story",
+        "",
+        `Id: \`${test.id}\``,
         "",
         "- Given a board",
         "- And a story",

@@ -121,9 +121,11 @@ function acceptanceTestsSection(tests: readonly AcceptanceTest[]): string {
   const rendered = tests.map((test, index) => {
     const steps = stepLines(test);
     const body = steps.length > 0 ? steps.map((step) => `- ${step}`).join("\n") : "No steps written yet.";
-    return `### ${index + 1}. ${inline(test.title) || "(untitled)"}\n\n${body}`;
+    return `### ${index + 1}. ${inline(test.title) || "(untitled)"}\n\nId: ${code(test.id)}\n\n${body}`;
   });
-  return `## Acceptance tests\n\n${rendered.join("\n\n")}`;
+  const naming =
+    "Name the automated test of each one with its id in brackets (for example `[act_…]` in the test's name), so that AIPM can tell which acceptance test each result proves.";
+  return `## Acceptance tests\n\n${naming}\n\n${rendered.join("\n\n")}`;
 }
 
 function dependencies(dependsOn: readonly Pick<Story, "id" | "title" | "status">[]): string {

@@ -222,8 +222,11 @@ export function createApiClient(options: ApiClientOptions) {
       }),
     closePullRequest: (projectId: string, number: number) =>
       request<PullRequestEnded>("POST", `/api/projects/${id(projectId)}/pulls/${number}/close`),
-    requestChanges: (projectId: string, number: number, body: { feedback: string; instructions?: string }) =>
-      request<Task>("POST", `/api/projects/${id(projectId)}/pulls/${number}/rounds`, { body }),
+    requestChanges: (
+      projectId: string,
+      number: number,
+      body: { feedback: string; instructions?: string; agent?: string },
+    ) => request<Task>("POST", `/api/projects/${id(projectId)}/pulls/${number}/rounds`, { body }),
     queue: () => request<Queue>("GET", "/api/queue"),
     agents: () => request<AgentList>("GET", "/api/agents"),
   };

@@ -8,9 +8,11 @@ import type { PullRequestFile, PullRequestView } from "../domain.ts";
 import { diffLines } from "../logic/diff.ts";
 import { timeAgo } from "../logic/format.ts";
 import { shellCommand } from "../shell-quote.ts";
+import { loadAgents } from "../state/agents.ts";
 import { errorMessage, notify, reportError } from "../state/notices.ts";
 import { projects } from "../state/projects.ts";
 import { api } from "../state/session.ts";
+import { AgentPicker, chosenAgent } from "./AgentPicker.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 export function PullRequest({ projectId, number }: { projectId: string; number: number }) {
@@ -166,15 +168,19 @@ function Actions(props: {
   const [asking, setAsking] = useState(false);
   const [feedback, setFeedback] = useState("");
   const [instructions, setInstructions] = useState("");
+  const [agent, setAgent] = useState("");
+  const [command, setCommand] = useState("");
   const [sending, setSending] = useState(false);
 
   const send = async (event: Event) => {
     event.preventDefault();
     setSending(true);
     try {
+      const chosen = chosenAgent(agent, command);
       await api.requestChanges(props.projectId, props.number, {
         feedback,
         ...(instructions.trim() ? { instructions } : {}),
+        ...(chosen ? { agent: chosen } : {}),
       });
       notify("info", "Changes requested: a new round is queued on this pull request.");
       setAsking(false);
@@ -197,7 +203,15 @@ function Actions(props: {
         <button type="button" disabled={props.busy} onClick={props.close}>
           Close
         </button>
-        <button type="button" disabled={props.busy} onClick={() => setAsking(!asking)} aria-expanded={asking}>
+        <button
+          type="button"
+          disabled={props.busy}
+          onClick={() => {
+            if (!asking) void loadAgents(true);
+            setAsking(!asking);
+          }}
+          aria-expanded={asking}
+        >
           Request changes
         </button>
       </div>
@@ -212,6 +226,13 @@ function Actions(props: {
               onInput={(e) => setFeedback(e.currentTarget.value)}
             />
           </label>
+          <AgentPicker
+            agent={agent}
+            command={command}
+            defaultLabel="The agent of the last round"
+            onAgent={setAgent}
+            onCommand={setCommand}
+          />
           <label>
             Instructions for the agent (optional)
             <textarea rows={2} value={instructions} onInput={(e) => setInstructions(e.currentTarget.value)} />

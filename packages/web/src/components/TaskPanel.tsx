@@ -22,6 +22,7 @@ import {
   retryTask,
   stopFollowing,
 } from "../state/tasks.ts";
+import { AgentPicker, chosenAgent } from "./AgentPicker.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 const modeText: Record<FollowedTask["mode"], string> = {
@@ -49,7 +50,7 @@ export function TaskPanel({ story }: { story: Story }) {
   const active = latest && !isTerminalTaskStatus(latest.status);
   const history = projectTasks.value.filter((task) => task.storyId === story.id);
 
-  const choice = { agent: agent === "command:" ? `command:${command.trim()}` : agent, instructions };
+  const choice = { agent: chosenAgent(agent, command), instructions };
   const generate = async (force: boolean) => {
     setBusy(true);
     const result = await generateCode(story, choice, force);
@@ -80,30 +81,13 @@ export function TaskPanel({ story }: { story: Story }) {
         </button>
         <details onToggle={(event) => event.currentTarget.open && void loadAgents(true)}>
           <summary>Options</summary>
-          <label>
-            Agent
-            <select value={agent} onChange={(event) => setAgent(event.currentTarget.value)}>
-              <option value="">The default ({offer?.defaultAgent ?? "…"})</option>
-              {offer?.agents.map((choice) => (
-                <option key={choice.name} value={choice.name} disabled={choice.workers === 0}>
-                  {choice.title}
-                  {choice.workers === 0 ? ` (unavailable: ${choice.missing ?? "no worker"})` : ""}
-                </option>
-              ))}
-              {offer?.commandAgentsAllowed && <option value="command:">Shell command…</option>}
-            </select>
-          </label>
-          {agent === "command:" && (
-            <label>
-              Shell command
-              <input
-                value={command}
-                placeholder="make implement"
-                required
-                onInput={(event) => setCommand(event.currentTarget.value)}
-              />
-            </label>
-          )}
+          <AgentPicker
+            agent={agent}
+            command={command}
+            defaultLabel={`The default (${offer?.defaultAgent ?? "…"})`}
+            onAgent={setAgent}
+            onCommand={setCommand}
+          />
           <p class="hint">
             An agent is offered when a live worker has its CLI installed and its provider's key set.
           </p>
