@@ -111,6 +111,10 @@ describe("the review loop on the demo project", () => {
       "Not implemented: The cart shows the product",
     );
     expect(await page.getByTestId("pull-tests").textContent()).toContain("Fail");
+    // The worker's test run of round 1: which acceptance tests fail, and its output on demand.
+    const run = page.getByTestId("pull-test-run");
+    await run.getByText(/tests failed .*0 passed, 2 failed/).waitFor();
+    expect(await run.textContent()).toContain("failing acceptance tests");
 
     await page.getByRole("button", { name: "Request changes" }).click();
     await page
@@ -138,6 +142,10 @@ describe("the review loop on the demo project", () => {
     await expect
       .poll(async () => (await page.getByTestId("pull-tests").textContent()) ?? "")
       .not.toContain("Fail");
+    await page
+      .getByTestId("pull-test-run")
+      .getByText(/tests passed .*2 passed, 0 failed/)
+      .waitFor();
     expect((await demoStory("Add a product to the cart")).acceptanceTests.map((t) => t.status)).toEqual([
       "Pass",
       "Pass",

@@ -14,6 +14,7 @@ import { projects } from "../state/projects.ts";
 import { api } from "../state/session.ts";
 import { AgentPicker, chosenAgent } from "./AgentPicker.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { TestRun } from "./TestRun.tsx";
 
 export function PullRequest({ projectId, number }: { projectId: string; number: number }) {
   const [view, setView] = useState<PullRequestView | null>(null);
@@ -118,6 +119,7 @@ export function PullRequest({ projectId, number }: { projectId: string; number: 
       )}
 
       <Checks view={view} />
+      <TestRun task={view.tasks[0]} />
 
       <h2>Acceptance tests</h2>
       <ul class="plain" data-testid="pull-tests">
@@ -252,7 +254,7 @@ function Checks({ view }: { view: PullRequestView }) {
   if (!view.checks) {
     return (
       <p class="hint" data-testid="pull-checks">
-        Checks: the local forge runs none; the worker's test run marks the acceptance tests below.
+        Checks: the local forge runs none; the worker's test run marks the acceptance tests.
       </p>
     );
   }
