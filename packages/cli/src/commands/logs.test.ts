@@ -65,7 +65,7 @@ describe("aipm logs", () => {
     const { code, io } = await run(["logs", taskId, "--follow", "--api", stack.url]);
     expect(io.stderr).toBe("");
     expect(code).toBe(0);
-    expect(io.stdout).toMatch(/^\[task\.queued\] \{"agent":"scaffold","attempt":1\}\n/m);
+    expect(io.stdout).toMatch(/^\[task\.queued\] \{"agent":"scaffold","attempt":1,"round":1\}\n/m);
     expect(io.stdout).toMatch(/^\[agent\] scaffold started on [0-9a-f]{12} \(attempt 1\)$/m);
     expect(io.stdout).toMatch(/^\[git\] committed [0-9a-f]{12}: \d+ file\(s\)$/m);
     expect(io.stdout).toMatch(new RegExp(`task ${taskId} is succeeded\\n$`));
