@@ -87,19 +87,20 @@ describe("gemini through the worker", () => {
   });
 
   it("survives model turns slower than the idle timeout, because the model's text streams", async () => {
-    // The CLI itself takes about 2.5 s to print its first line, so the idle timeout is 4 s, not 2.
-    const fake = await fakeModel({ turnDelayMs: 6_000 });
+    // The CLI itself takes about 2.5 s to print its first line on a quiet machine, and more than 4 s
+    // on a loaded one (a CI run timed out so), so the idle timeout is 8 s and each turn 12 s.
+    const fake = await fakeModel({ turnDelayMs: 12_000 });
     const run = await conformance.run({
       agent: "gemini",
       env: providerEnv(fake),
       model,
-      idleTimeoutMs: 4_000,
+      idleTimeoutMs: 8_000,
     });
 
     expect(run.task.status, run.output).toBe("succeeded");
     expect(run.committedFiles).toEqual([greetingFile]);
-    // Four turns of 6 s each: the run really outlasted the idle timeout several times over.
-    expect(run.durationMs).toBeGreaterThan(4 * 6_000);
+    // Four turns of 12 s each: the run really outlasted the idle timeout several times over.
+    expect(run.durationMs).toBeGreaterThan(4 * 12_000);
   });
 
   it("fails with agent_budget_exceeded and commits nothing when the run costs more than the budget", async () => {
