@@ -16,7 +16,7 @@ export const defaultModels: Record<AiProvider, string> = {
 };
 
 /**
- * The model client AIPM_AI_* configure, or undefined when AIPM_AI_PROVIDER is unset. The API key
+ * The model client the AI settings (AIPM_AI_PROVIDER and the rest) configure, or undefined when AIPM_AI_PROVIDER is unset. The API key
  * is read (from its secret, on AWS) at the first call, and the provider built then, once.
  *
  * @example const ai = modelClientFromEnv(env);
