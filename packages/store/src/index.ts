@@ -3,6 +3,8 @@
  * and secret source. The local DynamoDB (dynalite) starter is on the `@aipm/store/local` subpath, so
  * a process that never starts one never loads it.
  */
+
+export { type AiUsageStore, type AiUsageTotal, dynamoAiUsageStore } from "./ai-usage.ts";
 export { type AwsCall, awsCallLogVariable, recordAwsCalls } from "./aws-call-log.ts";
 export {
   createDynamo,
