@@ -2,9 +2,18 @@
  * @module ai/anthropic: the Anthropic Messages API as a model provider, through the official SDK,
  * streamed: the tool input arrives as JSON text in pieces.
  */
-import Anthropic from "@anthropic-ai/sdk";
+import { BaseAnthropic } from "@anthropic-ai/sdk/client";
+import { Messages, type Tool } from "@anthropic-ai/sdk/resources/messages/messages";
 import type { ProviderOptions } from "./provider-options.ts";
 import { type Provider, providerError } from "./provider-options.ts";
+
+/**
+ * The SDK's client with the Messages API alone: the full client brings every other API (batches,
+ * files, models, beta) into the Lambda bundle, 300 KB more.
+ */
+class MessagesClient extends BaseAnthropic {
+  messages = new Messages(this);
+}
 
 /**
  * A provider calling Anthropic's Messages API (or a compatible endpoint at `baseUrl`).
@@ -12,7 +21,7 @@ import { type Provider, providerError } from "./provider-options.ts";
  * @example const provider = anthropicProvider({ model: "claude-sonnet-4-5", apiKey, timeoutMs: 60_000, maxRetries: 3 });
  */
 export function anthropicProvider(options: ProviderOptions): Provider {
-  const client = new Anthropic({
+  const client = new MessagesClient({
     apiKey: options.apiKey ?? null,
     ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
     timeout: options.timeoutMs,
@@ -37,7 +46,7 @@ export function anthropicProvider(options: ProviderOptions): Provider {
             {
               name: request.tool.name,
               description: request.tool.description,
-              input_schema: request.tool.inputSchema as Anthropic.Tool.InputSchema,
+              input_schema: request.tool.inputSchema as Tool.InputSchema,
             },
           ],
           tool_choice: { type: "tool", name: request.tool.name },
