@@ -91,6 +91,12 @@ export const apiEnvSchema = z.object({
   AIPM_AI_BASE_URL: optional(z.url()).describe(
     "Another endpoint for the AI provider: an OpenAI-compatible gateway or local server (`http://127.0.0.1:11434/v1`), an Anthropic proxy, a Bedrock endpoint.",
   ),
+  AIPM_AI_OPENAI_API: z
+    .enum(["chat", "responses"])
+    .default("chat")
+    .describe(
+      "Which OpenAI API the `openai` provider speaks: `chat` (Chat Completions, what most OpenAI-compatible servers offer) or `responses` (the Responses API).",
+    ),
   AIPM_AI_API_KEY: optional(z.string().min(1)).describe(
     "The AI provider's API key, given directly (anthropic, openai; Bedrock uses the AWS role). Never logged, never sent to the browser.",
   ),

@@ -1,14 +1,14 @@
 /**
  * @module fake-ai-models: scripted fake model APIs on 127.0.0.1 for the API's AI actions, each
- * speaking one provider's wire protocol: Anthropic Messages (streamed), OpenAI Chat Completions
- * (streamed) and Bedrock Converse. A script answers each request by the tool the model is told to
+ * speaking one provider's wire protocol: Anthropic Messages, OpenAI Chat Completions and Responses
+ * (all three streamed), and Bedrock Converse. A script answers each request by the tool the model is told to
  * call: a tool input, raw (malformed) text, a refusal, prose, or an HTTP failure such as a 429.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 
-export type FakeAiProtocol = "anthropic" | "openai" | "bedrock";
+export type FakeAiProtocol = "anthropic" | "openai" | "openai-responses" | "bedrock";
 
 /** One scripted answer. */
 export type FakeAiReply =
@@ -79,6 +79,14 @@ function describe(protocol: FakeAiProtocol, body: Record<string, unknown>): Fake
       tool: String(get(["tool_choice", "name"])),
       system: textOf(body.system),
       prompt: textOf(user?.content),
+      body,
+    };
+  }
+  if (protocol === "openai-responses") {
+    return {
+      tool: String(get(["tool_choice", "name"])),
+      system: textOf(body.instructions),
+      prompt: textOf(body.input),
       body,
     };
   }
@@ -220,6 +228,64 @@ function answerOpenai(response: ServerResponse, { reply, tool, model, usage }: A
   sse(response, events);
 }
 
+function answerResponses(response: ServerResponse, { reply, tool, model, usage }: Answer): void {
+  let sequence = 0;
+  const events: { event: string; data: unknown }[] = [];
+  const send = (type: string, data: Record<string, unknown>) =>
+    events.push({ event: type, data: { type, sequence_number: sequence++, ...data } });
+  const envelope = (status: string, output: unknown[], counts: unknown) => ({
+    id: "resp_fake",
+    object: "response",
+    created_at: 1_700_000_000,
+    status,
+    model,
+    output,
+    usage: counts,
+  });
+  send("response.created", { response: envelope("in_progress", [], null) });
+  let item: Record<string, unknown>;
+  if ("tool" in reply || "raw" in reply) {
+    const started = {
+      id: "fc_fake",
+      type: "function_call",
+      call_id: "call_fake",
+      name: tool,
+      arguments: "",
+      status: "in_progress",
+    };
+    send("response.output_item.added", { output_index: 0, item: started });
+    for (const piece of pieces(reply)) {
+      send("response.function_call_arguments.delta", { item_id: "fc_fake", output_index: 0, delta: piece });
+    }
+    const json = pieces(reply).join("");
+    send("response.function_call_arguments.done", { item_id: "fc_fake", output_index: 0, arguments: json });
+    item = { ...started, arguments: json, status: "completed" };
+  } else {
+    const isRefusal = "refusal" in reply;
+    const text = "refusal" in reply ? reply.refusal : "prose" in reply ? reply.prose : "";
+    const part = isRefusal
+      ? { type: "refusal", refusal: text }
+      : { type: "output_text", text, annotations: [] };
+    item = { id: "msg_fake", type: "message", role: "assistant", status: "completed", content: [part] };
+    send("response.output_item.added", {
+      output_index: 0,
+      item: { ...item, status: "in_progress", content: [] },
+    });
+    const delta = isRefusal ? "response.refusal.delta" : "response.output_text.delta";
+    send(delta, { item_id: "msg_fake", output_index: 0, content_index: 0, delta: text });
+  }
+  send("response.output_item.done", { output_index: 0, item });
+  const counts = {
+    input_tokens: usage.input,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: usage.output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: usage.input + usage.output,
+  };
+  send("response.completed", { response: envelope("completed", [item], counts) });
+  sse(response, events);
+}
+
 function answerBedrock(response: ServerResponse, { reply, tool, usage }: Answer): void {
   let content: unknown[] = [];
   let stopReason = "tool_use";
@@ -242,10 +308,16 @@ function answerBedrock(response: ServerResponse, { reply, tool, usage }: Answer)
   response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
 }
 
-const answerers = { anthropic: answerAnthropic, openai: answerOpenai, bedrock: answerBedrock };
+const answerers = {
+  anthropic: answerAnthropic,
+  openai: answerOpenai,
+  "openai-responses": answerResponses,
+  bedrock: answerBedrock,
+};
 const paths: Record<FakeAiProtocol, RegExp> = {
   anthropic: /^\/v1\/messages$/,
   openai: /^\/v1\/chat\/completions$/,
+  "openai-responses": /^\/v1\/responses$/,
   bedrock: /^\/model\/[^/]+\/converse$/,
 };
 
@@ -294,7 +366,7 @@ export async function startFakeAiModel(
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   return {
-    url: protocol === "openai" ? `${base}/v1` : base,
+    url: protocol.startsWith("openai") ? `${base}/v1` : base,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { anthropicProvider } from "./anthropic.ts";
 import { bedrockProvider } from "./bedrock.ts";
 import { type AiProvider, type ModelClient, modelClient, type Provider } from "./model.ts";
 import { openaiProvider } from "./openai.ts";
+import { openaiResponsesProvider } from "./openai-responses.ts";
 
 /** The model of each provider when AIPM_AI_MODEL is unset. */
 export const defaultModels: Record<AiProvider, string> = {
@@ -42,7 +43,10 @@ export function modelClientFromEnv(env: ApiEnv): ModelClient | undefined {
       maxRetries: env.AIPM_AI_MAX_RETRIES,
     };
     if (provider === "anthropic") return anthropicProvider(options);
-    if (provider === "openai") return openaiProvider(options);
+    if (provider === "openai")
+      return env.AIPM_AI_OPENAI_API === "responses"
+        ? openaiResponsesProvider(options)
+        : openaiProvider(options);
     return bedrockProvider({ ...options, region: env.AWS_REGION });
   };
   return modelClient(provider, model, async (request) => {
