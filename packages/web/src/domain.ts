@@ -140,3 +140,10 @@ export interface TestDraft {
 
 /** An AI action's answer: its proposal and what the call consumed. */
 export type AiAnswer<T> = T & { usage: AgentUsage };
+
+/** What a project's agents and AI actions consumed, as `GET /api/projects/:id/usage` answers. */
+export interface ProjectUsage {
+  usage: { tasks: number; total: AgentUsage | null };
+  ai: { calls: number; usage: AgentUsage | null };
+  totalCostUsd: number;
+}

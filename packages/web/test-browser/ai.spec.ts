@@ -175,6 +175,9 @@ describe("the AI actions in the workspace", () => {
     ).toEqual([drafted]);
     const usage = await apiCall<{ ai: { calls: number } }>(stack, "GET", `/api/projects/${project.id}/usage`);
     expect(usage.ai.calls).toBe(3);
+    // The project's AI spending, beside its agents', in the assistant.
+    const cost = assistant.getByTestId("project-cost").filter({ hasText: "over 3 calls" });
+    expect(await cost.textContent()).toMatch(/AI \$0\.\d{4} over 3 calls, agents \$0\.0000 over 0 tasks/);
   });
 
   it("split a story into children with their tests, after a preview", async () => {

@@ -13,6 +13,7 @@ import type {
   Project,
   ProjectCreate,
   ProjectUpdate,
+  ProjectUsage,
   PullRequestEnded,
   PullRequestFile,
   PullRequestView,
@@ -176,6 +177,7 @@ export function createApiClient(options: ApiClientOptions) {
       request<null>("DELETE", `/api/stories/${id(storyId)}${cascade ? "?cascade=true" : ""}`),
     invest: (storyId: string) => request<InvestAnalysis>("GET", `/api/stories/${id(storyId)}/invest`),
     aiStatus: () => request<AiStatus>("GET", "/api/ai"),
+    projectUsage: (projectId: string) => request<ProjectUsage>("GET", `/api/projects/${id(projectId)}/usage`),
     aiDraftStory: (projectId: string, idea: string, parentId: string | null) =>
       request<AiAnswer<{ draft: StoryDraft }>>("POST", `/api/projects/${id(projectId)}/ai/draft-story`, {
         body: { idea, parentId },

@@ -4,11 +4,12 @@
  * until the user accepts it, and then through the same routes as a user's own edits.
  */
 import { describeUsage } from "@aipm/shared/usage";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import {
   type AgentUsage,
   type InvestAnalysis,
   investCriterionNames,
+  type ProjectUsage,
   type Story,
   type StoryDraft,
   type TestDraft,
@@ -43,11 +44,30 @@ export function TestPreview({ test }: { test: TestDraft }) {
   );
 }
 
+const dollars = (value: number | null | undefined) => `$${(value ?? 0).toFixed(4)}`;
+
+/** The project's spending: its AI actions and its agents, and the two together. */
+function ProjectCost({ projectId, revision }: { projectId: string; revision: number }) {
+  const [usage, setUsage] = useState<ProjectUsage | null>(null);
+  useEffect(() => {
+    api.projectUsage(projectId).then(setUsage, () => setUsage(null));
+  }, [projectId, revision]);
+  if (!usage) return null;
+  return (
+    <p class="hint" data-testid="project-cost">
+      This project so far: AI {dollars(usage.ai.usage?.costUsd)} over {usage.ai.calls} calls, agents{" "}
+      {dollars(usage.usage.total?.costUsd)} over {usage.usage.tasks} tasks; {dollars(usage.totalCostUsd)} in
+      all.
+    </p>
+  );
+}
+
 export function AiAssist({ story }: { story: Story }) {
   const [proposal, setProposal] = useState<Proposal | null>(null);
   const [usage, setUsage] = useState<AgentUsage | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [calls, setCalls] = useState(0);
 
   const run = async (what: string, ask: () => Promise<Proposal & { usage: AgentUsage }>) => {
     setBusy(what);
@@ -57,6 +77,7 @@ export function AiAssist({ story }: { story: Story }) {
       const { usage: spent, ...answer } = await ask();
       setProposal(answer as Proposal);
       setUsage(spent);
+      setCalls((count) => count + 1);
     } catch (failure) {
       setError(errorMessage(failure));
     } finally {
@@ -117,6 +138,7 @@ export function AiAssist({ story }: { story: Story }) {
           Split story
         </button>
       </div>
+      <ProjectCost projectId={story.projectId} revision={calls} />
       {busy && <p class="hint">{busy}…</p>}
       {error && (
         <p class="error" role="alert">
