@@ -1,7 +1,7 @@
 /**
  * @module bench/project-read: the read target: a whole project is read with one paged Query of its
  * own partition, so its read costs the same however many other projects share the table; and the
- * Lambda bundle target: dist/lambda/index.mjs at most 1 MB.
+ * Lambda bundle target: dist/lambda/index.mjs at most 1.4 MB (1 MB before the AI providers' SDKs).
  *
  * Loads, with BatchWriteItem, into dynalite running in its own process (so serving a read does not
  * share an event loop with the code timing it), four table sets holding the same data for the
@@ -41,7 +41,7 @@ const BATCH = 25;
 const IN_FLIGHT = 8;
 /** The read target: a project's read at the largest table over its read at the smallest. */
 const FLAT_RATIO = 1.3;
-const BUNDLE_LIMIT = 1_000_000;
+const BUNDLE_LIMIT = 1_400_000;
 
 const settings = {
   stories: Number(process.env.BENCH_STORIES ?? 1_000),
@@ -392,7 +392,7 @@ export async function runProjectReadBench(): Promise<void> {
     flat(`${count(n)}-story project`, smallCases);
     flat(`${count(N)}-story project`, largeCases);
     say(
-      `verdict  Lambda bundle dist/lambda/index.mjs: ${count(bundleBytes)} B (${(bundleBytes / 1024).toFixed(1)} KiB, gzip ${(bundleGzip / 1024).toFixed(1)} KiB); target ≤ 1 MB: ${verdict(bundleBytes <= BUNDLE_LIMIT)}`,
+      `verdict  Lambda bundle dist/lambda/index.mjs: ${count(bundleBytes)} B (${(bundleBytes / 1024).toFixed(1)} KiB, gzip ${(bundleGzip / 1024).toFixed(1)} KiB); target ≤ 1.4 MB: ${verdict(bundleBytes <= BUNDLE_LIMIT)}`,
     );
     say();
     const importMs = loads.map((l) => l.importMs);

@@ -8,6 +8,7 @@ import { ApiError, problemResponse, toProblem } from "./errors.ts";
 import { auth } from "./middleware/auth/index.ts";
 import { acceptanceTestRoutes } from "./routes/acceptance-tests.ts";
 import { agentRoutes } from "./routes/agents.ts";
+import { aiRoutes } from "./routes/ai.ts";
 import { codeGenerationRoutes } from "./routes/code-generations.ts";
 import { dependencyRoutes } from "./routes/dependencies.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", storyRoutes(deps));
   app.route("/", acceptanceTestRoutes(deps));
   app.route("/", dependencyRoutes(deps));
+  app.route("/", aiRoutes(deps));
   app.route("/", tokenRoutes(deps));
   app.route("/", codeGenerationRoutes(deps));
   app.route("/", roundRoutes(deps));

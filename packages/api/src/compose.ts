@@ -7,6 +7,7 @@ import {
   createDynamo,
   createLogger,
   type Dynamo,
+  dynamoAiUsageStore,
   dynamoIdempotencyStore,
   dynamoLocalPullRequestStore,
   dynamoProjectStore,
@@ -21,6 +22,7 @@ import {
 } from "@aipm/store";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import pLimit from "p-limit";
+import { modelClientFromEnv } from "./ai/config.ts";
 import { createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import type { ApiEnv } from "./env.ts";
@@ -69,6 +71,8 @@ export function createDeps(
     idempotency: dynamoIdempotencyStore(dynamo),
     tasks: dynamoTaskStore(dynamo),
     workers: dynamoWorkerRegistry(dynamo),
+    ai: modelClientFromEnv(env),
+    aiUsage: dynamoAiUsageStore(dynamo),
     forges,
     wakeWorkers: () => {},
     defaultAgent: env.AIPM_AGENT,

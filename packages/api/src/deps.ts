@@ -3,6 +3,7 @@
  */
 import type { AgentName, RepositoryProvider } from "@aipm/shared";
 import type {
+  AiUsageStore,
   IdempotencyStore,
   Logger,
   ProjectStore,
@@ -11,6 +12,7 @@ import type {
   TokenStore,
   WorkerRegistry,
 } from "@aipm/store";
+import type { ModelClient } from "./ai/model.ts";
 import type { Forge } from "./forge/forge.ts";
 
 export type { Logger } from "@aipm/store";
@@ -22,6 +24,10 @@ export interface AppDeps {
   idempotency: IdempotencyStore;
   tasks: TaskStore;
   workers: WorkerRegistry;
+  /** The model of the AI actions; undefined when no provider is configured (they answer 501). */
+  ai?: ModelClient | undefined;
+  /** What the AI actions consumed, per project. */
+  aiUsage: AiUsageStore;
   /** The forge of each repository provider this deployment serves. */
   forges: Partial<Record<RepositoryProvider, Forge>>;
   /** Tells workers there is work, best effort (they poll anyway). */

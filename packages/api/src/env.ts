@@ -87,6 +87,40 @@ export const apiEnvSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info")
     .describe("The least severe level the API logs (JSON lines on stdout)."),
+  AIPM_AI_PROVIDER: optional(z.enum(["anthropic", "openai", "bedrock"])).describe(
+    "The model provider of the AI actions (draft a story or its tests, INVEST review, split, improve a step): `anthropic`, `openai` (or any OpenAI-compatible endpoint, with AIPM_AI_BASE_URL) or `bedrock` (Converse, with the API's AWS role). Unset, the AI actions are hidden and answer 501.",
+  ),
+  AIPM_AI_MODEL: optional(z.string().min(1)).describe(
+    "The model the AI actions use; unset, `claude-sonnet-4-5` (anthropic), `gpt-4.1-mini` (openai) or `us.anthropic.claude-sonnet-4-5-20250929-v1:0` (bedrock).",
+  ),
+  AIPM_AI_BASE_URL: optional(z.url()).describe(
+    "Another endpoint for the AI provider: an OpenAI-compatible gateway or local server (`http://127.0.0.1:11434/v1`), an Anthropic proxy, a Bedrock endpoint.",
+  ),
+  AIPM_AI_OPENAI_API: z
+    .enum(["chat", "responses"])
+    .default("chat")
+    .describe(
+      "Which OpenAI API the `openai` provider speaks: `chat` (Chat Completions, what most OpenAI-compatible servers offer) or `responses` (the Responses API).",
+    ),
+  AIPM_AI_API_KEY: optional(z.string().min(1)).describe(
+    "The AI provider's API key, given directly (anthropic, openai; Bedrock uses the AWS role). Never logged, never sent to the browser.",
+  ),
+  AIPM_AI_API_KEY_SECRET_ARN: optional(z.string().startsWith("arn:", "must be a secret ARN")).describe(
+    "The Secrets Manager secret holding the AI provider's API key (AWS).",
+  ),
+  AIPM_AI_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(60_000)
+    .describe("How long one call to the AI provider may take, in ms, before it is retried or fails."),
+  AIPM_AI_MAX_RETRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(3)
+    .describe("Retries of an AI call answered 429 or 5xx (or cut off), with exponential backoff."),
   PORT: z.coerce
     .number()
     .int()

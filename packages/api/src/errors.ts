@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { AiError, type AiErrorCode } from "./ai/model.ts";
 import { ForgeError } from "./forge/forge.ts";
 
 export interface FieldError {
@@ -26,7 +27,10 @@ const titles: Record<number, string> = {
   422: "Unprocessable Content",
   429: "Too Many Requests",
   500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
   503: "Service Unavailable",
+  504: "Gateway Timeout",
 };
 
 /** Every failure the API reports. `detail` says what happened and, where it can, how to fix it. */
@@ -115,14 +119,19 @@ export function parseOptionalBody<S extends z.ZodType>(raw: string, schema: S): 
   return result.data;
 }
 
-export function problemResponse(c: Context, error: ApiError): Response {
-  const body = {
+/** The problem document of an error. */
+export function problemBody(error: ApiError) {
+  return {
     type: `https://aipm.dev/problems/${error.options.type ?? "error"}`,
     title: titles[error.status] ?? "Error",
     status: error.status,
     detail: error.detail,
     ...(error.options.errors ? { errors: error.options.errors } : {}),
   };
+}
+
+export function problemResponse(c: Context, error: ApiError): Response {
+  const body = problemBody(error);
   for (const [name, value] of Object.entries(error.options.headers ?? {})) c.header(name, value);
   return c.body(JSON.stringify(body), error.status, { "Content-Type": "application/problem+json" });
 }
@@ -143,14 +152,23 @@ export function fromStoreError(error: StoreError): ApiError {
   return new ApiError(status, error.message, { type });
 }
 
-/** The app's `onError`: every thrown error becomes a problem document; unknown ones a logged 500. */
-export function toProblem(
-  error: Error,
-  c: Context,
-  log: (message: string, error: unknown) => void,
-): Response {
-  if (error instanceof ApiError) return problemResponse(c, error);
-  if (error instanceof StoreError) return problemResponse(c, fromStoreError(error));
+/** What the model's failures answer: a refusal is the story's to change, the rest the provider's. */
+const aiProblems: Record<AiErrorCode, { status: ContentfulStatusCode; type: string }> = {
+  refused: { status: 422, type: "ai-refused" },
+  malformed: { status: 502, type: "ai-malformed" },
+  failed: { status: 502, type: "ai-failed" },
+  timeout: { status: 504, type: "ai-timeout" },
+};
+
+/** Any thrown error as the API reports it; an unknown one is logged and becomes a 500. */
+export function toApiError(error: unknown, log: (message: string, error: unknown) => void): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StoreError) return fromStoreError(error);
+  if (error instanceof AiError) {
+    const { status, type } = aiProblems[error.code];
+    if (status !== 422) log("ai call failed", error);
+    return new ApiError(status, error.message, { type });
+  }
   if (error instanceof ForgeError) {
     const status = (
       {
@@ -163,17 +181,26 @@ export function toProblem(
       } as const
     )[error.code];
     if (status === 502) log("forge failed", error);
-    return problemResponse(c, new ApiError(status, error.message, { type: `forge-${error.code}` }));
+    return new ApiError(status, error.message, { type: `forge-${error.code}` });
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     const detail =
       status === 400 && /JSON/i.test(error.message) ? "The request body is not valid JSON." : error.message;
-    return problemResponse(c, new ApiError(status, detail || titles[status] || "Request failed"));
+    return new ApiError(status, detail || titles[status] || "Request failed");
   }
   log("unhandled error", error);
-  return problemResponse(
-    c,
-    new ApiError(500, "Something went wrong on our side. Try again; if it persists, check the API's logs."),
+  return new ApiError(
+    500,
+    "Something went wrong on our side. Try again; if it persists, check the API's logs.",
   );
+}
+
+/** The app's `onError`: every thrown error becomes a problem document; unknown ones a logged 500. */
+export function toProblem(
+  error: Error,
+  c: Context,
+  log: (message: string, error: unknown) => void,
+): Response {
+  return problemResponse(c, toApiError(error, log));
 }

@@ -17,8 +17,12 @@ import { readAll, type StreamingLambda, startStreamingLambda } from "./lambda-st
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);
-/** bench/project-read.ts's target for the Lambda bundle: at most 1 MB. */
-const BUNDLE_LIMIT = 1_000_000;
+/**
+ * bench/project-read.ts's target for the Lambda bundle: at most 1.4 MB. It was 1 MB until the AI
+ * actions brought the three providers' official SDKs (Anthropic's Messages client alone, OpenAI's,
+ * Bedrock Runtime's: about 350 KB minified together).
+ */
+const BUNDLE_LIMIT = 1_400_000;
 const TOKEN = "lambda-bundle-admin-token-0123456789";
 const ENVIRONMENT = `lambda-${process.pid % 100_000}`;
 const DOMAIN = "abc123example.lambda-url.us-east-1.on.aws";

@@ -33,6 +33,7 @@ const n = (name: string): KeyAttribute => ({ name, type: "N" });
 /**
  * Every table. Key layouts:
  * - `projects`: `pk` = "PROJECTS", `sk` = project id. One partition, so listing is one Query.
+ *   Also `pk` = `AI_USAGE#<projectId>`, `sk` = month (`2026-12`): the AI actions' counters.
  * - `stories`: `pk` = project id; `sk` = `STORY#<storyId>`, `STORY#<storyId>#TEST#<testId>`,
  *   `DEP#<storyId>#<dependsOnId>` or `META`. A whole project is one paged Query. Index `byStory`
  *   (`storyId`, `sk`) reads a story with its tests and dependencies in one Query; index `byTest`

@@ -147,6 +147,8 @@ export type RepositoryProvider = (typeof repositoryProviders)[number];
 /** Independent, Negotiable, Valuable, Estimable, Small, Testable. */
 export const investCriteria = ["I", "N", "V", "E", "S", "T"] as const;
 export type InvestCriterion = (typeof investCriteria)[number];
+/** The story fields an AI review may propose a rewrite of. */
+export const investRewriteFields = ["title", "asA", "iWant", "soThat", "description"] as const;
 
 /** Each INVEST criterion's name, as people read it. */
 export const investCriterionNames = {

@@ -5,6 +5,7 @@
  */
 
 export type { AcceptanceTestResult } from "./acceptance-tests.ts";
+export { type AiUsageStore, type AiUsageTotal, dynamoAiUsageStore } from "./ai-usage.ts";
 export { type AwsCall, awsCallLogVariable, recordAwsCalls } from "./aws-call-log.ts";
 export {
   createDynamo,

@@ -13,4 +13,5 @@ export {
   useTestApi,
 } from "./api.ts";
 export { type ApiServer, type ApiServerOptions, startApiServer } from "./api-server.ts";
+export * from "./fake-ai-models.ts";
 export * from "./fake-github.ts";

@@ -3,7 +3,7 @@
  * The app takes values only from its zod-free subpaths (`@aipm/shared/values`, `/story-tree`,
  * `/task-state`, `/usage`); the package's index, which holds the zod schemas, for types alone.
  */
-import type { AcceptanceTest, CodeGenerationTask, StoryDetail } from "@aipm/shared";
+import type { AcceptanceTest, AgentUsage, CodeGenerationTask, StoryDetail } from "@aipm/shared";
 import type { RepositoryProvider, StoryStatus } from "@aipm/shared/values";
 
 export type {
@@ -111,4 +111,40 @@ export interface PullRequestEnded {
   pullRequest: PullRequestView["pullRequest"];
   story: PullRequestView["story"];
   merge?: { sha: string; method: "fast-forward" | "merge" };
+}
+
+/** Whether the API offers the AI actions, and with which provider and model. */
+export interface AiStatus {
+  enabled: boolean;
+  provider: string | null;
+  model: string | null;
+}
+
+/** A story the model drafted: the fields of a new story, for the user to edit before saving. */
+export interface StoryDraft {
+  title: string;
+  asA: string;
+  iWant: string;
+  soThat: string;
+  description: string;
+  components: string[];
+  storyPoints: number | null;
+}
+
+/** An acceptance test the model drafted. */
+export interface TestDraft {
+  title: string;
+  given: string[];
+  when: string[];
+  then: string[];
+}
+
+/** An AI action's answer: its proposal and what the call consumed. */
+export type AiAnswer<T> = T & { usage: AgentUsage };
+
+/** What a project's agents and AI actions consumed, as `GET /api/projects/:id/usage` answers. */
+export interface ProjectUsage {
+  usage: { tasks: number; total: AgentUsage | null };
+  ai: { calls: number; usage: AgentUsage | null };
+  totalCostUsd: number;
 }

@@ -22,6 +22,10 @@ const ProjectUsageSchema = z
   .object({
     projectId: projectIdSchema,
     usage: usageSummarySchema,
+    /** What the AI actions (drafts, reviews, splits) consumed, in all or since the time asked. */
+    ai: z.object({ calls: z.number().int(), usage: usageSummarySchema.shape.total }),
+    /** Agents' and AI actions' cost together. */
+    totalCostUsd: z.number(),
     month: z.object({
       since: isoDateTimeSchema,
       costUsd: z.number(),
@@ -34,10 +38,14 @@ const StoryUsageSchema = z
   .object({ storyId: storyIdSchema, usage: usageSummarySchema.shape.total, tasks: z.number().int() })
   .openapi("StoryUsage");
 
-/** What the project's agents have cost since the start of this calendar month (UTC). */
+/** What the project's agents and AI actions have cost since the start of this calendar month (UTC). */
 export async function monthToDateCost(deps: AppDeps, projectId: string): Promise<number> {
-  const month = await deps.tasks.usage(projectId, monthStart(deps.now()));
-  return month.total?.costUsd ?? 0;
+  const since = monthStart(deps.now());
+  const [month, ai] = await Promise.all([
+    deps.tasks.usage(projectId, since),
+    deps.aiUsage.total(projectId, since),
+  ]);
+  return (month.total?.costUsd ?? 0) + (ai.usage?.costUsd ?? 0);
 }
 
 /**
@@ -76,9 +84,10 @@ export function usageRoutes(deps: AppDeps) {
       const { projectId } = c.req.valid("param");
       requireProject(c.get("principal"), projectId);
       const since = c.req.valid("query").since ?? null;
-      const [project, usage, monthCost] = await Promise.all([
+      const [project, usage, ai, monthCost] = await Promise.all([
         deps.projects.get(projectId),
         deps.tasks.usage(projectId, since),
+        deps.aiUsage.total(projectId, since),
         monthToDateCost(deps, projectId),
       ]);
       if (!project) throw ApiError.notFound(`Project ${projectId} does not exist.`);
@@ -86,6 +95,8 @@ export function usageRoutes(deps: AppDeps) {
         {
           projectId,
           usage,
+          ai,
+          totalCostUsd: (usage.total?.costUsd ?? 0) + (ai.usage?.costUsd ?? 0),
           month: {
             since: monthStart(deps.now()),
             costUsd: monthCost,

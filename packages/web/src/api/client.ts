@@ -5,22 +5,27 @@
 import type {
   AcceptanceTest,
   AgentList,
+  AiAnswer,
+  AiStatus,
   CodeGeneration,
   Health,
   InvestAnalysis,
   Project,
   ProjectCreate,
   ProjectUpdate,
+  ProjectUsage,
   PullRequestEnded,
   PullRequestFile,
   PullRequestView,
   Queue,
   Story,
   StoryCreate,
+  StoryDraft,
   StoryUpdate,
   Task,
   TaskEvent,
   TaskStatus,
+  TestDraft,
 } from "../domain.ts";
 import { describeProblem, type Problem } from "../problem.ts";
 
@@ -171,6 +176,25 @@ export function createApiClient(options: ApiClientOptions) {
     deleteStory: (storyId: string, cascade = false) =>
       request<null>("DELETE", `/api/stories/${id(storyId)}${cascade ? "?cascade=true" : ""}`),
     invest: (storyId: string) => request<InvestAnalysis>("GET", `/api/stories/${id(storyId)}/invest`),
+    aiStatus: () => request<AiStatus>("GET", "/api/ai"),
+    projectUsage: (projectId: string) => request<ProjectUsage>("GET", `/api/projects/${id(projectId)}/usage`),
+    aiDraftStory: (projectId: string, idea: string, parentId: string | null) =>
+      request<AiAnswer<{ draft: StoryDraft }>>("POST", `/api/projects/${id(projectId)}/ai/draft-story`, {
+        body: { idea, parentId },
+      }),
+    aiDraftTests: (storyId: string) =>
+      request<AiAnswer<{ tests: TestDraft[] }>>("POST", `/api/stories/${id(storyId)}/ai/acceptance-tests`),
+    aiReview: (storyId: string) =>
+      request<AiAnswer<{ analysis: InvestAnalysis }>>("POST", `/api/stories/${id(storyId)}/ai/invest`),
+    aiSplit: (storyId: string) =>
+      request<AiAnswer<{ children: { story: StoryDraft; tests: TestDraft[] }[] }>>(
+        "POST",
+        `/api/stories/${id(storyId)}/ai/split`,
+      ),
+    aiImproveStep: (storyId: string, kind: "given" | "when" | "then", step: string) =>
+      request<AiAnswer<{ step: string }>>("POST", `/api/stories/${id(storyId)}/ai/improve-step`, {
+        body: { kind, step },
+      }),
 
     createAcceptanceTest: (
       storyId: string,

@@ -10,6 +10,8 @@ import {
   type Story,
 } from "../domain.ts";
 import { linesToSteps, stepsToLines } from "../logic/steps.ts";
+import { aiEnabled } from "../state/ai.ts";
+import { errorMessage } from "../state/notices.ts";
 import { api } from "../state/session.ts";
 import { editStoryParts } from "../state/stories.ts";
 
@@ -112,6 +114,22 @@ function TestEditor({ story, test, index }: { story: Story; test: AcceptanceTest
     setBusy(false);
   };
 
+  /** Rewrites each Then step into an observable one, in the editor only: the user saves it. */
+  const improveThen = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const improved: string[] = [];
+      for (const step of linesToSteps(draft.then)) {
+        improved.push((await api.aiImproveStep(story.id, "then", step)).step);
+      }
+      setDraft({ ...draft, then: stepsToLines(improved) });
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+    setBusy(false);
+  };
+
   return (
     <li class="test">
       <form class="form" onSubmit={save} aria-label={`Acceptance test ${index + 1}: ${test.title}`}>
@@ -133,6 +151,11 @@ function TestEditor({ story, test, index }: { story: Story; test: AcceptanceTest
           >
             Delete test
           </button>
+          {aiEnabled() && (
+            <button type="button" disabled={busy} onClick={improveThen}>
+              Improve Then steps with AI
+            </button>
+          )}
           <button type="submit" class="primary" disabled={!dirty || busy}>
             Save test
           </button>

@@ -1,10 +1,13 @@
 /**
  * @module components/NewStoryDialog: write a new story; it opens in the details when created.
  */
+import { describeUsage } from "@aipm/shared/usage";
 import { useState } from "preact/hooks";
 import { type StoryStatus, storyLimits, storyStatuses } from "../domain.ts";
 import { parseList } from "../logic/steps.ts";
+import { aiEnabled } from "../state/ai.ts";
 import { errorMessage } from "../state/notices.ts";
+import { api } from "../state/session.ts";
 import { createStory, selectedStory, stories } from "../state/stories.ts";
 import { Dialog } from "./Dialog.tsx";
 
@@ -23,6 +26,8 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [idea, setIdea] = useState("");
+  const [drafted, setDrafted] = useState<string | null>(null);
   const field = (name: keyof typeof fields) => ({
     value: fields[name],
     onInput: (event: Event) =>
@@ -54,8 +59,54 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
     }
   };
 
+  /** Fills the fields from the model's draft of the idea; the user edits them before creating. */
+  const draft = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api.aiDraftStory(projectId, idea, fields.parentId || null);
+      const { draft: story } = answer;
+      setFields({
+        ...fields,
+        title: story.title,
+        asA: story.asA,
+        iWant: story.iWant,
+        soThat: story.soThat,
+        description: story.description,
+        components: story.components.join(", "),
+        storyPoints: story.storyPoints === null ? "" : String(story.storyPoints),
+      });
+      setDrafted(describeUsage(answer.usage));
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+    setBusy(false);
+  };
+
   return (
     <Dialog title="New story" onClose={onClose} wide>
+      {aiEnabled() && (
+        <div class="form ai-idea">
+          <label>
+            Idea
+            <input
+              value={idea}
+              onInput={(event) => setIdea(event.currentTarget.value)}
+              placeholder="One line: what should the story be about?"
+            />
+          </label>
+          <div class="actions">
+            <button type="button" disabled={busy || idea.trim() === ""} onClick={draft}>
+              Draft with AI
+            </button>
+          </div>
+          {drafted && (
+            <p class="hint" data-testid="ai-usage">
+              Drafted by AI ({drafted}); edit it, then create the story.
+            </p>
+          )}
+        </div>
+      )}
       <form class="form" onSubmit={submit}>
         <label>
           Title

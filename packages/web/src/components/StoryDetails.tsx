@@ -5,8 +5,10 @@
 import { collectSubtree } from "@aipm/shared/story-tree";
 import { useState } from "preact/hooks";
 import type { Story } from "../domain.ts";
+import { aiEnabled } from "../state/ai.ts";
 import { deleteStory, selectStory, stories } from "../state/stories.ts";
 import { AcceptanceTests } from "./AcceptanceTests.tsx";
+import { AiAssist } from "./AiAssist.tsx";
 import { Dependencies } from "./Dependencies.tsx";
 import { Dialog } from "./Dialog.tsx";
 import { InvestPanel } from "./InvestPanel.tsx";
@@ -39,6 +41,7 @@ export function StoryDetails({ story }: { story: Story }) {
       <TaskPanel story={story} />
       <AcceptanceTests story={story} />
       <InvestPanel story={story} />
+      {aiEnabled() && <AiAssist story={story} />}
       <Dependencies story={story} />
       <div class="actions danger-zone">
         <button type="button" class="danger" onClick={() => setConfirming(true)}>

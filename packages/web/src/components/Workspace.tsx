@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import type { WorkspaceView } from "../logic/route.ts";
+import { loadAiStatus } from "../state/ai.ts";
 import { currentProject } from "../state/projects.ts";
 import { loadedProjectId, loading, loadStories, selectedStory, stories } from "../state/stories.ts";
 import { loadTasks, stopFollowing } from "../state/tasks.ts";
@@ -19,6 +20,7 @@ export function Workspace({ projectId, view }: { projectId: string; view: Worksp
   useEffect(() => {
     void loadStories(projectId);
     void loadTasks(projectId);
+    loadAiStatus();
     return () => stopFollowing();
   }, [projectId]);
 

@@ -1,0 +1,49 @@
+/**
+ * @module ai/provider-options: what every provider is built from, and how a provider's failure
+ * becomes an `AiError` that names the fix without the provider's credentials.
+ */
+import { AiError } from "./model.ts";
+
+export type { Provider } from "./model.ts";
+
+export interface ProviderOptions {
+  model: string;
+  /** The provider's API key; Bedrock takes the AWS credentials of the process instead. */
+  apiKey?: string | undefined;
+  /** Another endpoint than the provider's own: a gateway, a local server, a test's fake. */
+  baseUrl?: string | undefined;
+  /** How long one attempt may take. */
+  timeoutMs: number;
+  /** Retries of a 429 or 5xx answer (or a dropped connection), with the SDK's backoff. */
+  maxRetries: number;
+}
+
+/** A provider's failure as an `AiError`: a timeout, or what the provider answered, briefly. */
+export function providerError(provider: string, error: unknown): AiError {
+  if (error instanceof AiError) return error;
+  const name = error instanceof Error ? error.name : "";
+  const message = error instanceof Error ? error.message : String(error);
+  if (/timeout|timed out|aborted/i.test(`${name} ${message}`)) {
+    return new AiError(
+      "timeout",
+      `${provider} did not answer in time. Try again, or raise AIPM_AI_TIMEOUT_MS.`,
+    );
+  }
+  const status = (error as { status?: unknown; $metadata?: { httpStatusCode?: number } }).status;
+  const httpStatus =
+    typeof status === "number"
+      ? status
+      : (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const hint =
+    httpStatus === 401 || httpStatus === 403
+      ? " Check the API key (AIPM_AI_API_KEY) or, on Bedrock, the role's access to the model."
+      : httpStatus === 404
+        ? " Check the model name (AIPM_AI_MODEL) and AIPM_AI_BASE_URL."
+        : httpStatus === 429
+          ? " The provider is rate-limiting this deployment; try again in a minute."
+          : "";
+  return new AiError(
+    "failed",
+    `${provider} failed${httpStatus ? ` (HTTP ${httpStatus})` : ""}: ${message.slice(0, 300)}.${hint}`,
+  );
+}
