@@ -1,7 +1,8 @@
 /**
  * @module routes/webhook-rounds: GitHub events that start a feedback round by themselves on a
  * project that opted in (`autoRounds`): a review that requests changes (with its inline comments),
- * a comment that mentions AIPM's bot, a check run that failed. A round starts at most once per head
+ * a comment that mentions AIPM's bot (both only from people with write access: owner, member or
+ * collaborator), a check run that failed. A round starts at most once per head
  * commit and only while the head is the agent's last commit (nobody pushed since); the bot's own
  * reviews and comments never start one, and `maxRounds` bounds the rest, so rounds cannot feed
  * themselves for ever.
@@ -20,6 +21,12 @@ export const feedbackEvents = ["pull_request_review", "issue_comment", "check_ru
 
 const repositorySchema = z.object({ name: z.string(), owner: z.object({ login: z.string() }) });
 const userSchema = z.object({ login: z.string() });
+/**
+ * Whose words may start a round: people with write access to the repository. Anyone may comment
+ * on a public repository's pull request, and a round runs (and pays for) an agent on its words.
+ */
+const trustedAssociations = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+const associationSchema = z.string().optional();
 
 const reviewSchema = z.object({
   action: z.literal("submitted"),
@@ -28,6 +35,7 @@ const reviewSchema = z.object({
     state: z.string(),
     body: z.string().nullish(),
     user: userSchema,
+    author_association: associationSchema,
   }),
   pull_request: z.object({ number: z.number().int(), head: z.object({ sha: z.string() }) }),
   repository: repositorySchema,
@@ -35,7 +43,7 @@ const reviewSchema = z.object({
 const commentSchema = z.object({
   action: z.literal("created"),
   issue: z.object({ number: z.number().int(), pull_request: z.object({}).passthrough() }),
-  comment: z.object({ body: z.string(), user: userSchema }),
+  comment: z.object({ body: z.string(), user: userSchema, author_association: associationSchema }),
   repository: repositorySchema,
 });
 const checkRunSchema = z.object({
@@ -81,6 +89,7 @@ export function feedbackTrigger(event: string, payload: unknown, botHandle?: str
     const parsed = reviewSchema.safeParse(payload);
     if (!parsed.success || parsed.data.review.state.toLowerCase() !== "changes_requested") return null;
     const { review, pull_request: pull, repository } = parsed.data;
+    if (!trustedAssociations.has(review.author_association ?? "")) return null;
     return {
       kind: "review",
       owner: repository.owner.login,
@@ -110,6 +119,7 @@ export function feedbackTrigger(event: string, payload: unknown, botHandle?: str
     const parsed = commentSchema.safeParse(payload);
     if (!parsed.success || !botHandle) return null;
     const { comment, issue, repository } = parsed.data;
+    if (!trustedAssociations.has(comment.author_association ?? "")) return null;
     const handle = botHandle.replace(/\[bot\]$/i, "").replace(/[-[\]]/g, "\\$&");
     if (!new RegExp(`(^|[^\\w-])@${handle}(\\[bot\\])?(?![\\w-])`, "i").test(comment.body)) return null;
     return {
