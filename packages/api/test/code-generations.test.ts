@@ -2,7 +2,6 @@
 import { newId } from "@aipm/shared";
 import { createTestApi, type FakeGithub, startFakeGithub } from "@aipm/testing";
 import { describe, expect, it } from "vitest";
-import { githubForge } from "../src/forge/github.ts";
 import {
   createAcceptanceTest,
   createProject,
@@ -17,6 +16,7 @@ import {
   api,
   type CodeGeneration,
   eventPage,
+  fakeGithubForge,
   forge,
   generate,
   getTask,
@@ -206,12 +206,7 @@ describe("POST /api/stories/:storyId/code-generations", () => {
       const repository = github.state.addRepository("acme/storefront");
       const onGithub = await createTestApi(local, {
         forges: {
-          github: githubForge({
-            token: async () => "ghp_test",
-            apiUrl: github.url,
-            throttle: { enabled: false },
-            retry: { retryAfterBaseValue: 1 },
-          }),
+          github: fakeGithubForge(github),
         },
       });
       const project = await createProject(onGithub, {

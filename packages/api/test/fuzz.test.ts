@@ -14,7 +14,6 @@ import { ADMIN_TOKEN, type FakeGithub, startFakeGithub, useTestApi } from "@aipm
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../src/app.ts";
-import { githubForge } from "../src/forge/github.ts";
 import { nodeListener } from "../src/node-server.ts";
 import { answerProblems, type Caller } from "./fuzz-answers.ts";
 import { type OpenApiDocument, type Operation, operationsOf } from "./fuzz-operations.ts";
@@ -37,6 +36,7 @@ import {
   validQueryString,
   webhookPayload,
 } from "./fuzz-requests.ts";
+import { fakeGithubForge } from "./task-support.ts";
 
 const RUNS = 1_500;
 /** Oversized bodies sent over a socket, and how many at once. */
@@ -74,12 +74,7 @@ const api = useTestApi(async () => {
   github = await startFakeGithub();
   for (const repository of ["acme/shop", "octo/app", "octo/empty"]) github.state.addRepository(repository);
   // The real GitHub forge against the fake GitHub; projects on other repositories get the forge's 4xx.
-  const forge = githubForge({
-    token: async () => "ghp_fuzz",
-    apiUrl: github.url,
-    throttle: { enabled: false },
-    retry: { retryAfterBaseValue: 1 },
-  });
+  const forge = fakeGithubForge(github, "ghp_fuzz");
   return { forges: { github: forge }, webhookSecret: async () => WEBHOOK_SECRET };
 });
 let operations: Operation[];

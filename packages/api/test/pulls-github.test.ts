@@ -4,7 +4,6 @@
  */
 import { type FakeGithub, startFakeGithub } from "@aipm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubForge } from "../src/forge/github.ts";
 import {
   createAcceptanceTest,
   createProject,
@@ -13,19 +12,22 @@ import {
   expectProblem,
   type StoryDetail,
 } from "./fixtures.ts";
-import { api, type CodeGeneration, finish, generate, unique, useTaskApi } from "./task-support.ts";
+import {
+  api,
+  type CodeGeneration,
+  fakeGithubForge,
+  finish,
+  generate,
+  unique,
+  useTaskApi,
+} from "./task-support.ts";
 
 useTaskApi();
 
 let github: FakeGithub;
 beforeAll(async () => {
   github = await startFakeGithub();
-  api.deps.forges.github = githubForge({
-    token: async () => "ghp_test",
-    apiUrl: github.url,
-    throttle: { enabled: false },
-    retry: { retryAfterBaseValue: 1 },
-  });
+  api.deps.forges.github = fakeGithubForge(github);
 });
 afterAll(async () => {
   await github?.close();

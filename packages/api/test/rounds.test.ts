@@ -7,7 +7,6 @@ import type { CodeGenerationTask } from "@aipm/shared";
 import { dynamoLocalPullRequestStore } from "@aipm/store";
 import { createTestApi, type FakeGithub, startFakeGithub } from "@aipm/testing";
 import { describe, expect, it } from "vitest";
-import { githubForge } from "../src/forge/github.ts";
 import {
   createAcceptanceTest,
   createProject,
@@ -21,6 +20,7 @@ import {
   api,
   type CodeGeneration,
   eventPage,
+  fakeGithubForge,
   finish,
   forge,
   generate,
@@ -219,12 +219,7 @@ describe("Request changes on GitHub", () => {
       const repository = github.state.addRepository("acme/rounds");
       const onGithub = await createTestApi(local, {
         forges: {
-          github: githubForge({
-            token: async () => "ghp_test",
-            apiUrl: github.url,
-            throttle: { enabled: false },
-            retry: { retryAfterBaseValue: 1 },
-          }),
+          github: fakeGithubForge(github),
         },
       });
       const project = await createProject(onGithub, {

@@ -9,9 +9,16 @@ import { join } from "node:path";
 import { runGit } from "@aipm/git";
 import type { CodeGenerationTask, TaskEvent } from "@aipm/shared";
 import { dynamoLocalPullRequestStore } from "@aipm/store";
-import { createTestApi, type LocalDynamo, startLocalDynamo, type TestApi } from "@aipm/testing";
+import {
+  createTestApi,
+  type FakeGithub,
+  type LocalDynamo,
+  startLocalDynamo,
+  type TestApi,
+} from "@aipm/testing";
 import { afterAll, beforeAll } from "vitest";
 import type { AppDeps } from "../src/deps.ts";
+import { githubForge } from "../src/forge/github.ts";
 import { type LocalGitForge, localGitForge } from "../src/forge/local-git.ts";
 import {
   createAcceptanceTest,
@@ -21,6 +28,16 @@ import {
   type Project,
   type StoryDetail,
 } from "./fixtures.ts";
+
+/** The real GitHub forge against a fake GitHub: never throttled, and retrying after 1 ms. */
+export function fakeGithubForge(github: FakeGithub, token = "ghp_test") {
+  return githubForge({
+    token: async () => token,
+    apiUrl: github.url,
+    throttle: { enabled: false },
+    retry: { retryAfterBaseValue: 1 },
+  });
+}
 
 export const WEBHOOK_SECRET = "whsec_test_secret_1234";
 export const PUBLIC_URL = "http://127.0.0.1:4000";

@@ -7,9 +7,16 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { CodeGenerationTask } from "@aipm/shared";
 import { type FakeGithub, type FakeRepository, startFakeGithub } from "@aipm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubForge } from "../src/forge/github.ts";
 import { createAcceptanceTest, createProject, createStory, expectJson } from "./fixtures.ts";
-import { api, type CodeGeneration, generate, unique, useTaskApi, WEBHOOK_SECRET } from "./task-support.ts";
+import {
+  api,
+  type CodeGeneration,
+  fakeGithubForge,
+  generate,
+  unique,
+  useTaskApi,
+  WEBHOOK_SECRET,
+} from "./task-support.ts";
 
 useTaskApi();
 
@@ -17,12 +24,7 @@ const BOT = "aipm-bot";
 let github: FakeGithub;
 beforeAll(async () => {
   github = await startFakeGithub();
-  api.deps.forges.github = githubForge({
-    token: async () => "ghp_test",
-    apiUrl: github.url,
-    throttle: { enabled: false },
-    retry: { retryAfterBaseValue: 1 },
-  });
+  api.deps.forges.github = fakeGithubForge(github);
   api.deps.githubBotHandle = BOT;
 });
 afterAll(async () => {

@@ -3,7 +3,6 @@ import { createHmac, randomUUID } from "node:crypto";
 import { newId } from "@aipm/shared";
 import { createTestApi, type FakeGithub, startFakeGithub, type TestApi } from "@aipm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubForge } from "../src/forge/github.ts";
 import {
   createAcceptanceTest,
   createProject,
@@ -16,6 +15,7 @@ import {
   api,
   type CodeGeneration,
   eventPage,
+  fakeGithubForge,
   finish,
   generate,
   local,
@@ -31,12 +31,7 @@ useTaskApi();
 let github: FakeGithub;
 beforeAll(async () => {
   github = await startFakeGithub();
-  api.deps.forges.github = githubForge({
-    token: async () => "ghp_test",
-    apiUrl: github.url,
-    throttle: { enabled: false },
-    retry: { retryAfterBaseValue: 1 },
-  });
+  api.deps.forges.github = fakeGithubForge(github);
 });
 afterAll(async () => {
   await github?.close();
