@@ -22,7 +22,7 @@ import {
   notFound,
   TaskSchema,
 } from "./schemas.ts";
-import { startRun } from "./task-runs.ts";
+import { requireNoActiveTask, startRun } from "./task-runs.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const PATH = "/api/stories/:storyId/code-generations";
@@ -108,13 +108,7 @@ export function codeGenerationRoutes(deps: AppDeps) {
       if (!project) throw ApiError.notFound(`Project ${story.projectId} does not exist.`);
       await requireBudgetLeft(deps, project);
 
-      const active = storyTasks.find((task) => task.status === "queued" || task.status === "running");
-      if (active) {
-        throw ApiError.conflict(
-          `Story ${story.id} already has ${active.status} task ${active.id}. Cancel it or wait for it to finish.`,
-          "task-active",
-        );
-      }
+      requireNoActiveTask(story.id, storyTasks);
 
       const problems = generationProblems({
         story,

@@ -6,7 +6,6 @@
 import {
   type AgentName,
   type CodeGenerationTask,
-  isTerminalTaskStatus,
   projectIdSchema,
   roundCreateSchema,
   storyIdFromBranch,
@@ -27,7 +26,7 @@ import {
   notFound,
   TaskSchema,
 } from "./schemas.ts";
-import { pullRequestRounds, startRun } from "./task-runs.ts";
+import { pullRequestRounds, requireNoActiveTask, startRun } from "./task-runs.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const params = z.object({ projectId: projectIdSchema, number: z.coerce.number().int().min(1) });
@@ -119,13 +118,7 @@ export async function queueRound(deps: AppDeps, request: RoundRequest): Promise<
   const onPullRequest = storyTasks.filter((task) => task.pullRequest.number === number);
   const latest = onPullRequest.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
   if (!latest) throw ApiError.notFound(missing);
-  const active = storyTasks.find((task) => !isTerminalTaskStatus(task.status));
-  if (active) {
-    throw ApiError.conflict(
-      `Story ${record.story.id} already has ${active.status} task ${active.id}. Cancel it or wait for it to finish.`,
-      "task-active",
-    );
-  }
+  requireNoActiveTask(record.story.id, storyTasks);
   if (request.requireAgentHead && pullRequest.headSha !== latest.commit) {
     throw ApiError.conflict(
       `Pull request ${number}'s head ${pullRequest.headSha.slice(0, 12)} is not the agent's last commit: someone pushed to the branch since, so no round starts by itself.`,

@@ -9,6 +9,7 @@ import {
   type AgentName,
   type CodeGenerationTask,
   checkStoryStatusChange,
+  isTerminalTaskStatus,
   newId,
   newQueuedTask,
   renderTaskMarkdown,
@@ -62,6 +63,20 @@ export interface RunRequest {
 export interface RunAnswer {
   task: CodeGenerationTask;
   pullRequest: { number: number; url: string; branch: string };
+}
+
+/**
+ * Throws 409 `task-active` when one of the story's tasks is queued or running: the clear answer
+ * before any work. (`startRun`'s lock decides races between requests.)
+ */
+export function requireNoActiveTask(storyId: string, storyTasks: readonly CodeGenerationTask[]): void {
+  const active = storyTasks.find((task) => !isTerminalTaskStatus(task.status));
+  if (active) {
+    throw ApiError.conflict(
+      `Story ${storyId} already has ${active.status} task ${active.id}. Cancel it or wait for it to finish.`,
+      "task-active",
+    );
+  }
 }
 
 /**

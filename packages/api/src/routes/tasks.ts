@@ -36,7 +36,7 @@ import {
   TaskEventSchema,
   TaskSchema,
 } from "./schemas.ts";
-import { pullRequestRounds, startRun } from "./task-runs.ts";
+import { pullRequestRounds, requireNoActiveTask, startRun } from "./task-runs.ts";
 import { requireBudgetLeft } from "./usage.ts";
 
 const taskParams = z.object({ taskId: taskIdSchema });
@@ -198,13 +198,7 @@ export function taskRoutes(deps: AppDeps) {
         deps.projects.get(task.projectId),
         deps.stories.getStory(task.storyId),
       ]);
-      const active = storyTasks.find((candidate) => !isTerminalTaskStatus(candidate.status));
-      if (active) {
-        throw ApiError.conflict(
-          `Story ${task.storyId} already has ${active.status} task ${active.id}.`,
-          "task-active",
-        );
-      }
+      requireNoActiveTask(task.storyId, storyTasks);
       if (!project) throw ApiError.notFound(`Project ${task.projectId} does not exist.`);
       if (!record) throw ApiError.notFound(`Story ${task.storyId} does not exist.`);
       await requireBudgetLeft(deps, project);

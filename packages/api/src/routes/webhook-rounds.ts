@@ -8,6 +8,7 @@
  * themselves for ever.
  */
 import { runTextLimits, storyIdFromBranch } from "@aipm/shared";
+import type { StoredProject } from "@aipm/store";
 import { z } from "zod";
 import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -59,6 +60,13 @@ const checkRunSchema = z.object({
   }),
   repository: repositorySchema,
 });
+
+/** Whether `project` is bound to GitHub's repository `owner/name` (GitHub ignores their case). */
+export function isOnGithubRepository(project: StoredProject, owner: string, name: string): boolean {
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const { repository } = project;
+  return repository.provider === "github" && same(repository.owner, owner) && same(repository.name, name);
+}
 
 /** What an event asks of a pull request, before the story and project behind it are known. */
 interface FeedbackTrigger {
@@ -178,14 +186,7 @@ export async function applyFeedbackEvent(deps: AppDeps, event: string, payload: 
   const storyId = pull ? storyIdFromBranch(pull.branch) : null;
   const record = storyId ? await deps.stories.getStory(storyId) : null;
   const project = record ? await deps.projects.get(record.story.projectId) : null;
-  const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  if (
-    !pull ||
-    !project ||
-    project.repository.provider !== "github" ||
-    !sameName(project.repository.owner, trigger.owner) ||
-    !sameName(project.repository.name, trigger.name)
-  )
+  if (!pull || !project || !isOnGithubRepository(project, trigger.owner, trigger.name))
     return "not a pull request of an AIPM project";
   if (!project.autoRounds) return "the project does not start rounds by itself";
   if (trigger.headSha && trigger.headSha !== pull.headSha) return "about an older head commit";

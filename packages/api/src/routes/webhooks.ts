@@ -13,7 +13,7 @@ import type { AppDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { applyPullRequestEnd } from "../pull-request-end.ts";
 import { createRouter } from "./router.ts";
-import { applyFeedbackEvent, feedbackEvents } from "./webhook-rounds.ts";
+import { applyFeedbackEvent, feedbackEvents, isOnGithubRepository } from "./webhook-rounds.ts";
 
 /** True when `signature` (`sha256=<hex>`) is the HMAC-SHA256 of `body` under `secret`. */
 export function verifyGithubSignature(secret: string, body: string, signature: string | undefined): boolean {
@@ -85,13 +85,10 @@ export function webhookRoutes(deps: AppDeps) {
       if (!record) return c.body(null, 204);
       const project = await deps.projects.get(record.story.projectId);
       const repository = parsed.data.repository;
-      const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
       if (
         !project ||
         !repository ||
-        project.repository.provider !== "github" ||
-        !sameName(project.repository.owner, repository.owner.login) ||
-        !sameName(project.repository.name, repository.name)
+        !isOnGithubRepository(project, repository.owner.login, repository.name)
       ) {
         deps.log.info("pull request webhook for another repository ignored", { storyId });
         return c.body(null, 204);
