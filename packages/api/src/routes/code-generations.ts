@@ -134,10 +134,6 @@ export function codeGenerationRoutes(deps: AppDeps) {
         feedback: null,
         instructions: input.instructions ?? null,
         retryOf: null,
-        pullRequestText: (taskId) => ({
-          title: `${story.title} [AIPM]`,
-          body: `Story \`${story.id}\` from AIPM project ${project.name}.\n\nThe coding agent implements TASK.md on this branch (task \`${taskId}\`).\n`,
-        }),
         commitMessage: `Add TASK.md for story ${story.id}: ${story.title}`,
         ...(problems.length > 0 ? { queuedData: { forced: { by: principal.tokenId, problems } } } : {}),
         moveStory: true,

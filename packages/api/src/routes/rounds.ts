@@ -147,7 +147,6 @@ export async function queueRound(deps: AppDeps, request: RoundRequest): Promise<
     feedback: request.feedback,
     instructions: request.instructions,
     retryOf: null,
-    pullRequestText: () => ({ title: pullRequest.title, body: "" }),
     commitMessage: `Round ${next} feedback for story ${record.story.id}: ${record.story.title}`,
     queuedData: request.by,
     moveStory: false,

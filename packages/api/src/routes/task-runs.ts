@@ -49,8 +49,6 @@ export interface RunRequest {
   feedback: string | null;
   instructions: string | null;
   retryOf: string | null;
-  /** The pull request's title and body, when the run opens it. */
-  pullRequestText: (taskId: string) => { title: string; body: string };
   commitMessage: string;
   /** Events after `pull_request.opened` and `task.queued` (a forced start, a round's feedback). */
   queuedData?: Record<string, unknown>;
@@ -127,7 +125,9 @@ export async function startRun(deps: AppDeps, run: RunRequest): Promise<RunAnswe
       repository: project.repository,
       baseBranch: project.repository.defaultBranch,
       branch: run.branch,
-      ...run.pullRequestText(taskId),
+      // Used only when the run opens the pull request (an open one is kept as it is).
+      title: `${story.title} [AIPM]`,
+      body: `Story \`${story.id}\` from AIPM project ${project.name}.\n\nThe coding agent implements TASK.md on this branch (task \`${taskId}\`).\n`,
       files: [{ path: "TASK.md", content: taskMarkdown }],
       commitMessage: run.commitMessage,
       author: deps.gitAuthor,

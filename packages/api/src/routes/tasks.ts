@@ -220,10 +220,6 @@ export function taskRoutes(deps: AppDeps) {
         feedback: task.feedback,
         instructions: input.instructions ?? task.instructions,
         retryOf: task.id,
-        pullRequestText: () => ({
-          title: `${record.story.title} [AIPM]`,
-          body: `Story \`${record.story.id}\` from AIPM project ${project.name}.\n`,
-        }),
         commitMessage: `Update TASK.md for story ${record.story.id}: retry of task ${task.id}`,
         moveStory: false,
       });
