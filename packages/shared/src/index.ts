@@ -19,5 +19,6 @@ export * from "./tables.ts";
 export * from "./task.ts";
 export * from "./task-md.ts";
 export * from "./task-state.ts";
+export * from "./traceability.ts";
 export * from "./usage.ts";
 export * from "./values.ts";
