@@ -47,6 +47,8 @@ export interface FakeAiOptions {
   outputTokens?: number;
   /** The model named in answers. */
   model?: string;
+  /** A pause before each streamed event, in ms. Default 0. */
+  eventDelayMs?: number;
 }
 
 /** A script answering from a list, one reply per request, the last one repeated. */
@@ -114,9 +116,15 @@ function pieces(reply: { tool?: unknown; raw?: string }): string[] {
   return [json.slice(0, third), json.slice(third, 2 * third), json.slice(2 * third)].filter(Boolean);
 }
 
-function sse(response: ServerResponse, events: { event?: string; data: unknown }[]): void {
+/** Writes the events, `delayMs` apart when given, so a client can be seen showing partial answers. */
+async function sse(
+  response: ServerResponse,
+  events: { event?: string; data: unknown }[],
+  delayMs = 0,
+): Promise<void> {
   response.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
   for (const { event, data } of events) {
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     response.write(
       `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`,
     );
@@ -145,9 +153,13 @@ interface Answer {
   tool: string;
   model: string;
   usage: { input: number; output: number };
+  eventDelayMs: number;
 }
 
-function answerAnthropic(response: ServerResponse, { reply, tool, model, usage }: Answer): void {
+function answerAnthropic(
+  response: ServerResponse,
+  { reply, tool, model, usage, eventDelayMs }: Answer,
+): void {
   const start = {
     type: "message_start",
     message: {
@@ -191,10 +203,10 @@ function answerAnthropic(response: ServerResponse, { reply, tool, model, usage }
     data: { type: "message_delta", delta: end, usage: { output_tokens: usage.output } },
   });
   events.push({ event: "message_stop", data: { type: "message_stop" } });
-  sse(response, events);
+  void sse(response, events, eventDelayMs);
 }
 
-function answerOpenai(response: ServerResponse, { reply, tool, model, usage }: Answer): void {
+function answerOpenai(response: ServerResponse, { reply, tool, model, usage, eventDelayMs }: Answer): void {
   const chunk = (delta: unknown, finish: string | null = null) => ({
     id: "chatcmpl-fake",
     object: "chat.completion.chunk",
@@ -225,10 +237,13 @@ function answerOpenai(response: ServerResponse, { reply, tool, model, usage }: A
   };
   events.push({ data: { ...chunk({}), choices: [], usage: counts } });
   events.push({ data: "[DONE]" });
-  sse(response, events);
+  void sse(response, events, eventDelayMs);
 }
 
-function answerResponses(response: ServerResponse, { reply, tool, model, usage }: Answer): void {
+function answerResponses(
+  response: ServerResponse,
+  { reply, tool, model, usage, eventDelayMs }: Answer,
+): void {
   let sequence = 0;
   const events: { event: string; data: unknown }[] = [];
   const send = (type: string, data: Record<string, unknown>) =>
@@ -283,7 +298,7 @@ function answerResponses(response: ServerResponse, { reply, tool, model, usage }
     total_tokens: usage.input + usage.output,
   };
   send("response.completed", { response: envelope("completed", [item], counts) });
-  sse(response, events);
+  void sse(response, events, eventDelayMs);
 }
 
 function answerBedrock(response: ServerResponse, { reply, tool, usage }: Answer): void {
@@ -346,7 +361,14 @@ export async function startFakeAiModel(
         const index = requests.push(described) - 1;
         const reply = script(described, index);
         if ("status" in reply) fail(protocol, response, reply.status);
-        else answerers[protocol](response, { reply, tool: described.tool, model, usage });
+        else
+          answerers[protocol](response, {
+            reply,
+            tool: described.tool,
+            model,
+            usage,
+            eventDelayMs: options.eventDelayMs ?? 0,
+          });
       },
       () => response.writeHead(400).end(),
     );

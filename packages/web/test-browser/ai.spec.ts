@@ -1,8 +1,9 @@
 /**
  * Browser tests of the AI actions (issue 18) against the real local stack (`aipm start`) with
  * AIPM_AI_PROVIDER=openai pointed at a scripted fake OpenAI-compatible server on 127.0.0.1: from a
- * one-line idea to a saved story with drafted acceptance tests and an INVEST review; a story split
- * into children; and, on a stack with no provider, no AI buttons and 501 from the API.
+ * one-line idea to a saved story with drafted acceptance tests, an improved Then step and an INVEST
+ * review; a story split into children; answers seen streaming in (the fake pauses between events);
+ * and, on a stack with no provider, no AI buttons and 501 from the API.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -47,6 +48,7 @@ const script = {
       ],
     },
   },
+  improved_step: { tool: { step: "a file named board.csv with 3 lines is downloaded" } },
   split_story: {
     tool: {
       children: [
@@ -74,7 +76,12 @@ async function startFake(): Promise<string> {
   fake = spawn(
     join(repoRoot, "node_modules/.bin/tsx"),
     ["packages/testing/src/fake-ai-model-bin.ts", "openai", join(scriptDir, "script.json")],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
+    // Each streamed event 150 ms apart, so the partial answers can be seen arriving.
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, FAKE_AI_EVENT_DELAY_MS: "150" },
+    },
   );
   let output = "";
   return new Promise((resolve, reject) => {
@@ -136,6 +143,11 @@ describe("the AI actions in the workspace", () => {
     const dialog = page.getByRole("dialog", { name: "New story" });
     await dialog.getByLabel("Idea").fill("export the board to a spreadsheet");
     await dialog.getByRole("button", { name: "Draft with AI" }).click();
+    // The draft streams in: its title shows while the model is still writing the rest.
+    await dialog
+      .getByTestId("ai-progress")
+      .filter({ hasText: `so far: ${draft.title}` })
+      .waitFor();
     await dialog.getByTestId("ai-usage").waitFor();
     expect(await dialog.getByLabel("Title").inputValue()).toBe(draft.title);
     expect(await dialog.getByTestId("ai-usage").textContent()).toMatch(
@@ -159,6 +171,17 @@ describe("the AI actions in the workspace", () => {
     await proposal.getByRole("button", { name: "Add these tests" }).click();
     await details.getByRole("heading", { name: "Acceptance tests (1)" }).waitFor();
 
+    // Improve the vague Then step: the rewrite lands in the editor, and is saved when the user saves.
+    const testForm = details.getByRole("form", { name: `Acceptance test 1: ${drafted.title}` });
+    await testForm.getByRole("button", { name: "Improve Then steps with AI" }).click();
+    await expect
+      .poll(() => testForm.getByLabel("Then").inputValue(), { timeout: 10_000 })
+      .toBe(script.improved_step.tool.step);
+    await testForm.getByRole("button", { name: "Save test" }).click();
+    await expect
+      .poll(async () => (await storyTitled(draft.title)).acceptanceTests[0]?.then, { timeout: 10_000 })
+      .toEqual([script.improved_step.tool.step]);
+
     await assistant.getByRole("button", { name: "Review INVEST with AI" }).click();
     await proposal.getByText("Downloading and reporting are two jobs.").waitFor();
     expect(await proposal.getByRole("heading").textContent()).toMatch(/rules\+ai/);
@@ -172,18 +195,21 @@ describe("the AI actions in the workspace", () => {
     expect(saved.soThat).toBe("I can report progress every Friday");
     expect(
       saved.acceptanceTests.map(({ title, given, when, then }) => ({ title, given, when, then })),
-    ).toEqual([drafted]);
+    ).toEqual([{ ...drafted, then: [script.improved_step.tool.step] }]);
     const usage = await apiCall<{ ai: { calls: number } }>(stack, "GET", `/api/projects/${project.id}/usage`);
-    expect(usage.ai.calls).toBe(3);
+    expect(usage.ai.calls).toBe(4);
     // The project's AI spending, beside its agents', in the assistant.
-    const cost = assistant.getByTestId("project-cost").filter({ hasText: "over 3 calls" });
-    expect(await cost.textContent()).toMatch(/AI \$0\.\d{4} over 3 calls, agents \$0\.0000 over 0 tasks/);
+    const cost = assistant.getByTestId("project-cost").filter({ hasText: "over 4 calls" });
+    expect(await cost.textContent()).toMatch(/AI \$0\.\d{4} over 4 calls, agents \$0\.0000 over 0 tasks/);
   });
 
   it("split a story into children with their tests, after a preview", async () => {
     const details = page.getByRole("complementary");
     const assistant = details.getByRole("region", { name: "AI assistant" });
     await assistant.getByRole("button", { name: "Split story" }).click();
+    // The answer streams in: the first child's title shows before the proposal is complete.
+    await assistant.getByTestId("ai-progress").filter({ hasText: "so far: Export the stories" }).waitFor();
+    expect(await assistant.getByRole("region", { name: "AI proposal" }).count()).toBe(0);
     const proposal = assistant.getByRole("region", { name: "AI proposal" });
     await proposal.getByText("Export with filters").waitFor();
     await shot("ai-split-preview");

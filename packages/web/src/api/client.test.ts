@@ -153,4 +153,63 @@ describe("createApiClient", () => {
     const api = createApiClient({ token: () => "t", fetch });
     await expect(api.openEventStream("tsk_1", 0, controller.signal)).rejects.toBe(abort);
   });
+
+  describe("AI actions", () => {
+    const stream = (...blocks: string[]) =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            for (const block of blocks) controller.enqueue(new TextEncoder().encode(block));
+            controller.close();
+          },
+        }),
+        { status: 202, headers: { "Content-Type": "text/event-stream" } },
+      );
+    const delta = (text: string) => `event: delta\ndata: ${JSON.stringify({ text })}\n\n`;
+
+    it("asked with a listener, stream: the listener hears the text so far, the result answers", async () => {
+      const answer = { tests: [{ title: "A" }], usage: { inputTokens: 1 } };
+      const { fetch, sent } = fakeFetch(
+        stream(
+          delta('{"tests":[{"ti'),
+          delta('tle":"A"}]}'),
+          `event: result\ndata: ${JSON.stringify(answer)}\n\n`,
+        ),
+      );
+      const heard: string[] = [];
+      const api = createApiClient({ token: () => "t", fetch });
+      await expect(api.aiDraftTests("sty_1", (text) => heard.push(text))).resolves.toEqual(answer);
+      expect(sent[0]).toMatchObject({
+        method: "POST",
+        url: "/api/stories/sty_1/ai/acceptance-tests",
+        headers: { Accept: "text/event-stream" },
+      });
+      expect(heard).toEqual(['{"tests":[{"ti', '{"tests":[{"title":"A"}]}']);
+    });
+
+    it("turns an error event into an ApiError with the problem's words", async () => {
+      const problem = { title: "The model refused", status: 422, detail: "The model declined to answer." };
+      const { fetch } = fakeFetch(stream(delta("{"), `event: error\ndata: ${JSON.stringify(problem)}\n\n`));
+      const api = createApiClient({ token: () => "t", fetch });
+      const error = await api.aiSplit("sty_1", () => {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ status: 422, message: expect.stringContaining("declined") });
+    });
+
+    it("says so when the stream ends without a result", async () => {
+      const { fetch } = fakeFetch(stream(delta("{")));
+      const api = createApiClient({ token: () => "t", fetch });
+      await expect(api.aiReview("sty_1", () => {})).rejects.toThrow(/stopped before it was complete/);
+    });
+
+    it("without a listener, asks for one JSON answer", async () => {
+      const { fetch, sent } = fakeFetch(json({ step: "the page shows 3 rows", usage: {} }));
+      const api = createApiClient({ token: () => "t", fetch });
+      await expect(api.aiImproveStep("sty_1", "then", "it works")).resolves.toMatchObject({
+        step: "the page shows 3 rows",
+      });
+      expect(sent[0]).toMatchObject({ headers: { Accept: "application/json" } });
+      expect(JSON.parse(sent[0]?.body ?? "")).toEqual({ kind: "then", step: "it works" });
+    });
+  });
 });

@@ -28,6 +28,7 @@ import type {
   TestDraft,
 } from "../domain.ts";
 import { describeProblem, type Problem } from "../problem.ts";
+import { readEventStream } from "./sse.ts";
 
 /** A failed API call: `status` 0 means the API could not be reached at all. */
 export class ApiError extends Error {
@@ -141,6 +142,33 @@ export function createApiClient(options: ApiClientOptions) {
     return (await readBody(response)) as T;
   }
 
+  /**
+   * An AI action. With `onText`, asked as a stream (202: `delta` events with the answer's JSON text
+   * as the model writes it, then one `result` or `error` event), and `onText` hears the text so far;
+   * without, one JSON answer.
+   */
+  async function aiAction<T>(path: string, body?: unknown, onText?: (text: string) => void): Promise<T> {
+    if (!onText) return request<T>("POST", path, { body });
+    const response = await send("POST", path, { body, accept: "text/event-stream" });
+    if (!response.ok) return fail(response);
+    if (!response.body || !response.headers.get("Content-Type")?.includes("text/event-stream"))
+      return (await readBody(response)) as T;
+    let text = "";
+    for await (const message of readEventStream(response.body)) {
+      const data = JSON.parse(message.data) as unknown;
+      if (message.event === "delta") {
+        text += (data as { text: string }).text;
+        onText(text);
+      } else if (message.event === "result") {
+        return data as T;
+      } else if (message.event === "error") {
+        const status = (data as Problem).status ?? 502;
+        throw new ApiError(status, describeProblem(data, status), data as Problem);
+      }
+    }
+    throw new ApiError(502, "The AI answer stopped before it was complete. Try again.");
+  }
+
   return {
     request,
 
@@ -178,23 +206,37 @@ export function createApiClient(options: ApiClientOptions) {
     invest: (storyId: string) => request<InvestAnalysis>("GET", `/api/stories/${id(storyId)}/invest`),
     aiStatus: () => request<AiStatus>("GET", "/api/ai"),
     projectUsage: (projectId: string) => request<ProjectUsage>("GET", `/api/projects/${id(projectId)}/usage`),
-    aiDraftStory: (projectId: string, idea: string, parentId: string | null) =>
-      request<AiAnswer<{ draft: StoryDraft }>>("POST", `/api/projects/${id(projectId)}/ai/draft-story`, {
-        body: { idea, parentId },
-      }),
-    aiDraftTests: (storyId: string) =>
-      request<AiAnswer<{ tests: TestDraft[] }>>("POST", `/api/stories/${id(storyId)}/ai/acceptance-tests`),
-    aiReview: (storyId: string) =>
-      request<AiAnswer<{ analysis: InvestAnalysis }>>("POST", `/api/stories/${id(storyId)}/ai/invest`),
-    aiSplit: (storyId: string) =>
-      request<AiAnswer<{ children: { story: StoryDraft; tests: TestDraft[] }[] }>>(
-        "POST",
+    aiDraftStory: (
+      projectId: string,
+      idea: string,
+      parentId: string | null,
+      onText?: (text: string) => void,
+    ) =>
+      aiAction<AiAnswer<{ draft: StoryDraft }>>(
+        `/api/projects/${id(projectId)}/ai/draft-story`,
+        { idea, parentId },
+        onText,
+      ),
+    aiDraftTests: (storyId: string, onText?: (text: string) => void) =>
+      aiAction<AiAnswer<{ tests: TestDraft[] }>>(
+        `/api/stories/${id(storyId)}/ai/acceptance-tests`,
+        undefined,
+        onText,
+      ),
+    aiReview: (storyId: string, onText?: (text: string) => void) =>
+      aiAction<AiAnswer<{ analysis: InvestAnalysis }>>(
+        `/api/stories/${id(storyId)}/ai/invest`,
+        undefined,
+        onText,
+      ),
+    aiSplit: (storyId: string, onText?: (text: string) => void) =>
+      aiAction<AiAnswer<{ children: { story: StoryDraft; tests: TestDraft[] }[] }>>(
         `/api/stories/${id(storyId)}/ai/split`,
+        undefined,
+        onText,
       ),
     aiImproveStep: (storyId: string, kind: "given" | "when" | "then", step: string) =>
-      request<AiAnswer<{ step: string }>>("POST", `/api/stories/${id(storyId)}/ai/improve-step`, {
-        body: { kind, step },
-      }),
+      aiAction<AiAnswer<{ step: string }>>(`/api/stories/${id(storyId)}/ai/improve-step`, { kind, step }),
 
     createAcceptanceTest: (
       storyId: string,

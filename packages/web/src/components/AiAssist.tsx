@@ -14,6 +14,7 @@ import {
   type StoryDraft,
   type TestDraft,
 } from "../domain.ts";
+import { streamProgress } from "../logic/ai-progress.ts";
 import { errorMessage } from "../state/notices.ts";
 import { api } from "../state/session.ts";
 import { changeStory, editStoryParts, loadStories } from "../state/stories.ts";
@@ -68,13 +69,19 @@ export function AiAssist({ story }: { story: Story }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [calls, setCalls] = useState(0);
+  const [streamed, setStreamed] = useState("");
 
-  const run = async (what: string, ask: () => Promise<Proposal & { usage: AgentUsage }>) => {
+  /** Runs one action, its answer streamed in: the progress line shows what has arrived. */
+  const run = async (
+    what: string,
+    ask: (onText: (text: string) => void) => Promise<Proposal & { usage: AgentUsage }>,
+  ) => {
     setBusy(what);
     setError(null);
     setProposal(null);
+    setStreamed("");
     try {
-      const { usage: spent, ...answer } = await ask();
+      const { usage: spent, ...answer } = await ask(setStreamed);
       setProposal(answer as Proposal);
       setUsage(spent);
       setCalls((count) => count + 1);
@@ -116,7 +123,10 @@ export function AiAssist({ story }: { story: Story }) {
           type="button"
           disabled={busy !== null}
           onClick={() =>
-            run("Drafting tests", async () => ({ kind: "tests", ...(await api.aiDraftTests(story.id)) }))
+            run("Drafting tests", async (onText) => ({
+              kind: "tests",
+              ...(await api.aiDraftTests(story.id, onText)),
+            }))
           }
         >
           Draft acceptance tests
@@ -125,7 +135,10 @@ export function AiAssist({ story }: { story: Story }) {
           type="button"
           disabled={busy !== null}
           onClick={() =>
-            run("Reviewing", async () => ({ kind: "review", ...(await api.aiReview(story.id)) }))
+            run("Reviewing", async (onText) => ({
+              kind: "review",
+              ...(await api.aiReview(story.id, onText)),
+            }))
           }
         >
           Review INVEST with AI
@@ -133,13 +146,19 @@ export function AiAssist({ story }: { story: Story }) {
         <button
           type="button"
           disabled={busy !== null}
-          onClick={() => run("Splitting", async () => ({ kind: "split", ...(await api.aiSplit(story.id)) }))}
+          onClick={() =>
+            run("Splitting", async (onText) => ({ kind: "split", ...(await api.aiSplit(story.id, onText)) }))
+          }
         >
           Split story
         </button>
       </div>
       <ProjectCost projectId={story.projectId} revision={calls} />
-      {busy && <p class="hint">{busy}…</p>}
+      {busy && (
+        <p class="hint" aria-live="polite" data-testid="ai-progress">
+          {busy}… {streamProgress(streamed)}
+        </p>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}

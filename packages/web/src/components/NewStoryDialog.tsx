@@ -4,6 +4,7 @@
 import { describeUsage } from "@aipm/shared/usage";
 import { useState } from "preact/hooks";
 import { type StoryStatus, storyLimits, storyStatuses } from "../domain.ts";
+import { streamProgress } from "../logic/ai-progress.ts";
 import { parseList } from "../logic/steps.ts";
 import { aiEnabled } from "../state/ai.ts";
 import { errorMessage } from "../state/notices.ts";
@@ -28,6 +29,8 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
   const [busy, setBusy] = useState(false);
   const [idea, setIdea] = useState("");
   const [drafted, setDrafted] = useState<string | null>(null);
+  /** The draft's JSON text as it streams in, shown while the model writes. */
+  const [streamed, setStreamed] = useState("");
   const field = (name: keyof typeof fields) => ({
     value: fields[name],
     onInput: (event: Event) =>
@@ -63,8 +66,9 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
   const draft = async () => {
     setBusy(true);
     setError(null);
+    setStreamed("");
     try {
-      const answer = await api.aiDraftStory(projectId, idea, fields.parentId || null);
+      const answer = await api.aiDraftStory(projectId, idea, fields.parentId || null, setStreamed);
       const { draft: story } = answer;
       setFields({
         ...fields,
@@ -100,6 +104,11 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
               Draft with AI
             </button>
           </div>
+          {busy && streamed && (
+            <p class="hint" aria-live="polite" data-testid="ai-progress">
+              Drafting… {streamProgress(streamed)}
+            </p>
+          )}
           {drafted && (
             <p class="hint" data-testid="ai-usage">
               Drafted by AI ({drafted}); edit it, then create the story.
