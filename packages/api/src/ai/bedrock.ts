@@ -3,6 +3,7 @@
  * with the process's credentials (the deployment's IAM role on AWS), streamed like the others: the
  * tool input arrives as JSON text in pieces, in an AWS event stream.
  */
+import { recordAwsCalls } from "@aipm/store";
 import {
   BedrockRuntimeClient,
   ConverseStreamCommand,
@@ -25,13 +26,18 @@ const refusals = new Set(["content_filtered", "guardrail_intervened"]);
  * @example const provider = bedrockProvider({ model: "anthropic.claude-sonnet-4-5-v1:0", region, timeoutMs, maxRetries });
  */
 export function bedrockProvider(options: BedrockOptions): Provider {
-  const client = new BedrockRuntimeClient({
-    region: options.region,
-    maxAttempts: options.maxRetries + 1,
-    ...(options.baseUrl ? { endpoint: options.baseUrl } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: { requestTimeout: options.timeoutMs },
-  });
+  // The API role's calls (the model named), recorded for the IAM contract test when AIPM_AWS_CALL_LOG is set.
+  const client = recordAwsCalls(
+    new BedrockRuntimeClient({
+      region: options.region,
+      maxAttempts: options.maxRetries + 1,
+      ...(options.baseUrl ? { endpoint: options.baseUrl } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      requestHandler: { requestTimeout: options.timeoutMs },
+    }),
+    "bedrock",
+    "api",
+  );
   return async (request) => {
     let toolInput: string | undefined;
     let text = "";
