@@ -356,7 +356,10 @@ their base URLs, ...) are the CLIs' own; which ones each agent reads is in [agen
 The Hono app, in AWS Lambda (\`packages/api/src/lambda.ts\`) or as a Node server
 (\`packages/api/src/server.ts\`). In AWS the Pulumi stack sets \`AIPM_ENV\`, \`AIPM_VERSION\`,
 \`AIPM_COMMIT\`, \`AIPM_LOG_LEVEL\` and the three secret ARNs; the API reads the secrets'
-values itself.
+values itself. With \`aipm:aiProvider\` it also sets \`AIPM_AI_PROVIDER\`, \`AIPM_AI_MODEL\` (the
+provider's default spelled out), \`AIPM_AI_TIMEOUT_MS\` (5 s less than the function's timeout),
+\`AIPM_AI_BASE_URL\` and \`AIPM_AI_OPENAI_API\` when configured, and for Anthropic or OpenAI
+\`AIPM_AI_API_KEY_SECRET_ARN\` (the key from \`aipm:aiApiKey\`, kept in Secrets Manager).
 
 ${table("API", api)}
 

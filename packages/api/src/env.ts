@@ -1,7 +1,7 @@
 /**
  * @module env: the API's configuration, read once from its environment.
  */
-import { agentNameSchema, environmentNamePattern, parseConfig } from "@aipm/shared";
+import { agentNameSchema, aiProviders, environmentNamePattern, parseConfig } from "@aipm/shared";
 import { z } from "zod";
 
 const optional = <S extends z.ZodType>(schema: S) => schema.optional();
@@ -87,8 +87,8 @@ export const apiEnvSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info")
     .describe("The least severe level the API logs (JSON lines on stdout)."),
-  AIPM_AI_PROVIDER: optional(z.enum(["anthropic", "openai", "bedrock"])).describe(
-    "The model provider of the AI actions (draft a story or its tests, INVEST review, split, improve a step): `anthropic`, `openai` (or any OpenAI-compatible endpoint, with AIPM_AI_BASE_URL) or `bedrock` (Converse, with the API's AWS role). Unset, the AI actions are hidden and answer 501.",
+  AIPM_AI_PROVIDER: optional(z.enum(aiProviders)).describe(
+    "The model provider of the AI actions (draft a story or its tests, INVEST review, split, improve a step): `anthropic`, `openai` (or any OpenAI-compatible endpoint, with AIPM_AI_BASE_URL) or `bedrock` (ConverseStream, with the API's AWS role). Unset, the AI actions are hidden and answer 501.",
   ),
   AIPM_AI_MODEL: optional(z.string().min(1)).describe(
     "The model the AI actions use; unset, `claude-sonnet-4-5` (anthropic), `gpt-4.1-mini` (openai) or `us.anthropic.claude-sonnet-4-5-20250929-v1:0` (bedrock).",

@@ -1,7 +1,8 @@
 /**
  * The AI actions over HTTP against a scripted fake OpenAI-compatible server: each action's proposal
  * (nothing saved), the INVEST review merged with the rules, the streamed form, readable failures,
- * the usage added to the project's, the editor role and project scope, and 501 with no provider.
+ * the usage added to the project's (and deleted with it), the editor role and project scope, and
+ * 501 with no provider.
  */
 import { apiEnvSchema } from "@aipm/api";
 import type { InvestAnalysis } from "@aipm/shared";
@@ -211,6 +212,14 @@ describe("the AI actions", () => {
     expect(usage.ai.usage.costUsd).toBeCloseTo((2 * (1000 * 0.4 + 200 * 1.6)) / 1_000_000, 8);
     expect(usage.totalCostUsd).toBeCloseTo(usage.ai.usage.costUsd, 8);
     expect(usage.month.costUsd).toBeCloseTo(usage.ai.usage.costUsd, 8);
+  });
+
+  it("go with their project: deleting it deletes its AI usage counters", async () => {
+    const { project, story: created } = await story();
+    await expectJson(await api.request("POST", `/api/stories/${created.id}/ai/split`), 200);
+    expect(await api.deps.aiUsage.total(project.id, null)).toMatchObject({ calls: 1 });
+    expect((await api.request("DELETE", `/api/projects/${project.id}?cascade=true`)).status).toBe(204);
+    expect(await api.deps.aiUsage.total(project.id, null)).toEqual({ calls: 0, usage: null });
   });
 
   it("need the editor role, and a story the token reaches", async () => {

@@ -5,6 +5,7 @@ import {
   accessPolicy,
   apiTables,
   logWriteActions,
+  modelInvokeActions,
   objectReadActions,
   secretReadActions,
   tableDataActions,
@@ -33,11 +34,12 @@ function grants(random: Random): AccessGrants {
       () => `arn:aws:logs:us-east-1:${account(random)}:log-group:/aipm/${word(random)}`,
     ),
     objectArns: random.distinct(0, 3, () => `arn:aws:s3:::${word(random)}/worker/*`),
+    modelArns: random.distinct(0, 2, () => `arn:aws:bedrock:*::foundation-model/${word(random)}`),
   };
 }
 
 const nonEmpty = (g: AccessGrants) =>
-  [g.tableArns, g.secretArns, g.logGroupArns, g.objectArns].some((l) => (l?.length ?? 0) > 0);
+  [g.tableArns, g.secretArns, g.logGroupArns, g.objectArns, g.modelArns].some((l) => (l?.length ?? 0) > 0);
 
 describe("accessPolicy (property)", () => {
   it("names only the given ARNs, their indexes and their log streams", () => {
@@ -49,9 +51,15 @@ describe("accessPolicy (property)", () => {
         ...(g.secretArns ?? []),
         ...(g.logGroupArns ?? []).flatMap((arn) => [arn, `${arn}:*`]),
         ...(g.objectArns ?? []),
+        ...(g.modelArns ?? []),
       ]);
       for (const resource of resources) expect(allowed).toContain(resource);
-      for (const arn of [...(g.tableArns ?? []), ...(g.secretArns ?? []), ...(g.logGroupArns ?? [])]) {
+      for (const arn of [
+        ...(g.tableArns ?? []),
+        ...(g.secretArns ?? []),
+        ...(g.logGroupArns ?? []),
+        ...(g.modelArns ?? []),
+      ]) {
         expect(resources).toContain(arn);
       }
     });
@@ -63,6 +71,7 @@ describe("accessPolicy (property)", () => {
       Secrets: secretReadActions,
       Logs: logWriteActions,
       Objects: objectReadActions,
+      Models: modelInvokeActions,
     };
     forAll(300, grants, (g) => {
       if (!nonEmpty(g)) return;
@@ -96,6 +105,9 @@ describe("accessPolicy (property)", () => {
       /specific resources/,
     );
     expect(() => accessPolicy({ secretArns: ["github-token"] })).toThrow(/Secrets must be given as ARNs/);
+    expect(() => accessPolicy({ modelArns: ["arn:aws:bedrock:us-east-1:123456789012:*"] })).toThrow(
+      /Models must name specific resources/,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * @module access-policies: IAM permission documents for the roles AIPM's code runs under, built
- * from exactly the ARNs a role needs, so each role can touch only its own tables, secrets and logs.
+ * from exactly the ARNs a role needs, so each role can touch only its own tables, secrets, logs and
+ * (the API's, with Bedrock) model.
  */
 import type { TableLogicalName } from "@aipm/shared";
 
@@ -43,6 +44,13 @@ export const logWriteActions = [
   "logs:PutLogEvents",
 ] as const;
 export const objectReadActions = ["s3:GetObject"] as const;
+/**
+ * Inference on a Bedrock model: ConverseStream, which the API calls, is authorised as
+ * InvokeModelWithResponseStream; Converse (the same model's answer, not streamed) as InvokeModel.
+ * Together they are a model's inference and nothing more; AWS's own guidance grants and denies them
+ * as a pair.
+ */
+export const modelInvokeActions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"] as const;
 
 /** The tables the API Lambda uses; `pullRequests` belongs to the local forge, which AWS does not run. */
 export const apiTables: readonly TableLogicalName[] = [
@@ -76,6 +84,8 @@ export interface AccessGrants {
   logGroupArns?: readonly string[];
   /** S3 objects read: object ARNs or key patterns, e.g. `arn:aws:s3:::bucket/worker/*`. */
   objectArns?: readonly string[];
+  /** Bedrock models invoked with {@link modelInvokeActions} (ai-settings.ts's `bedrockModelArns`). */
+  modelArns?: readonly string[];
 }
 
 function requireArns(kind: string, arns: readonly string[]): void {
@@ -103,10 +113,12 @@ export function accessPolicy(grants: AccessGrants): PolicyDocument {
   const secrets = unique(grants.secretArns ?? []);
   const logGroups = unique(grants.logGroupArns ?? []);
   const objects = unique(grants.objectArns ?? []);
+  const models = unique(grants.modelArns ?? []);
   requireArns("Tables", tables);
   requireArns("Secrets", secrets);
   requireArns("Log groups", logGroups);
   requireArns("Objects", objects);
+  requireArns("Models", models);
 
   if (tables.length > 0) {
     statements.push({
@@ -130,9 +142,12 @@ export function accessPolicy(grants: AccessGrants): PolicyDocument {
   if (objects.length > 0) {
     statements.push({ Sid: "Objects", Effect: "Allow", Action: [...objectReadActions], Resource: objects });
   }
+  if (models.length > 0) {
+    statements.push({ Sid: "Models", Effect: "Allow", Action: [...modelInvokeActions], Resource: models });
+  }
   if (statements.length === 0) {
     throw new Error(
-      "An access policy needs at least one grant: pass tableArns, secretArns, logGroupArns or objectArns.",
+      "An access policy needs at least one grant: pass tableArns, secretArns, logGroupArns, objectArns or modelArns.",
     );
   }
   return { Version: "2012-10-17", Statement: statements };

@@ -8,7 +8,7 @@
  * IAM path {@link ciIamPath}, outside the `aipm-<environment>-*` names the deploy role manages.
  */
 import { environmentNamePattern } from "@aipm/shared";
-import type { PolicyDocument, PolicyStatement } from "./access-policies.ts";
+import { modelInvokeActions, type PolicyDocument, type PolicyStatement } from "./access-policies.ts";
 import { githubOidcHost } from "./trust-policies.ts";
 
 export interface DeployScope {
@@ -310,8 +310,8 @@ export function deployPolicy(scope: DeployScope): PolicyDocument {
 /**
  * The environment's permissions boundary: the most any role of the environment may do, the deploy
  * role included. It is the deploy policy plus what the runtime roles use that deploying does not
- * (the Lambda@Edge log groups, Session Manager on the workers, reading the secrets), with the same
- * denies.
+ * (the Lambda@Edge log groups, Session Manager on the workers, reading the secrets, the API's
+ * Bedrock model), with the same denies.
  *
  * @example new iam.Policy("aipm-dev-boundary", { path: ciIamPath, policy: JSON.stringify(deployBoundaryPolicy(scope)) })
  */
@@ -345,6 +345,19 @@ export function deployBoundaryPolicy(scope: DeployScope): PolicyDocument {
         "ssmmessages:*",
       ],
       ["*"],
+    ),
+    // The API's AI actions with aipm:aiProvider bedrock. The boundary is made before any stack
+    // names a model, so it admits any model of Bedrock's, in any region (an inference profile
+    // routes to several) but only this account's profiles; the API's role is granted one model.
+    allow(
+      "RuntimeModelInvocation",
+      [...modelInvokeActions],
+      [
+        `arn:${p}:bedrock:*::foundation-model/*`,
+        `arn:${p}:bedrock:*:${account}:inference-profile/*`,
+        `arn:${p}:bedrock:*:${account}:application-inference-profile/*`,
+        `arn:${p}:bedrock:*:${account}:provisioned-model/*`,
+      ],
     ),
   ];
   return {

@@ -153,6 +153,42 @@ function groupRequirement(action: string, resources: readonly string[]): Require
   };
 }
 
+/** How IAM authorises Bedrock's runtime calls: the Converse APIs as the InvokeModel actions. */
+const bedrockActions: Record<string, string> = {
+  Converse: "bedrock:InvokeModel",
+  ConverseStream: "bedrock:InvokeModelWithResponseStream",
+  InvokeModel: "bedrock:InvokeModel",
+  InvokeModelWithResponseStream: "bedrock:InvokeModelWithResponseStream",
+};
+
+/**
+ * A Bedrock call's model as the ARNs IAM checks: a foundation model in the region; a cross-region
+ * inference profile (`us.`, `eu.`, `global.`, ...) in the region and account, and its foundation
+ * model in another region the profile may route the request to (us-west-2 stands for them).
+ */
+function modelRequirements(call: AwsCall): Requirement[] {
+  const action = bedrockActions[call.command] ?? `bedrock:${call.command}`;
+  const model = call.resources.find((resource) => resource.startsWith("modelId="))?.slice(8) ?? "";
+  const profile = /^(us|us-gov|eu|apac|ca|jp|au|global)\.(.+)$/.exec(model);
+  if (!profile?.[2]) {
+    return [
+      { action, arn: `arn:aws:bedrock:${mockRegion}::foundation-model/${model}`, shown: `model ${model}` },
+    ];
+  }
+  return [
+    {
+      action,
+      arn: `arn:aws:bedrock:${mockRegion}:${mockAccount}:inference-profile/${model}`,
+      shown: `inference profile ${model}`,
+    },
+    {
+      action,
+      arn: `arn:aws:bedrock:us-west-2::foundation-model/${profile[2]}`,
+      shown: `foundation model ${profile[2]} in us-west-2, where the profile may route`,
+    },
+  ];
+}
+
 /** What IAM checks for one recorded call. `secretArns` are the deployed secrets' ARNs. */
 function requirements(call: AwsCall, secretArns: readonly string[]): Requirement[] {
   if (call.service === "dynamodb") {
@@ -181,6 +217,7 @@ function requirements(call: AwsCall, secretArns: readonly string[]): Requirement
   }
   if (call.service === "autoscaling")
     return [groupRequirement(`autoscaling:${call.command}`, call.resources)];
+  if (call.service === "bedrock") return modelRequirements(call);
   // Another service: teach this test its resources' ARNs before granting it.
   return [
     {
@@ -236,6 +273,9 @@ beforeAll(async () => {
       apiToken: pulumi.secret("contract-test-admin-api-token"),
     },
     github: { owner: "acme", repository: "aipm", adminToken: pulumi.secret("ghp_contractAdmin0000") },
+    // The AI actions on Bedrock with the default model, the one the API's tests call
+    // (packages/api/src/ai/model.test.ts): its role is granted that model alone.
+    ai: { provider: "bedrock" },
   });
   await deployment.settle();
 });
@@ -337,6 +377,31 @@ describe("the policy evaluation", () => {
       "worker: dynamodb:Scan on other (not one of AIPM's tables) is not allowed by the worker role",
       `worker: dynamodb:UpdateItem on aipm-${ENV}-tasks is not allowed by the worker role`,
       "worker: secretsmanager:GetSecretValue on secret arn:x:other (not one of AIPM's secrets: github-token, webhook-secret, api-token) is not allowed by the worker role",
+    ]);
+  });
+
+  it("checks a Bedrock call against its inference profile here and its foundation model where the profile routes", () => {
+    const profile = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const call = (modelId: string): AwsCall => ({
+      process: "api",
+      service: "bedrock",
+      command: "ConverseStream",
+      resources: [`modelId=${modelId}`],
+    });
+    const grant = (resources: string[]): PolicyDocument => ({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["bedrock:InvokeModelWithResponseStream"], Resource: resources },
+      ],
+    });
+    const here = `arn:aws:bedrock:${mockRegion}:${mockAccount}:inference-profile/${profile}`;
+    const anywhere = "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0";
+    expect(ungrantedCalls([call(profile)], () => [grant([here, anywhere])], [])).toEqual([]);
+    expect(ungrantedCalls([call(profile)], () => [grant([here])], [])).toEqual([
+      "api: bedrock:InvokeModelWithResponseStream on foundation model anthropic.claude-sonnet-4-5-20250929-v1:0 in us-west-2, where the profile may route is not allowed by the api role",
+    ]);
+    expect(ungrantedCalls([call("amazon.nova-lite-v1:0")], () => [grant([here, anywhere])], [])).toEqual([
+      "api: bedrock:InvokeModelWithResponseStream on model amazon.nova-lite-v1:0 is not allowed by the api role",
     ]);
   });
 });

@@ -26,6 +26,8 @@ const config = {
   "aipm:workerBundle": fixtures.workerBundle,
   // Model keys' secrets (aipm/<env>/model/<KEY>) the worker reads.
   "aipm:agents": JSON.stringify(["claude", "codex"]),
+  // The API's AI actions on Bedrock: its role invokes a model (an inference profile's).
+  "aipm:aiProvider": "bedrock",
 };
 const scope = (environment: string) => ({ environment, accountId: mockAccount, partition: "aws" });
 
@@ -153,10 +155,15 @@ describe("a bootstrapped environment's runtime roles (aipm:ciDeployRoleArn set)"
       }
       expect(refused, stack).toEqual([]);
       // What each role is for reaches the check: the tables, the secrets (the model keys' too),
-      // logs, the bundle, the group's lifecycle, the edge functions' log groups.
+      // logs, the Bedrock model, the bundle, the group's lifecycle, the edge functions' log groups.
       const actions = (role: string) => new Set(grants.get(role)?.map((g) => g.action));
       expect([...actions(`aipm-${stack}-api-role`)]).toEqual(
-        expect.arrayContaining(["dynamodb:PutItem", "secretsmanager:GetSecretValue", "logs:PutLogEvents"]),
+        expect.arrayContaining([
+          "dynamodb:PutItem",
+          "secretsmanager:GetSecretValue",
+          "logs:PutLogEvents",
+          "bedrock:InvokeModelWithResponseStream",
+        ]),
       );
       expect([...actions(`aipm-${stack}-workers-role`)]).toEqual(
         expect.arrayContaining([

@@ -288,6 +288,59 @@ describe("the stack program: dev and prod side by side", () => {
     }
   });
 
+  it("turns on the API's AI actions from config: Bedrock's model granted, Anthropic's key kept as a secret", async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const bedrock = await deploy(stack, {
+        "aipm:aiProvider": "bedrock",
+        "aipm:aiModel": "anthropic.claude-haiku-4-5-20251001-v1:0",
+      });
+      const named = (list: CapturedResource[], name: string) => list.find((r) => r.name === name)?.inputs;
+      expect(named(bedrock, `aipm-${stack}-api-function`)?.environment.variables, stack).toMatchObject({
+        AIPM_AI_PROVIDER: "bedrock",
+        AIPM_AI_MODEL: "anthropic.claude-haiku-4-5-20251001-v1:0",
+      });
+      expect(named(bedrock, `aipm-${stack}-api-access`)?.policy, stack).toContain(
+        '"Resource":["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0"]',
+      );
+
+      const deployment = await startMockDeployment({
+        stack,
+        config: { ...config, "aipm:aiProvider": "anthropic", "aipm:aiApiKey": "sk-ant-stackProgramKey00" },
+        secretKeys: [...Object.keys(secrets), "aipm:aiApiKey"],
+      });
+      aipmStackProgram(stack, new pulumi.Config("aipm"), fixtures.apiBundleDir);
+      await deployment.settle();
+      const version = deployment
+        .ofType("aws:secretsmanager/secretVersion:SecretVersion")
+        .find((resource) => resource.name === `aipm-${stack}-secrets-ai-api-key`);
+      expect(version?.inputs.secretString, stack).toBe("sk-ant-stackProgramKey00");
+      expect(version?.secretPaths, stack).toContain("secretString");
+      const variables = deployment.named(`aipm-${stack}-api-function`).inputs.environment.variables;
+      expect(variables.AIPM_AI_API_KEY_SECRET_ARN, stack).toMatch(/:secret:aipm-.+-secrets-ai-api-key-/);
+      for (const resource of deployment.resources) {
+        expect(resource.plainStrings.join("\n"), resource.name).not.toContain("sk-ant-stackProgramKey00");
+      }
+    }
+  });
+
+  it("refuses AI settings the API could not use, before any resource", async () => {
+    for (const [extra, message] of [
+      [{ "aipm:aiProvider": "gemini" }, /aipm:aiProvider must be one of anthropic, openai, bedrock/],
+      [{ "aipm:aiProvider": "openai" }, /aipm:aiApiKey is required with openai/],
+      [{ "aipm:aiModel": "gpt-5" }, /need aipm:aiProvider/],
+      [{ "aipm:aiProvider": "bedrock", "aipm:aiApiKey": "sk-x" }, /aipm:aiApiKey is not used with bedrock/],
+    ] as const) {
+      await startMockDeployment({
+        stack: "dev",
+        config: { ...config, ...extra },
+        secretKeys: [...Object.keys(secrets), "aipm:aiApiKey"],
+      });
+      expect(() => aipmStackProgram("dev", new pulumi.Config("aipm"), fixtures.apiBundleDir)).toThrow(
+        message,
+      );
+    }
+  });
+
   it("refuses to deploy prod without at least one reviewer", async () => {
     await startMockDeployment({
       stack: "prod",

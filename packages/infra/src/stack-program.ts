@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import type { NpmAgentName, TableLogicalName } from "@aipm/shared";
 import type * as pulumi from "@pulumi/pulumi";
+import { type AiSettings, checkAiSettings } from "./ai-settings.ts";
 import { agentInstall } from "./components/agent-install.ts";
 import { AipmEnvironment } from "./components/aipm-environment.ts";
 import { parseGithubPlan, requireGithubAdminToken } from "./components/github-repository.ts";
@@ -134,6 +135,29 @@ function reviewersFrom(config: StackConfig, key: string | undefined, stack: stri
 }
 
 /**
+ * The API's AI settings from `aipm:aiProvider`, `aipm:aiModel`, `aipm:aiBaseUrl` and
+ * `aipm:aiOpenaiApi`; undefined without a provider, and refused when another is set without one.
+ */
+function aiFrom(config: StackConfig): AiSettings | undefined {
+  const provider = config.get("aiProvider");
+  const model = config.get("aiModel");
+  const baseUrl = config.get("aiBaseUrl");
+  const openaiApi = config.get("aiOpenaiApi");
+  if (provider === undefined) {
+    if (model ?? baseUrl ?? openaiApi) {
+      throw new Error("aipm:aiModel, aipm:aiBaseUrl and aipm:aiOpenaiApi need aipm:aiProvider.");
+    }
+    return undefined;
+  }
+  return {
+    provider: provider as AiSettings["provider"],
+    ...(model === undefined ? {} : { model }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(openaiApi === undefined ? {} : { openaiApi: openaiApi as AiSettings["openaiApi"] }),
+  };
+}
+
+/**
  * The AIPM environment of `stack`, configured from `config`; paths in config are relative to
  * `stackDir` (the stack's folder), wherever Pulumi is run from.
  *
@@ -158,6 +182,9 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
   // The bootstrap stack's deployRoleArns.<stack>: set, the environment is bootstrapped.
   const ciDeployRoleArn = config.get("ciDeployRoleArn");
   if (ciDeployRoleArn !== undefined) runtimeBoundaryArn(stack, ciDeployRoleArn);
+  const ai = aiFrom(config);
+  const aiApiKey = config.getSecret("aiApiKey");
+  checkAiSettings(ai, { apiKey: aiApiKey !== undefined });
 
   const environment = new AipmEnvironment(`aipm-${stack}`, {
     environment: stack,
@@ -177,11 +204,13 @@ export function aipmStackProgram(stack: StackName, config: StackConfig, stackDir
       fallbackInstanceTypes: config.getObject<string[]>("workerFallbackInstanceTypes"),
     },
     agents,
+    ...(ai === undefined ? {} : { ai }),
     ...(vpcId ? { network: { vpcId, subnetIds: config.requireObject<string[]>("subnetIds") } } : {}),
     secrets: {
       githubToken: config.requireSecret("githubToken"),
       webhookSecret: config.requireSecret("githubWebhookSecret"),
       apiToken: config.requireSecret("apiToken"),
+      ...(aiApiKey === undefined ? {} : { aiApiKey }),
     },
     github: {
       owner: config.require("githubOwner"),

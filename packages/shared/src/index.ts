@@ -3,6 +3,7 @@
  */
 export * from "./agent.ts";
 export * from "./agent-versions.ts";
+export * from "./ai-models.ts";
 export * from "./branch.ts";
 export * from "./commit-trailers.ts";
 export * from "./common.ts";

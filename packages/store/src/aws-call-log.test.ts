@@ -140,7 +140,7 @@ describe("secretSource", () => {
 });
 
 describe("callResources", () => {
-  it("names the tables of batches and transactions, secrets, and other services' name fields", () => {
+  it("names the tables of batches and transactions, secrets, and other services' name fields (Bedrock's model)", () => {
     expect(callResources("dynamodb", { RequestItems: { b: [], a: [] } })).toEqual({
       resources: ["table/a", "table/b"],
     });
@@ -163,5 +163,8 @@ describe("callResources", () => {
     expect(
       callResources("autoscaling", { AutoScalingGroupName: "g", LifecycleHookName: "h", InstanceId: "i" }),
     ).toEqual({ resources: ["AutoScalingGroupName=g", "LifecycleHookName=h"] });
+    expect(
+      callResources("bedrock", { modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", messages: [] }),
+    ).toEqual({ resources: ["modelId=us.anthropic.claude-sonnet-4-5-20250929-v1:0"] });
   });
 });

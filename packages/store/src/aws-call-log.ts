@@ -11,13 +11,14 @@ import { appendFileSync } from "node:fs";
 export interface AwsCall {
   /** Whose role makes the call: `api` (the Lambda, housekeeping included) or `worker`. */
   process: string;
-  /** The IAM service prefix: `dynamodb`, `secretsmanager`, `autoscaling`, ... */
+  /** The IAM service prefix: `dynamodb`, `secretsmanager`, `autoscaling`, `bedrock`, ... */
   service: string;
   /** The operation, as in the IAM action `<service>:<command>`: `Query`, `TransactWriteItems`, ... */
   command: string;
   /**
    * What the call names, sorted: DynamoDB `table/<name>` or `table/<name>/index/<index>`, a
-   * secret's id (name or ARN) as given, or `<Field>=<value>` for other services' name fields.
+   * secret's id (name or ARN) as given, or `<Field>=<value>` for other services' name fields
+   * (a Bedrock call's model: `modelId=<model id or ARN>`).
    */
   resources: string[];
   /** A transaction's items: the operation on each (`Put`, `Update`, `Delete`, `ConditionCheck`, `Get`), distinct, sorted. */
@@ -42,7 +43,14 @@ function tableResource(input: Input): string | undefined {
 }
 
 /** Name fields of other services' inputs worth recording as resources. */
-const nameFields = ["AutoScalingGroupName", "LifecycleHookName", "logGroupName", "Bucket", "QueueUrl"];
+const nameFields = [
+  "AutoScalingGroupName",
+  "LifecycleHookName",
+  "logGroupName",
+  "Bucket",
+  "QueueUrl",
+  "modelId",
+];
 
 /**
  * What a call's input names: its tables (with the index queried or scanned), the tables of a

@@ -46,6 +46,9 @@ export interface ProjectStore {
 
 const PARTITION = "PROJECTS";
 
+/** A project's key in the projects table, for another store's condition on the project existing. */
+export const projectKey = (id: string) => ({ pk: PARTITION, sk: id });
+
 function fromItem(item: Record<string, unknown>): StoredProject {
   const { pk: _pk, sk: _sk, ...project } = item;
   // Projects stored before these settings existed: no budget, a detected test command, the

@@ -1,12 +1,14 @@
 /**
  * @module fake-ai-models: scripted fake model APIs on 127.0.0.1 for the API's AI actions, each
- * speaking one provider's wire protocol: Anthropic Messages, OpenAI Chat Completions and Responses
- * (all three streamed), and Bedrock Converse. A script answers each request by the tool the model is told to
- * call: a tool input, raw (malformed) text, a refusal, prose, or an HTTP failure such as a 429.
+ * speaking one provider's wire protocol, streamed: Anthropic Messages, OpenAI Chat Completions and
+ * Responses (server-sent events), and Bedrock ConverseStream (an AWS event stream, fake-ai-bedrock.ts).
+ * A script answers each request by the tool the model is told to call: a tool input, raw
+ * (malformed) text, a refusal, prose, or an HTTP failure such as a 429.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttp2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
+import { answerBedrockStream, failBedrock } from "./fake-ai-bedrock.ts";
 
 export type FakeAiProtocol = "anthropic" | "openai" | "openai-responses" | "bedrock";
 
@@ -20,7 +22,12 @@ export type FakeAiReply =
   /** Prose instead of the tool call. */
   | { prose: string }
   /** An HTTP failure (429, 500, ...), answered as the provider does. */
-  | { status: number };
+  | { status: number }
+  /**
+   * Bedrock only: an exception event (`throttlingException`, `modelStreamErrorException`, ...) with
+   * this message, after the first piece of the answer. The other protocols answer it with a 501.
+   */
+  | { exception: string; message: string };
 
 export interface FakeAiRequest {
   /** The name of the tool the model was told to call. */
@@ -136,8 +143,7 @@ function fail(protocol: FakeAiProtocol, response: ServerResponse, status: number
   const message = status === 429 ? "Rate limit reached; slow down." : "The fake model is overloaded.";
   const headers: Record<string, string> = { "Content-Type": "application/json", "retry-after-ms": "10" };
   if (protocol === "bedrock") {
-    headers["x-amzn-ErrorType"] = status === 429 ? "ThrottlingException" : "InternalServerException";
-    response.writeHead(status, headers).end(JSON.stringify({ message }));
+    failBedrock(response, status, message);
   } else if (protocol === "anthropic") {
     const type = status === 429 ? "rate_limit_error" : "api_error";
     response.writeHead(status, headers).end(JSON.stringify({ type: "error", error: { type, message } }));
@@ -149,7 +155,7 @@ function fail(protocol: FakeAiProtocol, response: ServerResponse, status: number
 }
 
 interface Answer {
-  reply: FakeAiReply;
+  reply: Exclude<FakeAiReply, { status: number }>;
   tool: string;
   model: string;
   usage: { input: number; output: number };
@@ -301,39 +307,23 @@ function answerResponses(
   void sse(response, events, eventDelayMs);
 }
 
-function answerBedrock(response: ServerResponse, { reply, tool, usage }: Answer): void {
-  let content: unknown[] = [];
-  let stopReason = "tool_use";
-  if ("tool" in reply) content = [{ toolUse: { toolUseId: "tooluse_fake", name: tool, input: reply.tool } }];
-  else if ("raw" in reply)
-    content = [{ toolUse: { toolUseId: "tooluse_fake", name: tool, input: reply.raw } }];
-  else if ("refusal" in reply) {
-    stopReason = "guardrail_intervened";
-    content = [{ text: reply.refusal }];
-  } else if ("prose" in reply) {
-    stopReason = "end_turn";
-    content = [{ text: reply.prose }];
-  }
-  const body = {
-    output: { message: { role: "assistant", content } },
-    stopReason,
-    usage: { inputTokens: usage.input, outputTokens: usage.output, totalTokens: usage.input + usage.output },
-    metrics: { latencyMs: 5 },
-  };
-  response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-}
-
 const answerers = {
   anthropic: answerAnthropic,
   openai: answerOpenai,
   "openai-responses": answerResponses,
-  bedrock: answerBedrock,
+  bedrock: (response: ServerResponse, { reply, tool, usage }: Answer) =>
+    answerBedrockStream(response, {
+      reply,
+      tool,
+      usage,
+      pieces: "tool" in reply || "raw" in reply ? pieces(reply) : [],
+    }),
 };
 const paths: Record<FakeAiProtocol, RegExp> = {
   anthropic: /^\/v1\/messages$/,
   openai: /^\/v1\/chat\/completions$/,
   "openai-responses": /^\/v1\/responses$/,
-  bedrock: /^\/model\/[^/]+\/converse$/,
+  bedrock: /^\/model\/[^/]+\/converse-stream$/,
 };
 
 /**
@@ -361,7 +351,10 @@ export async function startFakeAiModel(
         const index = requests.push(described) - 1;
         const reply = script(described, index);
         if ("status" in reply) fail(protocol, response, reply.status);
-        else
+        else if ("exception" in reply && protocol !== "bedrock") {
+          const message = `The fake answers an exception reply in ${protocol}'s protocol with this 501: it has no such event.`;
+          response.writeHead(501, { "Content-Type": "application/json" }).end(JSON.stringify({ message }));
+        } else
           answerers[protocol](response, {
             reply,
             tool: described.tool,

@@ -1,9 +1,14 @@
 /**
- * @module ai/bedrock: Amazon Bedrock's Converse API as a model provider, through the AWS SDK with
- * the process's credentials (the deployment's IAM role on AWS). Not streamed: ConverseStream's
- * event-stream encoding buys little for answers of a few hundred tokens.
+ * @module ai/bedrock: Amazon Bedrock's ConverseStream API as a model provider, through the AWS SDK
+ * with the process's credentials (the deployment's IAM role on AWS), streamed like the others: the
+ * tool input arrives as JSON text in pieces, in an AWS event stream.
  */
-import { BedrockRuntimeClient, ConverseCommand, type ToolInputSchema } from "@aws-sdk/client-bedrock-runtime";
+import { recordAwsCalls } from "@aipm/store";
+import {
+  BedrockRuntimeClient,
+  ConverseStreamCommand,
+  type ToolInputSchema,
+} from "@aws-sdk/client-bedrock-runtime";
 import { type Provider, type ProviderOptions, providerError } from "./provider-options.ts";
 
 export interface BedrockOptions extends ProviderOptions {
@@ -16,22 +21,33 @@ export interface BedrockOptions extends ProviderOptions {
 const refusals = new Set(["content_filtered", "guardrail_intervened"]);
 
 /**
- * A provider calling Bedrock Converse with one tool the model must use.
+ * A provider calling Bedrock ConverseStream with one tool the model must use.
  *
  * @example const provider = bedrockProvider({ model: "anthropic.claude-sonnet-4-5-v1:0", region, timeoutMs, maxRetries });
  */
 export function bedrockProvider(options: BedrockOptions): Provider {
-  const client = new BedrockRuntimeClient({
-    region: options.region,
-    maxAttempts: options.maxRetries + 1,
-    ...(options.baseUrl ? { endpoint: options.baseUrl } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: { requestTimeout: options.timeoutMs },
-  });
+  // The API role's calls (the model named), recorded for the IAM contract test when AIPM_AWS_CALL_LOG is set.
+  const client = recordAwsCalls(
+    new BedrockRuntimeClient({
+      region: options.region,
+      maxAttempts: options.maxRetries + 1,
+      ...(options.baseUrl ? { endpoint: options.baseUrl } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      requestHandler: { requestTimeout: options.timeoutMs },
+    }),
+    "bedrock",
+    "api",
+  );
   return async (request) => {
+    let toolInput: string | undefined;
+    let text = "";
+    let stopReason: string | undefined;
+    let inputTokens = 0;
+    let outputTokens = 0;
+    let cacheReadTokens = 0;
     try {
       const answer = await client.send(
-        new ConverseCommand({
+        new ConverseStreamCommand({
           modelId: options.model,
           system: [{ text: request.system }],
           messages: [{ role: "user", content: [{ text: request.prompt }] }],
@@ -51,22 +67,38 @@ export function bedrockProvider(options: BedrockOptions): Provider {
         }),
         { abortSignal: request.signal },
       );
-      const content = answer.output?.message?.content ?? [];
-      const toolUse = content.find((block) => block.toolUse)?.toolUse;
-      const text = content.map((block) => block.text ?? "").join("");
-      const toolInput = toolUse ? JSON.stringify(toolUse.input ?? {}) : undefined;
-      if (toolInput) request.onDelta?.(toolInput);
-      return {
-        toolInput,
-        text,
-        refusal: refusals.has(answer.stopReason ?? "") ? text : undefined,
-        inputTokens: answer.usage?.inputTokens ?? 0,
-        outputTokens: answer.usage?.outputTokens ?? 0,
-        cacheReadTokens: answer.usage?.cacheReadInputTokens ?? 0,
-        model: options.model,
-      };
+      // An exception event (throttling, a model stream error, a validation error) the SDK throws
+      // from the iteration, as an error named for it: providerError below words it.
+      for await (const event of answer.stream ?? []) {
+        if (event.contentBlockStart?.start?.toolUse) {
+          toolInput ??= "";
+        } else if (event.contentBlockDelta?.delta) {
+          const { delta } = event.contentBlockDelta;
+          if (delta.toolUse?.input !== undefined) {
+            toolInput = (toolInput ?? "") + delta.toolUse.input;
+            request.onDelta?.(delta.toolUse.input);
+          } else if (delta.text !== undefined) {
+            text += delta.text;
+          }
+        } else if (event.messageStop) {
+          stopReason = event.messageStop.stopReason;
+        } else if (event.metadata?.usage) {
+          inputTokens = event.metadata.usage.inputTokens ?? 0;
+          outputTokens = event.metadata.usage.outputTokens ?? 0;
+          cacheReadTokens = event.metadata.usage.cacheReadInputTokens ?? 0;
+        }
+      }
     } catch (error) {
       throw providerError("Bedrock", error);
     }
+    return {
+      toolInput,
+      text,
+      refusal: refusals.has(stopReason ?? "") ? text : undefined,
+      inputTokens,
+      outputTokens,
+      cacheReadTokens,
+      model: options.model,
+    };
   };
 }

@@ -1,20 +1,14 @@
 /**
  * @module ai/config: the model client the configuration asks for, or none.
  */
+import { defaultAiModels } from "@aipm/shared";
 import { secretSource } from "@aipm/store";
 import type { ApiEnv } from "../env.ts";
 import { anthropicProvider } from "./anthropic.ts";
 import { bedrockProvider } from "./bedrock.ts";
-import { type AiProvider, type ModelClient, modelClient, type Provider } from "./model.ts";
+import { type ModelClient, modelClient, type Provider } from "./model.ts";
 import { openaiProvider } from "./openai.ts";
 import { openaiResponsesProvider } from "./openai-responses.ts";
-
-/** The model of each provider when AIPM_AI_MODEL is unset. */
-export const defaultModels: Record<AiProvider, string> = {
-  anthropic: "claude-sonnet-4-5",
-  openai: "gpt-4.1-mini",
-  bedrock: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-};
 
 /**
  * The model client the AI settings (AIPM_AI_PROVIDER and the rest) configure, or undefined when AIPM_AI_PROVIDER is unset. The API key
@@ -25,7 +19,7 @@ export const defaultModels: Record<AiProvider, string> = {
 export function modelClientFromEnv(env: ApiEnv): ModelClient | undefined {
   const provider = env.AIPM_AI_PROVIDER;
   if (!provider) return undefined;
-  const model = env.AIPM_AI_MODEL ?? defaultModels[provider];
+  const model = env.AIPM_AI_MODEL ?? defaultAiModels[provider];
   const apiKey = secretSource(
     env.AWS_REGION,
     env.AIPM_AI_API_KEY,

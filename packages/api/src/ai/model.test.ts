@@ -1,7 +1,8 @@
 /**
  * @module ai/model.test: the model client against scripted fakes of each provider's wire protocol
- * on 127.0.0.1 (Anthropic Messages and OpenAI Chat Completions streamed, Bedrock Converse through
- * the AWS SDK): a streamed answer, a 429 then success, malformed JSON, a refusal, prose, usage.
+ * on 127.0.0.1 (Anthropic Messages, OpenAI Chat Completions and Responses, Bedrock ConverseStream
+ * through the AWS SDK, all streamed): a streamed answer, a 429 then success, malformed JSON, a
+ * refusal, prose, usage; and Bedrock's exception events in the middle of a stream.
  */
 import {
   type FakeAiModel,
@@ -76,11 +77,11 @@ async function ask(protocol: FakeAiProtocol, ...replies: FakeAiReply[]) {
 describe.each(["anthropic", "openai", "openai-responses", "bedrock"] as const)(
   "the %s provider",
   (protocol) => {
-    it("answers with the tool input, validated, streamed in pieces where the protocol streams", async () => {
+    it("answers with the tool input, validated, streamed in pieces", async () => {
       const { result, deltas, fake } = await ask(protocol, { tool: answer });
       expect((await result).value).toEqual(answer);
       expect(deltas.join("")).toBe(JSON.stringify(answer));
-      if (protocol !== "bedrock") expect(deltas.length).toBeGreaterThan(1);
+      expect(deltas.length).toBeGreaterThan(1);
       expect(fake.requests[0]?.tool).toBe("draft_story");
       expect(fake.requests[0]?.system).toContain("You draft stories.");
       expect(fake.requests[0]?.prompt).toContain("<story-data>an idea</story-data>");
@@ -140,6 +141,28 @@ describe.each(["anthropic", "openai", "openai-responses", "bedrock"] as const)(
     });
   },
 );
+
+describe("the bedrock provider's exception events", () => {
+  it.each([
+    ["throttlingException", "Too many tokens, please wait", "ThrottlingException", /rate-limiting/],
+    ["modelStreamErrorException", "The stream broke off", "ModelStreamErrorException", /try again/],
+    ["validationException", "Bad input schema", "ValidationException", /supports tool use/],
+    ["serviceUnavailableException", "Unavailable", "ServiceUnavailableException", /try again/],
+  ])(
+    "turns a %s in the middle of the stream into a readable failure, without a retry",
+    async (exception, message, name, hint) => {
+      const { result, deltas, fake } = await ask("bedrock", { exception, message });
+      const error = await result.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AiError);
+      expect(error).toMatchObject({ code: "failed" });
+      expect((error as Error).message).toMatch(`Bedrock failed (${name}): ${message}.`);
+      expect((error as Error).message).toMatch(hint);
+      // The answer had begun streaming: the piece before the exception reached the caller.
+      expect(deltas).toEqual(['{"']);
+      expect(fake.requests).toHaveLength(1);
+    },
+  );
+});
 
 describe("listPriceUsd", () => {
   it("prices dated and regional model names by their family, and unknown models at null", () => {

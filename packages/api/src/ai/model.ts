@@ -3,11 +3,8 @@
  * structured answer (a tool call whose input follows a JSON schema), streams its partial text,
  * validates the answer with zod and reports tokens and cost. Providers live beside this file.
  */
-import type { AgentUsage } from "@aipm/shared";
+import type { AgentUsage, AiProvider } from "@aipm/shared";
 import { z } from "zod";
-
-export const aiProviders = ["anthropic", "openai", "bedrock"] as const;
-export type AiProvider = (typeof aiProviders)[number];
 
 /** What an AI action could not do, for people: each code maps to one problem in the API. */
 export type AiErrorCode = "refused" | "malformed" | "failed" | "timeout";

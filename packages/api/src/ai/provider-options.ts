@@ -18,6 +18,20 @@ export interface ProviderOptions {
   maxRetries: number;
 }
 
+/**
+ * AWS exceptions (Bedrock's, also sent as events in the middle of a stream, without an HTTP
+ * status), as the HTTP status whose hint fits them.
+ */
+const awsExceptionStatus: Record<string, number> = {
+  ThrottlingException: 429,
+  ValidationException: 400,
+  AccessDeniedException: 403,
+  ResourceNotFoundException: 404,
+  ModelStreamErrorException: 502,
+  InternalServerException: 500,
+  ServiceUnavailableException: 503,
+};
+
 /** A provider's failure as an `AiError`: a timeout, or what the provider answered, briefly. */
 export function providerError(provider: string, error: unknown): AiError {
   if (error instanceof AiError) return error;
@@ -34,16 +48,20 @@ export function providerError(provider: string, error: unknown): AiError {
     typeof status === "number"
       ? status
       : (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const kind = httpStatus ?? awsExceptionStatus[name];
   const hint =
-    httpStatus === 401 || httpStatus === 403
+    kind === 401 || kind === 403
       ? " Check the API key (AIPM_AI_API_KEY) or, on Bedrock, the role's access to the model."
-      : httpStatus === 404
+      : kind === 404
         ? " Check the model name (AIPM_AI_MODEL) and AIPM_AI_BASE_URL."
-        : httpStatus === 429
-          ? " The provider is rate-limiting this deployment; try again in a minute."
-          : "";
-  return new AiError(
-    "failed",
-    `${provider} failed${httpStatus ? ` (HTTP ${httpStatus})` : ""}: ${message.slice(0, 300)}.${hint}`,
-  );
+        : kind === 400
+          ? " Check that the model (AIPM_AI_MODEL) supports tool use."
+          : kind === 429
+            ? " The provider is rate-limiting this deployment; try again in a minute."
+            : kind !== undefined && kind >= 500
+              ? " The provider had a problem of its own; try again in a minute."
+              : "";
+  const what = httpStatus ? ` (HTTP ${httpStatus})` : name in awsExceptionStatus ? ` (${name})` : "";
+  const said = message.slice(0, 300).replace(/\.$/, "");
+  return new AiError("failed", `${provider} failed${what}: ${said}.${hint}`);
 }

@@ -185,6 +185,9 @@ export function projectRoutes(deps: AppDeps) {
       }
       await deps.stories.deleteProjectContents(projectId, contents);
       await deps.projects.delete(projectId);
+      // After the project: an AI action still running then records nothing (its write needs the
+      // project), and every counter recorded before goes here.
+      await deps.aiUsage.deleteProject(projectId);
       deps.log.info("project deleted", { projectId, stories: contents.stories.length });
       return c.body(null, 204);
     },

@@ -19,6 +19,7 @@ const secretValues = {
   webhookSecret: "environment-test-webhook-secret",
   apiToken: "environment-test-admin-api-token",
   adminToken: "ghp_environmentTestAdminToken0000000",
+  aiApiKey: "sk-ant-environmentTestAiKey000000000",
 };
 const fixtures = writeBuildFixtures();
 let deployment: MockDeployment;
@@ -50,10 +51,12 @@ beforeAll(async () => {
     web: { assetsDir: fixtures.webAssetsDir },
     workers: { bundlePath: fixtures.workerBundle, minSize: 2, maxSize: 6 },
     agents: { names: ["claude", "codex"], default: "codex" },
+    ai: { provider: "anthropic", model: "claude-haiku-4-5" },
     secrets: {
       githubToken: pulumi.secret(secretValues.githubToken),
       webhookSecret: pulumi.secret(secretValues.webhookSecret),
       apiToken: pulumi.secret(secretValues.apiToken),
+      aiApiKey: pulumi.secret(secretValues.aiApiKey),
     },
     github: {
       owner: "acme",
@@ -177,6 +180,35 @@ describe("AipmEnvironment: wiring", () => {
       if (resource.name === "aipm-prod") continue;
       expect(resource.parent, resource.name).toMatch(/aipm:[a-z]+:[A-Za-z]+::aipm-prod(-[a-z]+)?$/);
     }
+  });
+});
+
+describe("AipmEnvironment: the API's AI actions", () => {
+  const keySecretArn =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:aipm-prod-secrets-ai-api-key-0000000-AbCdEf";
+  const secretsGrant = (policy: string) =>
+    (
+      JSON.parse(deployment.named(policy).inputs.policy).Statement as { Sid: string; Resource: string[] }[]
+    ).find((statement) => statement.Sid === "Secrets")?.Resource ?? [];
+
+  it("keeps the provider's key in its own secret, which the API reads by ARN", () => {
+    expect(deployment.named("aipm-prod-secrets-ai-api-key").inputs.description).toMatch(/AI provider key/);
+    expect(deployment.named("aipm-prod-api-function").inputs.environment.variables).toMatchObject({
+      AIPM_AI_PROVIDER: "anthropic",
+      AIPM_AI_MODEL: "claude-haiku-4-5",
+      AIPM_AI_API_KEY_SECRET_ARN: keySecretArn,
+    });
+    expect(secretsGrant("aipm-prod-api-access")).toContain(keySecretArn);
+  });
+
+  it("gives the workers none of it: no AIPM_AI_* setting, no read of the key", () => {
+    for (const resource of deployment.resources.filter((r) => r.name.startsWith("aipm-prod-workers"))) {
+      const inputs = { ...resource.inputs };
+      if (typeof inputs.userData === "string")
+        inputs.userData = Buffer.from(inputs.userData, "base64").toString();
+      expect(JSON.stringify(inputs), resource.name).not.toMatch(/AIPM_AI_|ai-api-key/);
+    }
+    expect(secretsGrant("aipm-prod-workers-access")).not.toContain(keySecretArn);
   });
 });
 

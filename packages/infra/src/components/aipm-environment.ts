@@ -7,6 +7,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as getRegion from "@pulumi/aws/getRegion";
 import * as pulumi from "@pulumi/pulumi";
 import { apiTables, workerTables } from "../access-policies.ts";
+import { type AiSettings, checkAiSettings } from "../ai-settings.ts";
 import type {
   defaultAgent,
   defaultApiMemoryMb,
@@ -115,11 +116,18 @@ export interface AipmEnvironmentArgs {
     /** Default: {@link defaultAssociatePublicIpAddress}; set false for private subnets behind a NAT gateway. */
     associatePublicIpAddress?: boolean;
   };
+  /**
+   * The API's AI actions: provider and model (the key is `secrets.aiApiKey`); the workers get none
+   * of it. Default: none, the AI actions are off.
+   */
+  ai?: AiSettings;
   /** Secret values, from Pulumi config secrets; stored in Secrets Manager. */
   secrets: {
     githubToken: pulumi.Input<string>;
     webhookSecret: pulumi.Input<string>;
     apiToken: pulumi.Input<string>;
+    /** The AI provider's key (anthropic, openai), for the API alone. Default: none. */
+    aiApiKey?: pulumi.Input<string>;
   };
   github: {
     owner: string;
@@ -184,6 +192,7 @@ export class AipmEnvironment extends pulumi.ComponentResource {
   constructor(name: string, args: AipmEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aipm:environment:AipmEnvironment", name, {}, opts);
     const parent = { parent: this };
+    checkAiSettings(args.ai, { apiKey: args.secrets.aiApiKey !== undefined });
     const protection = args.protection ?? {};
     // Settings left out stay undefined here: each component applies its default (defaults.ts).
     const logRetentionDays = args.logRetentionDays;
@@ -239,6 +248,7 @@ export class AipmEnvironment extends pulumi.ComponentResource {
         logRetentionDays,
         alarmActions,
         defaultAgent: agents.defaultAgent,
+        ...(args.ai === undefined ? {} : { ai: { ...args.ai, apiKeySecretArn: secrets.aiApiKeyArn } }),
         ...permissionsBoundary,
       },
       parent,

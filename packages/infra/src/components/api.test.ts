@@ -76,6 +76,8 @@ describe("Api: the function", () => {
     for (const direct of ["AIPM_GITHUB_TOKEN", "AIPM_GITHUB_WEBHOOK_SECRET", "AIPM_API_TOKEN"]) {
       expect(variables).not.toHaveProperty(direct);
     }
+    // No AI settings given: the AI actions stay off (api-ai.test.ts turns them on).
+    expect(Object.keys(variables).filter((key) => key.startsWith("AIPM_AI_"))).toEqual([]);
   });
 
   it("logs as JSON to its own log group, kept for the given days", () => {

@@ -1,7 +1,7 @@
 /**
  * @module components/api: the Hono API as a Lambda function behind a Function URL that only
- * CloudFront may call, with its log group, least-privilege role, alarms, and the schedule that
- * runs its housekeeping (lease reconciler, queue metrics) once a minute.
+ * CloudFront may call, with its log group, least-privilege role, alarms, the schedule that runs
+ * its housekeeping (lease reconciler, queue metrics) once a minute, and its AI actions' settings.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import { accessPolicy } from "../access-policies.ts";
+import { type AiSettings, aiModel, bedrockModelArns, scopeOfArn } from "../ai-settings.ts";
 import { defaultApiMemoryMb, defaultApiTimeoutSeconds, defaultLogRetentionDays } from "../defaults.ts";
 import { serviceTrustPolicy } from "../trust-policies.ts";
 
@@ -42,6 +43,12 @@ export interface ApiArgs {
   alarmActions?: pulumi.Input<string>[];
   /** The agent a task runs when its request names none (`AIPM_AGENT`). Default: the API's own. */
   defaultAgent?: string;
+  /**
+   * The AI actions' provider and model (AIPM_AI_PROVIDER, ...), and for Anthropic or OpenAI the secret holding
+   * the provider's key, which the role may read. With Bedrock the role may invoke exactly that
+   * model, by the ARNs `bedrockModelArns` gives. Default: none, the AI actions are off.
+   */
+  ai?: AiSettings & { apiKeySecretArn?: pulumi.Input<string> };
   /**
    * The permissions boundary its role carries: the environment's, once it is bootstrapped (its
    * deploy role may create roles only under it). Default: none.
@@ -92,7 +99,13 @@ export class Api extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const secretArns = [args.secrets.githubToken, args.secrets.webhookSecret, args.secrets.apiToken];
+    const secretArns = [
+      args.secrets.githubToken,
+      args.secrets.webhookSecret,
+      args.secrets.apiToken,
+      ...(args.ai?.apiKeySecretArn === undefined ? [] : [args.ai.apiKeySecretArn]),
+    ];
+    const bedrockModel = args.ai?.provider === "bedrock" ? aiModel(args.ai) : undefined;
     new iam.RolePolicy(
       `${name}-access`,
       {
@@ -106,6 +119,8 @@ export class Api extends pulumi.ComponentResource {
                 secretArns: secrets,
                 // The queue metrics go out as Embedded Metric Format log lines: no PutMetricData.
                 logGroupArns: [logGroupArn],
+                // The log group's ARN names the region and account the model is invoked in.
+                modelArns: bedrockModel ? bedrockModelArns(bedrockModel, scopeOfArn(logGroupArn)) : [],
               }),
             ),
           ),
@@ -113,6 +128,7 @@ export class Api extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const timeout = args.timeoutSeconds ?? defaultApiTimeoutSeconds;
     this.function = new lambda.Function(
       `${name}-function`,
       {
@@ -124,7 +140,7 @@ export class Api extends pulumi.ComponentResource {
         role: this.role.arn,
         memorySize: args.memoryMb ?? defaultApiMemoryMb,
         // Also bounds a streamed response: a live event stream ends 5 s before it, with retry:.
-        timeout: args.timeoutSeconds ?? defaultApiTimeoutSeconds,
+        timeout,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
           variables: {
@@ -135,6 +151,7 @@ export class Api extends pulumi.ComponentResource {
             AIPM_GITHUB_WEBHOOK_SECRET_ARN: args.secrets.webhookSecret,
             AIPM_API_TOKEN_SECRET_ARN: args.secrets.apiToken,
             ...(args.defaultAgent === undefined ? {} : { AIPM_AGENT: args.defaultAgent }),
+            ...aiVariables(args.ai, timeout),
             AIPM_LOG_LEVEL: "info",
             NODE_OPTIONS: "--enable-source-maps",
           },
@@ -202,4 +219,21 @@ export class Api extends pulumi.ComponentResource {
 
     this.registerOutputs({ functionName: this.function.name, functionUrl: this.functionUrl.functionUrl });
   }
+}
+
+/**
+ * The API's AI settings as its environment; the key only as its secret's ARN. A model call gets 5 s
+ * less than the function: cut off by Lambda, it would answer nothing; timed out by the API, it
+ * answers what happened.
+ */
+function aiVariables(ai: ApiArgs["ai"], timeoutSeconds: number): Record<string, pulumi.Input<string>> {
+  if (ai === undefined) return {};
+  return {
+    AIPM_AI_PROVIDER: ai.provider,
+    AIPM_AI_MODEL: aiModel(ai),
+    ...(ai.baseUrl === undefined ? {} : { AIPM_AI_BASE_URL: ai.baseUrl }),
+    ...(ai.openaiApi === undefined ? {} : { AIPM_AI_OPENAI_API: ai.openaiApi }),
+    ...(ai.apiKeySecretArn === undefined ? {} : { AIPM_AI_API_KEY_SECRET_ARN: ai.apiKeySecretArn }),
+    AIPM_AI_TIMEOUT_MS: String(Math.max(1, timeoutSeconds - 5) * 1000),
+  };
 }

@@ -14,6 +14,8 @@ export interface SecretsArgs {
   webhookSecret: pulumi.Input<string>;
   /** The API's admin bearer token (at least 16 characters). */
   apiToken: pulumi.Input<string>;
+  /** The API's AI provider key (Anthropic, OpenAI), read by the API alone. Default: none, no secret. */
+  aiApiKey?: pulumi.Input<string>;
   /**
    * Days a deleted secret stays recoverable; 0 deletes at once, so a re-created stack can reuse
    * the name. Default: {@link defaultSecretRecoveryWindowInDays}.
@@ -30,7 +32,8 @@ export interface SecretsArgs {
 }
 
 /**
- * Three Secrets Manager secrets, each with its current value, and an empty secret per model key.
+ * Three Secrets Manager secrets (four with the AI provider's key), each with its current value,
+ * and an empty secret per model key.
  *
  * @example new Secrets("aipm-dev-secrets", { githubToken: config.requireSecret("githubToken"), ... })
  */
@@ -38,6 +41,8 @@ export class Secrets extends pulumi.ComponentResource {
   readonly githubTokenArn: pulumi.Output<string>;
   readonly webhookSecretArn: pulumi.Output<string>;
   readonly apiTokenArn: pulumi.Output<string>;
+  /** The AI provider key's secret ARN; undefined without a key. */
+  readonly aiApiKeyArn: pulumi.Output<string> | undefined;
   /** Each model key's secret ARN, by the variable the agents read it as. */
   readonly modelKeyArns: Record<string, pulumi.Output<string>>;
 
@@ -68,6 +73,10 @@ export class Secrets extends pulumi.ComponentResource {
       args.webhookSecret,
     );
     this.apiTokenArn = secret("api-token", "AIPM: the API's admin bearer token", args.apiToken);
+    this.aiApiKeyArn =
+      args.aiApiKey === undefined
+        ? undefined
+        : secret("ai-api-key", "AIPM: the API's AI provider key (AI actions)", args.aiApiKey);
     this.modelKeyArns = {};
     const modelKeys = [...new Set(args.modelKeys ?? [])];
     if (modelKeys.length > 0 && !args.environment) {
@@ -93,6 +102,7 @@ export class Secrets extends pulumi.ComponentResource {
       githubTokenArn: this.githubTokenArn,
       webhookSecretArn: this.webhookSecretArn,
       apiTokenArn: this.apiTokenArn,
+      aiApiKeyArn: this.aiApiKeyArn,
       modelKeyArns: this.modelKeyArns,
     });
   }
