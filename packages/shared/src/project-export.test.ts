@@ -128,6 +128,17 @@ describe("projectExportSchema", () => {
     expect(problems({ ...document, tokens: [] })).toEqual([': Unrecognized key: "tokens"']);
   });
 
+  it("refuses a pull request link that is not a web address", () => {
+    const document = sampleExport();
+    const tasks = document.tasks.map((task) => ({
+      ...task,
+      pullRequest: { number: 7, url: "javascript:alert(1)" },
+    }));
+    expect(problems({ ...document, tasks })).toEqual([
+      "tasks.0.pullRequest.url: must be an http or https URL",
+    ]);
+  });
+
   it("names the version it reads when given another one, and the format", () => {
     expect(problems({ ...sampleExport(), version: 2 })).toEqual([
       "version: this AIPM reads version 1 only: export the project again with this AIPM's version, or import it into the AIPM version that made it",

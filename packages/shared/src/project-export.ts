@@ -10,7 +10,7 @@ import { isoDateTimeSchema } from "./common.ts";
 import { projectSchema, repositorySchema } from "./project.ts";
 import { acceptanceTestSchema, dependencySchema, storySchema } from "./story.ts";
 import { findDependencyCycle, findParentCycle } from "./story-tree.ts";
-import { codeGenerationTaskSchema } from "./task.ts";
+import { codeGenerationTaskSchema, pullRequestRefSchema } from "./task.ts";
 import { collectionLimits } from "./values.ts";
 
 /** The `format` of a project export. */
@@ -38,12 +38,14 @@ export type ExportedStory = z.infer<typeof exportedStorySchema>;
  * A code-generation task as history: what ran, on which branch and pull request, how it ended and
  * what it cost. Its lease and cancel flag, which only a running task has, are left out.
  */
-export const exportedTaskSchema = codeGenerationTaskSchema.omit({
-  projectId: true,
-  cancelRequested: true,
-  leaseOwner: true,
-  leaseExpiresAt: true,
-});
+export const exportedTaskSchema = codeGenerationTaskSchema
+  .omit({ projectId: true, cancelRequested: true, leaseOwner: true, leaseExpiresAt: true })
+  .extend({
+    // Reports link it: a document may bring only a web address, never a `javascript:` one.
+    pullRequest: pullRequestRefSchema.extend({
+      url: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+    }),
+  });
 export type ExportedTask = z.infer<typeof exportedTaskSchema>;
 
 const projectExportShape = z.strictObject({
