@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { pullRoutes } from "./routes/pulls.ts";
+import { reportRoutes } from "./routes/reports.ts";
 import { roundRoutes } from "./routes/rounds.ts";
 import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", healthRoutes(deps));
   app.route("/", projectRoutes(deps));
   app.route("/", storyRoutes(deps));
+  app.route("/", reportRoutes(deps));
   app.route("/", acceptanceTestRoutes(deps));
   app.route("/", dependencyRoutes(deps));
   app.route("/", aiRoutes(deps));
