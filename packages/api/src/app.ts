@@ -33,8 +33,8 @@ const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/g
 const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith("/api/docs/assets/");
 
 /**
- * The content security policy of every HTML response: scripts, styles and requests from this
- * origin only, no inline script.
+ * The content security policy of every HTML response that sets none of its own: scripts, styles
+ * and requests from this origin only, no inline script.
  */
 export const HTML_CSP =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -48,7 +48,9 @@ export function createApp(deps: AppDeps) {
   const app = createRouter();
   app.use("*", async (c, next) => {
     await next();
-    if (c.res.headers.get("Content-Type")?.startsWith("text/html")) {
+    // A page with a stricter policy of its own (the requirements document) keeps it.
+    const isHtml = c.res.headers.get("Content-Type")?.startsWith("text/html");
+    if (isHtml && !c.res.headers.has("Content-Security-Policy")) {
       c.res.headers.set("Content-Security-Policy", HTML_CSP);
     }
   });

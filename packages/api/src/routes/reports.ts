@@ -19,6 +19,9 @@ import type { AppEnv } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { requireProject } from "../middleware/auth/index.ts";
 import { type OutlineEntry, projectOutline } from "../reports/outline.ts";
+import { requirementsDocument } from "../reports/requirements.ts";
+import { DOCUMENT_CSP, requirementsHtml } from "../reports/requirements-html.ts";
+import { requirementsMarkdown } from "../reports/requirements-markdown.ts";
 import {
   matrixCsv,
   matrixMarkdown,
@@ -47,6 +50,14 @@ const traceabilityQuery = z.object({
     .enum(["json", "csv", "markdown"])
     .default("json")
     .openapi({ description: "`json` (default), `csv` or `markdown`" }),
+});
+
+const documentQuery = z.object({
+  storyId: storyIdSchema.optional().openapi({ description: "Only this story and the stories under it" }),
+  format: z
+    .enum(["markdown", "html"])
+    .default("markdown")
+    .openapi({ description: "`markdown` (default, a download) or `html` (a print-ready page)" }),
 });
 
 /** The project and its outline (from `storyId` down when given), or 404 for either. */
@@ -143,6 +154,60 @@ export function reportRoutes(deps: AppDeps) {
           `traceability-${projectId}.md`,
         );
       return c.json(matrix, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/projects/{projectId}/document",
+      tags: ["reports"],
+      summary:
+        "The requirements document of the project or a story's subtree: each story with its tests and last results, and the open risks",
+      request: { params, query: documentQuery },
+      responses: {
+        200: {
+          description:
+            "Markdown (a download), or a print-ready HTML page with no script, sent with a Content-Security-Policy that allows only its own inline stylesheet",
+          content: { "text/markdown": { schema: z.string() }, "text/html": { schema: z.string() } },
+        },
+        ...commonProblems,
+        ...notFound,
+      },
+    }),
+    async (c) => {
+      const { projectId } = c.req.valid("param");
+      const { storyId, format } = c.req.valid("query");
+      const { project, contents, outline } = await readOutline(deps, c, projectId, storyId);
+      const runs = outline.flatMap((entry) =>
+        entry.tests.flatMap((test) => (test.lastRun ? [test.lastRun.taskId] : [])),
+      );
+      const tasks = await projectTasks(deps, projectId, [...new Set(runs)]);
+      const document = requirementsDocument({
+        project,
+        outline,
+        stories: contents.stories,
+        pullRequests: new Map(tasks.map((task) => [task.id, task.pullRequest])),
+        generatedAt: deps.now().toISOString(),
+        scoped: storyId !== undefined,
+      });
+      if (format === "html") {
+        c.header("Content-Security-Policy", DOCUMENT_CSP);
+        c.header("Referrer-Policy", "no-referrer");
+        return download(
+          c,
+          requirementsHtml(document),
+          "text/html; charset=utf-8",
+          `requirements-${projectId}.html`,
+          "inline",
+        );
+      }
+      return download(
+        c,
+        requirementsMarkdown(document),
+        "text/markdown; charset=utf-8",
+        `requirements-${projectId}.md`,
+      );
     },
   );
 
