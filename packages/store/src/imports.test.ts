@@ -170,6 +170,7 @@ describe("claimImport and importContents", () => {
 
   it("finds the story and test ids some project already uses", async () => {
     const { stories } = await stores();
+    expect(await stories.storedIds([newId("story")], [newId("acceptanceTest")])).toEqual([]);
     const projectId = newId("project");
     const root = story(projectId, null, "Checkout");
     const used = test(root.id);

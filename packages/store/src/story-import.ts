@@ -6,7 +6,7 @@
  * the project's own record is written (by the caller, last), no list shows the project.
  */
 
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { writeInTransactions } from "./bulk-writes.ts";
 import { queryAll } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
@@ -110,9 +110,15 @@ export function storyImportStore({ dynamo, TableName }: StoryTable) {
 
     /**
      * Which of these story and acceptance test ids any project here already uses, in the order
-     * given: one index query each (`byStory`, `byTest`), a few at once. For an import that keeps its ids.
+     * given: none when the table is empty (one item read), else one index query each (`byStory`,
+     * `byTest`), a few at once. For an import that keeps its ids.
      */
     async storedIds(storyIds: readonly string[], testIds: readonly string[]): Promise<string[]> {
+      // A restore into an empty deployment, the usual case, needs no lookup: one item read says so.
+      const { Items } = await dynamo.doc.send(
+        new ScanCommand({ TableName, Limit: 1, ProjectionExpression: "pk" }),
+      );
+      if ((Items ?? []).length === 0) return [];
       const exists = (IndexName: string, attribute: string) => async (id: string) =>
         (
           await queryAll(

@@ -7,7 +7,7 @@
  */
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import { projectExportSchema, projectIdSchema } from "@aipm/shared";
+import { type ProjectExport, projectExportSchema, projectIdSchema } from "@aipm/shared";
 import { presentProject } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import pLimit from "p-limit";
@@ -67,6 +67,33 @@ async function bodyText(raw: Uint8Array, limit: number): Promise<string> {
       "The request body starts as gzip but does not inflate; send JSON, or gzipped JSON.",
     );
   }
+}
+
+/**
+ * The body as a checked export document, or the problem with it: not JSON (400), or a document the
+ * schema refuses (400, or 422 past a limit), with at most {@link LISTED_ERRORS} field errors. Only
+ * the checked document outlives the call, so the body's text and raw parse are garbage by the time
+ * the import writes.
+ */
+async function readImportDocument(raw: Uint8Array, limit: number): Promise<ProjectExport> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await bodyText(raw, limit));
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw ApiError.badRequest("The request body is not valid JSON: send a project export document.");
+  }
+  const parsed = projectExportSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problem = invalidInput("export document", parsed.error);
+  const errors = problem.options.errors ?? [];
+  throw new ApiError(
+    problem.status,
+    errors.length > LISTED_ERRORS
+      ? `${problem.detail} The first ${LISTED_ERRORS} of its ${errors.length} problems are listed.`
+      : problem.detail,
+    { ...problem.options, errors: errors.slice(0, LISTED_ERRORS) },
+  );
 }
 
 export function portabilityRoutes(deps: AppDeps) {
@@ -142,29 +169,14 @@ export function portabilityRoutes(deps: AppDeps) {
     const query = importQuery.safeParse(c.req.query());
     if (!query.success) throw invalidInput("query string", query.error);
     return oneImportAtATime(async () => {
-      const text = await bodyText(new Uint8Array(await c.req.arrayBuffer()), deps.importMaxBytes);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        throw ApiError.badRequest("The request body is not valid JSON: send a project export document.");
-      }
-      const parsed = projectExportSchema.safeParse(value);
-      if (!parsed.success) {
-        const problem = invalidInput("export document", parsed.error);
-        const errors = problem.options.errors ?? [];
-        throw new ApiError(
-          problem.status,
-          errors.length > LISTED_ERRORS
-            ? `${problem.detail} The first ${LISTED_ERRORS} of its ${errors.length} problems are listed.`
-            : problem.detail,
-          { ...problem.options, errors: errors.slice(0, LISTED_ERRORS) },
-        );
-      }
+      const document = await readImportDocument(
+        new Uint8Array(await c.req.arrayBuffer()),
+        deps.importMaxBytes,
+      );
       // A test command runs on the workers, and a budget is an admin's to set: as on create.
-      const { project } = parsed.data;
+      const { project } = document;
       if (project.monthlyBudgetUsd !== null || project.testCommand !== null) requireRole(principal, "admin");
-      const result = await importProject(deps, parsed.data, query.data.ids);
+      const result = await importProject(deps, document, query.data.ids);
       return c.json({ ...result, project: presentProject(result.project, deps) }, 201);
     });
   });
