@@ -68,7 +68,8 @@ export function createApp(deps: AppDeps) {
       origin: (origin) => (deps.webOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
-      exposeHeaders: ["Idempotent-Replayed"],
+      // Content-Disposition names the file of a download (a CSV, a document, an export).
+      exposeHeaders: ["Idempotent-Replayed", "Content-Disposition"],
       maxAge: 600,
     }),
   );
