@@ -22,7 +22,8 @@ h2, h3, h4, h5, h6 { margin: 1.4em 0 0.3em; }
 .facts span + span::before { content: " · "; }
 .narrative b { font-weight: 600; }
 .story { border-top: 1px solid #ddd; }
-.tests li { margin-bottom: 0.5em; }
+.tests > li { margin-bottom: 0.6em; }
+.steps li { margin: 0; }
 .steps { list-style: none; padding-left: 1.2em; margin: 0.2em 0; }
 .steps em { font-style: normal; font-weight: 600; }
 .Pass { color: #176b2c; font-weight: 600; }
@@ -33,7 +34,7 @@ code { font-size: 0.9em; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
   a { color: inherit; text-decoration: none; }
   h1, h2, h3, h4, h5, h6 { break-after: avoid; }
-  .tests li, .risks li { break-inside: avoid; }
+  .tests > li, .risks li { break-inside: avoid; }
   .risks { break-before: page; }
 }
 `;
