@@ -131,14 +131,14 @@ const cliVariables: Variable[] = [
     type: "string",
     default: "none",
     description:
-      "The API token the operations commands (`health-check`, `check-queue`, `deploy`, `rollback`, `logs`, `monitor-agents`) send; `--token` wins. For `aipm start`, the admin token (at least 16 characters); generated and saved in `$AIPM_DATA_DIR/admin-token` when unset, and read from there by `logs` and `monitor-agents` against a local API.",
+      "The API token the operations commands (`health-check`, `check-queue`, `deploy`, `rollback`, `logs`, `monitor-agents`, `export`, `import`, `backup`, `restore`) send; `--token` wins. For `aipm start`, the admin token (at least 16 characters); generated and saved in `$AIPM_DATA_DIR/admin-token` when unset, and read from there by `logs`, `monitor-agents`, `export`, `import`, `backup` and `restore` against a local API.",
   },
   {
     name: "AIPM_DATA_DIR",
     type: "path",
     default: code(".aipm"),
     description:
-      "`aipm start`: where the local store (`dynamodb/`), the local forge's repositories (`repos/`), the worker's cache (`worker/`) and the admin token (`admin-token`) live. `logs` and `monitor-agents` against a local API read the token from there.",
+      "`aipm start`: where the local store (`dynamodb/`), the local forge's repositories (`repos/`), the worker's cache (`worker/`) and the admin token (`admin-token`) live. `logs`, `monitor-agents`, `export`, `import`, `backup` and `restore` against a local API read the token from there.",
   },
   {
     name: "PORT",

@@ -3,6 +3,7 @@
  */
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { bodyLimitFor, MAX_BODY_BYTES, tooLargeDetail } from "./body-limits.ts";
 import type { AppDeps } from "./deps.ts";
 import { ApiError, problemResponse, toProblem } from "./errors.ts";
 import { auth } from "./middleware/auth/index.ts";
@@ -14,8 +15,10 @@ import { dependencyRoutes } from "./routes/dependencies.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operationRoutes } from "./routes/operations.ts";
+import { portabilityRoutes } from "./routes/portability.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { pullRoutes } from "./routes/pulls.ts";
+import { reportRoutes } from "./routes/reports.ts";
 import { roundRoutes } from "./routes/rounds.ts";
 import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
@@ -24,16 +27,15 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
-/** The largest request body the API accepts. */
-export const MAX_BODY_BYTES = 256 * 1024;
+export { MAX_BODY_BYTES } from "./body-limits.ts";
 
 /** Routes that need no token (the GitHub webhook authenticates with its signature). */
 const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/github"]);
 const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith("/api/docs/assets/");
 
 /**
- * The content security policy of every HTML response: scripts, styles and requests from this
- * origin only, no inline script.
+ * The content security policy of every HTML response that sets none of its own: scripts, styles
+ * and requests from this origin only, no inline script.
  */
 export const HTML_CSP =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -47,7 +49,9 @@ export function createApp(deps: AppDeps) {
   const app = createRouter();
   app.use("*", async (c, next) => {
     await next();
-    if (c.res.headers.get("Content-Type")?.startsWith("text/html")) {
+    // A page with a stricter policy of its own (the requirements document) keeps it.
+    const isHtml = c.res.headers.get("Content-Type")?.startsWith("text/html");
+    if (isHtml && !c.res.headers.has("Content-Security-Policy")) {
       c.res.headers.set("Content-Security-Policy", HTML_CSP);
     }
   });
@@ -64,27 +68,34 @@ export function createApp(deps: AppDeps) {
       origin: (origin) => (deps.webOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
-      exposeHeaders: ["Idempotent-Replayed"],
+      // Content-Disposition names the file of a download (a CSV, a document, an export).
+      exposeHeaders: ["Idempotent-Replayed", "Content-Disposition"],
       maxAge: 600,
     }),
   );
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, {
-          type: "too-large",
-        });
-      },
-    }),
+  const limits = new Map(
+    [MAX_BODY_BYTES, deps.importMaxBytes].map((maxSize) => [
+      maxSize,
+      bodyLimit({
+        maxSize,
+        onError: (c) => {
+          throw new ApiError(413, tooLargeDetail(c.req.path, maxSize), { type: "too-large" });
+        },
+      }),
+    ]),
   );
+  app.use("/api/*", (c, next) => {
+    const limit = limits.get(bodyLimitFor(c.req.path, deps.importMaxBytes));
+    return limit ? limit(c, next) : next();
+  });
   const authenticate = auth({ tokens: deps.tokens, adminTokenHash: deps.adminTokenHash });
   app.use("/api/*", (c, next) => (isPublic(c.req.path) ? next() : authenticate(c, next)));
 
   app.route("/", healthRoutes(deps));
   app.route("/", projectRoutes(deps));
+  app.route("/", portabilityRoutes(deps));
   app.route("/", storyRoutes(deps));
+  app.route("/", reportRoutes(deps));
   app.route("/", acceptanceTestRoutes(deps));
   app.route("/", dependencyRoutes(deps));
   app.route("/", aiRoutes(deps));

@@ -46,11 +46,12 @@ describe("CORS", () => {
     }
   });
 
-  it("lets the web app read responses, errors and the replay header", async () => {
+  it("lets the web app read responses, errors, the replay header and a download's file name", async () => {
     const read = await api.request("GET", "/api/projects", { headers: { Origin: WEB_ORIGIN } });
     await expectJson(read, 200);
     expect(read.headers.get("Access-Control-Allow-Origin")).toBe(WEB_ORIGIN);
     expect(read.headers.get("Access-Control-Expose-Headers")).toContain("Idempotent-Replayed");
+    expect(read.headers.get("Access-Control-Expose-Headers")).toContain("Content-Disposition");
 
     // A 401 the browser cannot read would look like a network failure to the web app.
     const refused = await api.request("GET", "/api/projects", {

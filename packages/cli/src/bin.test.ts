@@ -39,6 +39,10 @@ describe("the aipm executable", { timeout: 60_000 }, () => {
       "check-queue",
       "restart-workers",
       "dev-test",
+      "export",
+      "import",
+      "backup",
+      "restore",
     ]) {
       expect(stdout).toMatch(new RegExp(`^  ${verb} +\\S`, "m"));
     }

@@ -26,6 +26,10 @@ const loaders: Record<string, () => Promise<Command>> = {
   "dev-test": async () => (await import("./commands/dev-test.ts")).devTestCommand,
   logs: async () => (await import("./commands/logs.ts")).logsCommand,
   "monitor-agents": async () => (await import("./commands/monitor-agents.ts")).monitorAgentsCommand,
+  export: async () => (await import("./commands/export.ts")).exportCommand,
+  import: async () => (await import("./commands/import.ts")).importCommand,
+  backup: async () => (await import("./commands/backup.ts")).backupCommand,
+  restore: async () => (await import("./commands/restore.ts")).restoreCommand,
 };
 
 const verb = process.argv[2];

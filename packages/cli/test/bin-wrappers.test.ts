@@ -21,6 +21,8 @@ const wrappers: [string, string][] = [
   ["check-queue", "check-queue"],
   ["restart-workers", "restart-workers"],
   ["dev-test", "dev-test"],
+  ["backup", "backup"],
+  ["restore", "restore"],
 ];
 
 describe("bin/", () => {
