@@ -10,10 +10,12 @@ import { loadedProjectId, loading, loadStories, selectedStory, stories } from ".
 import { loadTasks, stopFollowing } from "../state/tasks.ts";
 import { Board } from "./Board.tsx";
 import { FilterBar } from "./FilterBar.tsx";
-import { Mindmap } from "./Mindmap.tsx";
+import { lazyView } from "./lazy.tsx";
 import { NewStoryDialog } from "./NewStoryDialog.tsx";
 import { Outline } from "./Outline.tsx";
 import { StoryDetails } from "./StoryDetails.tsx";
+
+const Mindmap = lazyView("the mindmap", () => import("./Mindmap.tsx").then((module) => module.Mindmap));
 
 export function Workspace({ projectId, view }: { projectId: string; view: WorkspaceView }) {
   const [creating, setCreating] = useState(false);
