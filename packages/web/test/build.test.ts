@@ -59,7 +59,9 @@ describe("the web build", () => {
 
   it("leaves the mindmap, pull request and operations views out of the first load", () => {
     const lazy = built.lazy.map((file) => file.path.replace(/-[A-Z2-7]{8}\.js$/, ""));
-    expect(lazy).toEqual(expect.arrayContaining(["assets/Mindmap", "assets/PullRequest", "assets/Operations"]));
+    expect(lazy).toEqual(
+      expect.arrayContaining(["assets/Mindmap", "assets/PullRequest", "assets/Operations"]),
+    );
     for (const view of lazy) expect(html).not.toContain(view);
   });
 
