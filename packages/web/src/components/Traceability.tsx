@@ -114,7 +114,7 @@ export function Traceability({ projectId, projectName }: { projectId: string; pr
           Search
           <input
             type="search"
-            placeholder="Story, test or id"
+            placeholder="Story or test title"
             value={filters.q}
             onInput={(event) => setFilters({ q: event.currentTarget.value })}
           />

@@ -13,7 +13,7 @@ export interface MatrixFilters {
   storyId: string | null;
   storyStatus: StoryStatus | "";
   result: ResultFilter;
-  /** Text in the story's path, the test's title, or an id, in any case. */
+  /** Text in a story title of the row's path or in the test's title, in any case. */
   q: string;
 }
 
@@ -27,7 +27,6 @@ export function isFilteringMatrix(filters: MatrixFilters): boolean {
 
 function matchesText(row: TraceabilityRow, text: string): boolean {
   if (text === "") return true;
-  if (row.storyId === text || row.testId === text || row.taskId === text) return true;
   const lower = text.toLowerCase();
   return (
     row.storyPath.some((title) => title.toLowerCase().includes(lower)) ||
@@ -36,8 +35,9 @@ function matchesText(row: TraceabilityRow, text: string): boolean {
 }
 
 /**
- * The rows that pass every filter set, in the matrix's order. `subtree` holds the ids of the
- * filter's story and the stories under it (the view knows the tree; the rows alone do not).
+ * The rows that pass every filter set, in the matrix's order: the rows the API answers for the same
+ * filters (so a download holds what the view shows). `subtree` holds the ids of the filter's story
+ * and the stories under it (the view knows the tree; the rows alone do not).
  *
  * @example filterMatrix(matrix.rows, { ...noMatrixFilters, result: "Fail" }, new Set())
  */
