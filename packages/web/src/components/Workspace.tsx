@@ -9,6 +9,7 @@ import { currentProject } from "../state/projects.ts";
 import { loadedProjectId, loading, loadStories, selectedStory, stories } from "../state/stories.ts";
 import { loadTasks, stopFollowing } from "../state/tasks.ts";
 import { Board } from "./Board.tsx";
+import { DocumentDialog } from "./DocumentDialog.tsx";
 import { FilterBar } from "./FilterBar.tsx";
 import { lazyView } from "./lazy.tsx";
 import { NewStoryDialog } from "./NewStoryDialog.tsx";
@@ -22,6 +23,7 @@ const Traceability = lazyView("the traceability matrix", () =>
 
 export function Workspace({ projectId, view }: { projectId: string; view: WorkspaceView }) {
   const [creating, setCreating] = useState(false);
+  const [documenting, setDocumenting] = useState(false);
   useEffect(() => {
     void loadStories(projectId);
     void loadTasks(projectId);
@@ -50,6 +52,9 @@ export function Workspace({ projectId, view }: { projectId: string; view: Worksp
           >
             Refresh
           </button>
+          <button type="button" onClick={() => setDocumenting(true)}>
+            Document
+          </button>
           {loading.value && <span class="hint">Loading…</span>}
         </div>
         {view === "traceability" ? (
@@ -71,6 +76,14 @@ export function Workspace({ projectId, view }: { projectId: string; view: Worksp
       </section>
       {story && <StoryDetails key={story.id} story={story} />}
       {creating && <NewStoryDialog projectId={projectId} onClose={() => setCreating(false)} />}
+      {documenting && (
+        <DocumentDialog
+          projectId={projectId}
+          projectName={project?.name ?? "this project"}
+          story={story}
+          onClose={() => setDocumenting(false)}
+        />
+      )}
     </div>
   );
 }
