@@ -188,7 +188,7 @@ export function Mindmap({ projectName }: { projectName: string }) {
     event.preventDefault();
   };
 
-  const arrows = onScreen?.dependencies;
+  const arrows = dependencies ? onScreen?.dependencies : undefined;
   return (
     <div class="mindmap-wrap">
       <div class="toolbar map-tools">
