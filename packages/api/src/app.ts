@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { pullRoutes } from "./routes/pulls.ts";
+import { reportRoutes } from "./routes/reports.ts";
 import { roundRoutes } from "./routes/rounds.ts";
 import { createRouter } from "./routes/router.ts";
 import { storyRoutes } from "./routes/stories.ts";
@@ -32,8 +33,8 @@ const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/g
 const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith("/api/docs/assets/");
 
 /**
- * The content security policy of every HTML response: scripts, styles and requests from this
- * origin only, no inline script.
+ * The content security policy of every HTML response that sets none of its own: scripts, styles
+ * and requests from this origin only, no inline script.
  */
 export const HTML_CSP =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -47,7 +48,9 @@ export function createApp(deps: AppDeps) {
   const app = createRouter();
   app.use("*", async (c, next) => {
     await next();
-    if (c.res.headers.get("Content-Type")?.startsWith("text/html")) {
+    // A page with a stricter policy of its own (the requirements document) keeps it.
+    const isHtml = c.res.headers.get("Content-Type")?.startsWith("text/html");
+    if (isHtml && !c.res.headers.has("Content-Security-Policy")) {
       c.res.headers.set("Content-Security-Policy", HTML_CSP);
     }
   });
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", healthRoutes(deps));
   app.route("/", projectRoutes(deps));
   app.route("/", storyRoutes(deps));
+  app.route("/", reportRoutes(deps));
   app.route("/", acceptanceTestRoutes(deps));
   app.route("/", dependencyRoutes(deps));
   app.route("/", aiRoutes(deps));

@@ -38,6 +38,7 @@ const SETTINGS = [
 export interface ProjectStore {
   list(): Promise<StoredProject[]>;
   get(id: string): Promise<StoredProject | null>;
+  /** Writes a new project; a `conflict` when its id is taken. */
   create(project: StoredProject): Promise<void>;
   /** Applies changes; with `expectedVersion`, only to that version (409 otherwise). */
   update(id: string, changes: ProjectChanges, now: string, expectedVersion?: number): Promise<StoredProject>;
@@ -80,13 +81,18 @@ export function dynamoProjectStore(dynamo: Dynamo): ProjectStore {
     },
 
     async create(project) {
-      await dynamo.doc.send(
-        new PutCommand({
-          TableName,
-          Item: { pk: PARTITION, sk: project.id, ...project },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
+      try {
+        await dynamo.doc.send(
+          new PutCommand({
+            TableName,
+            Item: { pk: PARTITION, sk: project.id, ...project },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        throw StoreError.conflict(`Project ${project.id} already exists.`);
+      }
     },
 
     async update(id, changes, now, expectedVersion) {

@@ -26,6 +26,7 @@ import {
 import type { Dynamo, Item } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
 import { dependencyStore } from "./story-dependencies.ts";
+import { storyImportStore } from "./story-import.ts";
 import {
   dependencyKey,
   limitReached,
@@ -103,6 +104,12 @@ export interface StoryStore {
   ): Promise<string[]>;
   addDependency(projectId: string, dependency: Dependency, structureVersion: number): Promise<void>;
   deleteDependency(projectId: string, storyId: string, dependsOnId: string): Promise<boolean>;
+  /** Claims an empty project partition for an import (see story-import.ts); `conflict` when taken. */
+  claimImport(projectId: string, storyCount: number): Promise<void>;
+  /** Writes an import's stories, tests and dependencies into the claimed partition; not atomic as a whole. */
+  importContents(projectId: string, contents: ProjectContents): Promise<void>;
+  /** The story and test ids among these that some project already uses. */
+  storedIds(storyIds: readonly string[], testIds: readonly string[]): Promise<string[]>;
 }
 
 export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
@@ -127,6 +134,7 @@ export function dynamoStoryStore(dynamo: Dynamo): StoryStore {
   return {
     ...acceptanceTestStore(table),
     ...dependencyStore(table),
+    ...storyImportStore(table),
 
     async readProject(projectId) {
       const items = await query({

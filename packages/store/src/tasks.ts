@@ -17,10 +17,16 @@ import {
   type UsageSummary,
 } from "@aipm/shared";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { Dynamo, Item } from "./dynamo.ts";
 import { StoreError } from "./errors.ts";
 import { QUEUE_NUMBER } from "./queue-numbers.ts";
+import { taskImportStore } from "./task-import.ts";
 import { claimNext, heartbeat, type QueueStats, queueStats, reconcile } from "./task-queue.ts";
 import { ACTIVE_TASK_PART, fromItem, type NewEvent, storyLockKey, taskTable } from "./task-table.ts";
 import { type TransitionOptions, transition } from "./task-transitions.ts";
@@ -59,6 +65,8 @@ export interface TaskStore {
   /** Gives back a reservation whose task was not created; a no-op once the task exists. */
   releaseReservation(storyId: string, taskId: string): Promise<void>;
   get(taskId: string): Promise<CodeGenerationTask | null>;
+  /** The tasks with these ids that exist, in no particular order: BatchGetItem, 100 ids a request. */
+  getMany(taskIds: readonly string[]): Promise<CodeGenerationTask[]>;
   list(filter: TaskListFilter): Promise<CodeGenerationTask[]>;
   /** What the project's agents consumed, in all and per story, over the tasks created since `since`. */
   usage(projectId: string, since: string | null): Promise<UsageSummary>;
@@ -81,6 +89,10 @@ export interface TaskStore {
   /** Takes back expired leases: requeue, or fail after the last attempt. Returns what it changed. */
   reconcile(): Promise<{ taskId: string; to: TaskStatus }[]>;
   stats(): Promise<QueueStats>;
+  /** Writes finished tasks as history (an import's; see task-import.ts), each only if its id is free. */
+  importTasks(tasks: readonly CodeGenerationTask[]): Promise<void>;
+  /** Deletes tasks by id: an import's, when the import failed after writing them. */
+  deleteTasks(taskIds: readonly string[]): Promise<void>;
 }
 
 const ALL_STATUSES: readonly TaskStatus[] = taskStatuses;
@@ -182,6 +194,24 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
       return item ? fromItem(item) : null;
     },
 
+    async getMany(taskIds) {
+      const ids = [...new Set(taskIds)];
+      const found: CodeGenerationTask[] = [];
+      for (let start = 0; start < ids.length; start += 100) {
+        let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map((pk) => ({ pk }));
+        // BatchGetItem may hand some keys back to be asked for again.
+        for (let round = 0; keys && keys.length > 0; round++) {
+          if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+          const answer: BatchGetCommandOutput = await dynamo.doc.send(
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys } } }),
+          );
+          found.push(...(answer.Responses?.[TableName] ?? []).map(fromItem));
+          keys = answer.UnprocessedKeys?.[TableName]?.Keys;
+        }
+      }
+      return found;
+    },
+
     async usage(projectId, since) {
       // Only the two attributes summed: a project's whole task history, read cheaply.
       const items = await query({
@@ -258,5 +288,6 @@ export function dynamoTaskStore(dynamo: Dynamo, now: () => Date = () => new Date
 
     reconcile: () => reconcile(table),
     stats: () => queueStats(table),
+    ...taskImportStore(table),
   };
 }
