@@ -174,7 +174,7 @@ export function Traceability({ projectId, projectName }: { projectId: string; pr
           {downloading === "markdown" ? "Downloading…" : "Download Markdown"}
         </button>
         <button type="button" onClick={() => void load()}>
-          Refresh
+          Refresh matrix
         </button>
         {matrix && (
           <span class="hint" role="status">
