@@ -3,6 +3,7 @@
  */
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { bodyLimitFor, MAX_BODY_BYTES, tooLargeDetail } from "./body-limits.ts";
 import type { AppDeps } from "./deps.ts";
 import { ApiError, problemResponse, toProblem } from "./errors.ts";
 import { auth } from "./middleware/auth/index.ts";
@@ -14,6 +15,7 @@ import { dependencyRoutes } from "./routes/dependencies.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { operationRoutes } from "./routes/operations.ts";
+import { portabilityRoutes } from "./routes/portability.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { pullRoutes } from "./routes/pulls.ts";
 import { reportRoutes } from "./routes/reports.ts";
@@ -25,8 +27,7 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
-/** The largest request body the API accepts. */
-export const MAX_BODY_BYTES = 256 * 1024;
+export { MAX_BODY_BYTES } from "./body-limits.ts";
 
 /** Routes that need no token (the GitHub webhook authenticates with its signature). */
 const PUBLIC_PATHS = new Set(["/api/openapi.json", "/api/docs", "/api/webhooks/github"]);
@@ -71,22 +72,27 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   );
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, {
-          type: "too-large",
-        });
-      },
-    }),
+  const limits = new Map(
+    [MAX_BODY_BYTES, deps.importMaxBytes].map((maxSize) => [
+      maxSize,
+      bodyLimit({
+        maxSize,
+        onError: (c) => {
+          throw new ApiError(413, tooLargeDetail(c.req.path, maxSize), { type: "too-large" });
+        },
+      }),
+    ]),
   );
+  app.use("/api/*", (c, next) => {
+    const limit = limits.get(bodyLimitFor(c.req.path, deps.importMaxBytes));
+    return limit ? limit(c, next) : next();
+  });
   const authenticate = auth({ tokens: deps.tokens, adminTokenHash: deps.adminTokenHash });
   app.use("/api/*", (c, next) => (isPublic(c.req.path) ? next() : authenticate(c, next)));
 
   app.route("/", healthRoutes(deps));
   app.route("/", projectRoutes(deps));
+  app.route("/", portabilityRoutes(deps));
   app.route("/", storyRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", acceptanceTestRoutes(deps));

@@ -103,6 +103,7 @@ export function createDeps(
     publicUrl: env.AIPM_PUBLIC_URL,
     githubWebUrl: env.AIPM_GITHUB_WEB_URL,
     ...(env.AIPM_GITHUB_BOT_HANDLE ? { githubBotHandle: env.AIPM_GITHUB_BOT_HANDLE } : {}),
+    importMaxBytes: env.AIPM_IMPORT_MAX_BYTES,
     now: () => new Date(),
     log,
     ...extra,

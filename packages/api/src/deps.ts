@@ -56,6 +56,8 @@ export interface AppDeps {
   githubBotHandle?: string;
   now: () => Date;
   log: Logger;
+  /** The largest project import the API takes, in bytes (see body-limits.ts). */
+  importMaxBytes: number;
   /** How often a live event stream checks its token again (revoked, project gone), in ms; 30 s unless set. */
   streamRecheckMs?: number;
   /** The most live event streams one token may hold open at once in this process; 10 unless set. */

@@ -3,6 +3,7 @@
  */
 import { agentNameSchema, environmentNamePattern, parseConfig } from "@aipm/shared";
 import { z } from "zod";
+import { DEFAULT_IMPORT_MAX_BYTES, MAX_BODY_BYTES } from "./body-limits.ts";
 
 const optional = <S extends z.ZodType>(schema: S) => schema.optional();
 
@@ -121,6 +122,15 @@ export const apiEnvSchema = z.object({
     .max(10)
     .default(3)
     .describe("Retries of an AI call answered 429 or 5xx (or cut off), with exponential backoff."),
+  AIPM_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(MAX_BODY_BYTES)
+    .max(1024 * 1024 * 1024)
+    .default(DEFAULT_IMPORT_MAX_BYTES)
+    .describe(
+      "The largest project import (`POST /api/projects/import`) the API takes, in bytes, decompressed when sent gzipped; every other body is limited to 256 KiB. On AWS, CloudFront's origin-request function reads at most 1 MB of a body, whatever this says (see docs/api.md).",
+    ),
   PORT: z.coerce
     .number()
     .int()

@@ -8,7 +8,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, posix, resolve, sep } from "node:path";
 import { hashToken, type RepositoryKey } from "@aipm/store";
 import { getRequestListener } from "@hono/node-server";
-import { type App, MAX_BODY_BYTES } from "./app.ts";
+import type { App } from "./app.ts";
+import { bodyLimitFor, tooLargeDetail } from "./body-limits.ts";
 import type { AppDeps } from "./deps.ts";
 import { gitHttpHandler, parseBasicAuthorization } from "./forge/git-http.ts";
 import { hardenRepositories } from "./forge/local-git.ts";
@@ -104,7 +105,10 @@ export function isAllowedHost(
   return LOOPBACK_HOSTS.has(asked.name) && localPort !== undefined && asked.port === String(localPort);
 }
 
-/** How much of an oversized body is read (and thrown away) before the 413, so the client sees it. */
+/**
+ * How much of an oversized body is read (and thrown away) before the 413, so the client sees it:
+ * this much, or the route's limit when that is larger.
+ */
 export const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -112,25 +116,25 @@ export const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
  * answering while the client still sends makes the kernel reset the connection, and the client
  * then sees a network error, not the 413.
  */
-function tooLarge(req: IncomingMessage, res: ServerResponse, alreadyRead = 0): void {
+function tooLarge(
+  req: IncomingMessage,
+  res: ServerResponse,
+  detail: string,
+  limit: number,
+  alreadyRead = 0,
+): void {
+  const drained = Math.max(MAX_DRAINED_BYTES, limit);
   let read = alreadyRead;
   let answered = false;
   const answer = () => {
     if (answered) return;
     answered = true;
     req.off("data", onData);
-    problem(
-      res,
-      413,
-      "too-large",
-      "Payload Too Large",
-      `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`,
-      true,
-    );
+    problem(res, 413, "too-large", "Payload Too Large", detail, true);
   };
   const onData = (chunk: Buffer) => {
     read += chunk.length;
-    if (read > MAX_DRAINED_BYTES) answer();
+    if (read > drained) answer();
   };
   req.on("data", onData);
   req.on("end", answer);
@@ -139,22 +143,26 @@ function tooLarge(req: IncomingMessage, res: ServerResponse, alreadyRead = 0): v
 }
 
 /**
- * The API with bodies read here first: a body over `MAX_BODY_BYTES` (declared or sent chunked) is
- * drained and answered 413 (see `tooLarge`); a smaller one goes to the app as it arrived.
+ * The API with bodies read here first: a body over its route's limit (see body-limits.ts; declared
+ * or sent chunked) is drained and answered 413 (see `tooLarge`); a smaller one goes to the app as
+ * it arrived.
  */
-function limitBodies(api: Listener): Listener {
+function limitBodies(api: Listener, importMaxBytes: number): Listener {
   return (req, res) => {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return api(req, res);
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const limit = bodyLimitFor(path, importMaxBytes);
+    const detail = tooLargeDetail(path, limit);
     const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return tooLarge(req, res);
+    if (declared !== undefined && Number(declared) > limit) return tooLarge(req, res, detail, limit);
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         cleanup();
         chunks.length = 0;
-        tooLarge(req, res, size);
+        tooLarge(req, res, detail, limit, size);
         return;
       }
       chunks.push(chunk);
@@ -301,7 +309,7 @@ export interface NodeListenerOptions {
  * @example createServer(nodeListener(app, deps, { reposDir: ".aipm/repos", webDir: "packages/web/dist" })).listen(4000);
  */
 export function nodeListener(app: App, deps: AppDeps, options: NodeListenerOptions = {}): Listener {
-  const api = limitBodies(getRequestListener(app.fetch));
+  const api = limitBodies(getRequestListener(app.fetch), deps.importMaxBytes);
   const web = options.webDir ? webApp(options.webDir, api) : api;
   const authorize = authorizeLocalAccess(deps);
   const git = options.reposDir

@@ -12,6 +12,8 @@ export interface Operation {
   query: QueryParameter[];
   bodySchema: string | null;
   isPublic: boolean;
+  /** The operation's own body limit (`x-aipm-max-body-bytes`), where it is not the API's usual one. */
+  maxBodyBytes: number | null;
 }
 
 /** Request bodies the OpenAPI document describes inline, recognised by their fields. */
@@ -53,6 +55,8 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
             : (inline ?? "inline")
           : null,
         isPublic: Array.isArray(spec.security) && spec.security.length === 0,
+        maxBodyBytes:
+          typeof spec["x-aipm-max-body-bytes"] === "number" ? spec["x-aipm-max-body-bytes"] : null,
       });
     }
   }
@@ -63,6 +67,7 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
     query: [],
     bodySchema: null,
     isPublic: true,
+    maxBodyBytes: null,
   }));
   return [...found, ...documentation];
 }

@@ -3,6 +3,7 @@
  * strings, JSON bodies built from the request schemas and then broken, other bodies, headers.
  */
 import { type IdKind, idPrefixes, storyStatuses, taskStatuses } from "@aipm/shared";
+import { projectExportArbitrary } from "@aipm/testing";
 import fc from "fast-check";
 import { MAX_BODY_BYTES } from "../src/app.ts";
 
@@ -229,6 +230,10 @@ export function validBodies(id: IdSource): Record<string, fc.Arbitrary<Record<st
     ),
     TaskRun: fc.record(runFields, { requiredKeys: [] }),
     RoundCreate: fc.record({ ...runFields, feedback: name(10_000) }, { requiredKeys: ["feedback"] }),
+    // Small random projects, valid as they are: imports that succeed, or meet ids already taken.
+    ProjectExport: projectExportArbitrary({ stories: 4, tasks: 2 }) as unknown as fc.Arbitrary<
+      Record<string, unknown>
+    >,
   };
 }
 

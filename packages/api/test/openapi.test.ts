@@ -103,13 +103,22 @@ describe("GET /api/openapi.json", () => {
         expect(declared.map((parameter) => parameter.name).sort(), `${method} ${path}`).toEqual(names.sort());
         expect(declared.every((parameter) => parameter.required)).toBe(true);
         if (operation.requestBody) {
+          // The import takes its document gzipped as well (see routes/portability.ts).
+          const gzipped = path === "/api/projects/import" ? ["application/gzip"] : [];
           expect(Object.keys(operation.requestBody.content), `${method} ${path}`).toEqual([
             "application/json",
+            ...gzipped,
           ]);
         }
         if (method === "patch") expect(operation.requestBody, `${method} ${path}`).toBeDefined();
       }
     }
+  });
+
+  it("states the import's own body limit, which the fuzzer's oversized bodies read", () => {
+    const operation = document.paths["/api/projects/import"]?.post as Record<string, unknown> | undefined;
+    expect(operation?.["x-aipm-max-body-bytes"]).toBe(api.deps.importMaxBytes);
+    expect(operation?.description).toContain("32 MiB here");
   });
 
   it("names the domain schemas as components", () => {

@@ -6,7 +6,8 @@
  */
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { Dynamo } from "./dynamo.ts";
-import { TRANSACTION_LIMIT, type TransactItem } from "./transactions.ts";
+import { StoreError } from "./errors.ts";
+import { isConditionFailure, TRANSACTION_LIMIT, type TransactItem } from "./transactions.ts";
 
 /** DynamoDB refuses a transaction whose items total more than 4 MB; this leaves room for the keys' overhead. */
 const MAX_TRANSACTION_BYTES = 3_500_000;
@@ -42,11 +43,16 @@ export function transactionChunks(items: readonly TransactItem[]): TransactItem[
 
 /**
  * Writes the items as transactions, a few at once, and stops at the first that fails (the ones
- * already sent finish first). Resolves once every item is written; rejects with the first failure.
+ * already sent finish first). Resolves once every item is written; rejects with the first failure,
+ * a failed condition as a `conflict` StoreError saying `conflict`.
  *
- * @example await writeInTransactions(dynamo, items.map((Item) => ({ Put: { TableName, Item } })));
+ * @example await writeInTransactions(dynamo, items.map((Item) => ({ Put: { TableName, Item } })), "taken");
  */
-export async function writeInTransactions(dynamo: Dynamo, items: readonly TransactItem[]): Promise<void> {
+export async function writeInTransactions(
+  dynamo: Dynamo,
+  items: readonly TransactItem[],
+  conflict = "An item changed meanwhile.",
+): Promise<void> {
   const chunks = transactionChunks(items);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -61,5 +67,5 @@ export async function writeInTransactions(dynamo: Dynamo, items: readonly Transa
     }
   };
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks.length) }, sender));
-  if (failure) throw failure.error;
+  if (failure) throw isConditionFailure(failure.error) ? StoreError.conflict(conflict) : failure.error;
 }

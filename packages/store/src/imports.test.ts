@@ -164,7 +164,7 @@ describe("claimImport and importContents", () => {
         acceptanceTests: [],
         dependencies: [],
       }),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({ name: "StoreError", code: "conflict" });
     expect((await stories.getStoryItem(root.id))?.title).toBe("Checkout");
   });
 
@@ -220,7 +220,10 @@ describe("importTasks and getMany", () => {
     const queued = { ...task, id: newId("task"), status: "queued" as const };
     await expect(tasks.importTasks([queued])).rejects.toThrow(/only finished tasks are imported/);
     await tasks.importTasks([task]);
-    await expect(tasks.importTasks([{ ...task, status: "failed" }])).rejects.toThrow();
+    await expect(tasks.importTasks([{ ...task, status: "failed" }])).rejects.toMatchObject({
+      name: "StoreError",
+      code: "conflict",
+    });
     expect((await tasks.get(task.id))?.status).toBe("succeeded");
   });
 

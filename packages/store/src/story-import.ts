@@ -17,22 +17,22 @@ import { isConditionFailure } from "./transactions.ts";
 /** Index queries sent at once by `storedIds`. */
 const LOOKUPS_IN_FLIGHT = 16;
 
-/** Runs `work` on each value, `limit` at a time, and returns the values it answered true for. */
+/** The values `work` answers true for, in their order, running `limit` at a time. */
 async function filterConcurrently<T>(
   values: readonly T[],
   limit: number,
   work: (value: T) => Promise<boolean>,
 ): Promise<T[]> {
-  const found: T[] = [];
+  const answers: boolean[] = [];
   let next = 0;
   const runner = async () => {
     while (next < values.length) {
-      const value = values[next++] as T;
-      if (await work(value)) found.push(value);
+      const index = next++;
+      answers[index] = await work(values[index] as T);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, values.length) }, runner));
-  return found;
+  return values.filter((_, index) => answers[index]);
 }
 
 export function storyImportStore({ dynamo, TableName }: StoryTable) {
@@ -72,35 +72,45 @@ export function storyImportStore({ dynamo, TableName }: StoryTable) {
       const put = (Item: Record<string, unknown>) => ({
         Put: { TableName, Item, ConditionExpression: "attribute_not_exists(pk)" },
       });
-      await writeInTransactions(dynamo, [
-        ...contents.stories.map((story) =>
-          put({
-            pk: projectId,
-            sk: storyKey(story.id),
-            kind: "story",
-            storyId: story.id,
-            childCount: childCounts.get(story.id) ?? 0,
-            testCount: testCounts.get(story.id) ?? 0,
-            ...story,
-          }),
-        ),
-        ...contents.acceptanceTests.map((test) =>
-          put({ pk: projectId, sk: testKey(test.storyId, test.id), kind: "test", testId: test.id, ...test }),
-        ),
-        ...contents.dependencies.map((dependency) =>
-          put({
-            pk: projectId,
-            sk: dependencyKey(dependency.storyId, dependency.dependsOnId),
-            kind: "dependency",
-            ...dependency,
-          }),
-        ),
-      ]);
+      await writeInTransactions(
+        dynamo,
+        [
+          ...contents.stories.map((story) =>
+            put({
+              pk: projectId,
+              sk: storyKey(story.id),
+              kind: "story",
+              storyId: story.id,
+              childCount: childCounts.get(story.id) ?? 0,
+              testCount: testCounts.get(story.id) ?? 0,
+              ...story,
+            }),
+          ),
+          ...contents.acceptanceTests.map((test) =>
+            put({
+              pk: projectId,
+              sk: testKey(test.storyId, test.id),
+              kind: "test",
+              testId: test.id,
+              ...test,
+            }),
+          ),
+          ...contents.dependencies.map((dependency) =>
+            put({
+              pk: projectId,
+              sk: dependencyKey(dependency.storyId, dependency.dependsOnId),
+              kind: "dependency",
+              ...dependency,
+            }),
+          ),
+        ],
+        `An item of project ${projectId} was written by someone else meanwhile; the import stopped.`,
+      );
     },
 
     /**
-     * Which of these story and acceptance test ids any project here already uses: one index query
-     * each (`byStory`, `byTest`), a few at once. For an import that keeps its ids.
+     * Which of these story and acceptance test ids any project here already uses, in the order
+     * given: one index query each (`byStory`, `byTest`), a few at once. For an import that keeps its ids.
      */
     async storedIds(storyIds: readonly string[], testIds: readonly string[]): Promise<string[]> {
       const exists = (IndexName: string, attribute: string) => async (id: string) =>

@@ -31,6 +31,7 @@ export function taskImportStore({ dynamo, TableName }: TaskTable) {
             ConditionExpression: "attribute_not_exists(pk)",
           },
         })),
+        "A task of the import already exists; the import stopped.",
       );
     },
 
