@@ -21,6 +21,8 @@ export type {
   StoryDetail,
   StoryUpdate,
   TaskEvent,
+  TraceabilityMatrix,
+  TraceabilityRow,
 } from "@aipm/shared";
 export {
   type AcceptanceTestStatus,

@@ -312,3 +312,63 @@ describe("the mindmap", () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe("a long board column", () => {
+  const packets = Array.from({ length: 60 }, (_, i) => `Seed packet ${i + 1}`);
+  let library: Project;
+  let beans: Story;
+
+  beforeAll(async () => {
+    library = await apiCall<Project>(stack, "POST", "/api/projects", {
+      name: "Seed library",
+      repository: { provider: "local", owner: "web", name: "seed-library" },
+    });
+    for (const title of packets)
+      await apiCall(stack, "POST", `/api/projects/${library.id}/stories`, { title, iWant: title });
+    const created = await apiCall<Story>(stack, "POST", `/api/projects/${library.id}/stories`, {
+      title: "Heirloom beans",
+      asA: "gardener",
+      iWant: "heirloom beans",
+      soThat: "old varieties live on",
+    });
+    await apiCall(stack, "POST", `/api/stories/${created.id}/acceptance-tests`, {
+      title: "Beans sprout",
+      given: ["a bean"],
+      when: ["it is planted"],
+      then: ["it sprouts"],
+    });
+    beans = await apiCall<Story>(stack, "PATCH", `/api/stories/${created.id}`, {
+      version: created.version,
+      status: "Ready",
+    });
+  });
+
+  it("renders only the cards in view, scrolls to the rest, and follows a card moved into it by key", async () => {
+    await page.goto(`${stack.url}/#/projects/${library.id}/board`);
+    // A reload, so the project list holds the project made above.
+    await page.reload();
+    await page.getByRole("heading", { name: "Seed library" }).waitFor();
+    const drafts = page.locator('section[data-status="Draft"]');
+    await expect.poll(() => drafts.locator(".count").textContent()).toBe("60");
+    const rendered = await drafts.locator(".card").count();
+    expect(rendered).toBeGreaterThan(3);
+    expect(rendered).toBeLessThan(30);
+    expect(await drafts.locator(".card .title").first().textContent()).toBe("Seed packet 1");
+    expect(await drafts.getByText("Seed packet 60", { exact: true }).count()).toBe(0);
+
+    await drafts.locator("ul").evaluate((list) => list.scrollTo(0, list.scrollHeight));
+    await drafts.getByText("Seed packet 60", { exact: true }).waitFor();
+    expect(await drafts.getByText("Seed packet 1", { exact: true }).count()).toBe(0);
+    await drafts.locator("ul").evaluate((list) => list.scrollTo(0, 0));
+    await drafts.getByText("Seed packet 1", { exact: true }).waitFor();
+
+    // Heirloom beans, made last, goes to the end of Draft: the column scrolls to it and it keeps focus.
+    await page.locator(`#card-${beans.id}`).focus();
+    await page.keyboard.press("ArrowLeft");
+    await drafts.locator(`#card-${beans.id}`).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(`card-${beans.id}`);
+    await expect.poll(() => drafts.locator(".count").textContent()).toBe("61");
+    await shot("board-long-column");
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, createApiClient } from "./client.ts";
+import { ApiError, createApiClient, fileNameFrom } from "./client.ts";
 
 interface Sent {
   url: string;
@@ -211,5 +211,62 @@ describe("createApiClient", () => {
       expect(sent[0]).toMatchObject({ headers: { Accept: "application/json" } });
       expect(JSON.parse(sent[0]?.body ?? "")).toEqual({ kind: "then", step: "it works" });
     });
+  });
+
+  it("downloads a file with the token, naming it from Content-Disposition", async () => {
+    const csv = new Response("storyId,testId\nsty_1,act_1\n", {
+      headers: {
+        "Content-Type": "text/csv",
+        "Content-Disposition": 'attachment; filename="shop-matrix.csv"',
+      },
+    });
+    const { fetch, sent } = fakeFetch(csv);
+    const api = createApiClient({ token: () => "t", fetch });
+    const file = await api.download("/api/projects/prj_1/traceability?format=csv");
+    expect(sent[0]).toMatchObject({
+      url: "/api/projects/prj_1/traceability?format=csv",
+      method: "GET",
+      headers: { Accept: "*/*", Authorization: "Bearer t" },
+    });
+    expect(file.filename).toBe("shop-matrix.csv");
+    expect(await file.blob.text()).toBe("storyId,testId\nsty_1,act_1\n");
+  });
+
+  it("turns a refused download into an ApiError like any other call", async () => {
+    const { fetch } = fakeFetch(json({ title: "Not Found", status: 404, detail: "No project prj_9." }, 404));
+    const api = createApiClient({ token: () => "t", fetch });
+    await expect(api.download("/api/projects/prj_9/export")).rejects.toMatchObject({
+      status: 404,
+      message: "No project prj_9.",
+    });
+  });
+
+  it("posts a project export to import it", async () => {
+    const { fetch, sent } = fakeFetch(json({ project: { id: "prj_2" } }, 201));
+    const api = createApiClient({ token: () => "t", fetch });
+    expect(await api.importProject({ format: "aipm.project-export" })).toEqual({ project: { id: "prj_2" } });
+    expect(sent[0]).toMatchObject({
+      url: "/api/projects/import",
+      method: "POST",
+      body: '{"format":"aipm.project-export"}',
+    });
+  });
+});
+
+describe("fileNameFrom", () => {
+  it("reads filename* before filename, quoted or not, and nothing from a header without one", () => {
+    expect(fileNameFrom("attachment; filename=plain.md")).toBe("plain.md");
+    expect(fileNameFrom('attachment; filename="with space.csv"')).toBe("with space.csv");
+    expect(fileNameFrom("attachment; filename=\"ascii.csv\"; filename*=UTF-8''M%C3%A4rz.csv")).toBe(
+      "März.csv",
+    );
+    expect(fileNameFrom("attachment")).toBeNull();
+    expect(fileNameFrom(null)).toBeNull();
+  });
+
+  it("keeps only the last part of a name with a path in it", () => {
+    expect(fileNameFrom('attachment; filename="../../etc/passwd"')).toBe("passwd");
+    expect(fileNameFrom("attachment; filename*=UTF-8''..%2F..%2Fx.json")).toBe("x.json");
+    expect(fileNameFrom('attachment; filename="a\\\\b.txt"')).toBe("b.txt");
   });
 });

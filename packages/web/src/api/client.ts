@@ -26,6 +26,7 @@ import type {
   TaskEvent,
   TaskStatus,
   TestDraft,
+  TraceabilityMatrix,
 } from "../domain.ts";
 import { describeProblem, type Problem } from "../problem.ts";
 import { readEventStream } from "./sse.ts";
@@ -69,7 +70,41 @@ export interface EventsPage {
   nextAfter: number;
 }
 
+/** A file the API wrote, and the name its Content-Disposition gives it (null without one). */
+export interface Download {
+  blob: Blob;
+  filename: string | null;
+}
+
+/** What importing a project answers: the new project (or, from older APIs, its id at the top). */
+export interface ProjectImported {
+  project?: { id: string; name?: string };
+  id?: string;
+}
+
 const id = encodeURIComponent;
+
+/**
+ * The file name of a Content-Disposition header: `filename*` (RFC 6266, UTF-8) before `filename`;
+ * null when it names none. Path separators are dropped, so a name can never point elsewhere.
+ *
+ * @example fileNameFrom('attachment; filename="matrix.csv"') // "matrix.csv"
+ */
+export function fileNameFrom(header: string | null): string | null {
+  if (!header) return null;
+  let name: string | null = null;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)?.[1];
+  if (extended) {
+    try {
+      name = decodeURIComponent(extended.trim());
+    } catch {
+      name = null;
+    }
+  }
+  name ??= /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/.exec(header)?.slice(1).find(Boolean) ?? null;
+  const safe = name?.replace(/\\(.)/g, "$1").split(/[\\/]/).pop()?.trim();
+  return safe ? safe : null;
+}
 
 function query(params: Record<string, string | number | undefined>): string {
   const entries = Object.entries(params).filter(
@@ -182,6 +217,16 @@ export function createApiClient(options: ApiClientOptions) {
       return response;
     },
 
+    /** Fetches a file (a download: CSV, Markdown, HTML, JSON) with the token, as bytes. */
+    async download(path: string): Promise<Download> {
+      const response = await send("GET", path, { accept: "*/*" });
+      if (!response.ok) return fail(response);
+      return {
+        blob: await response.blob(),
+        filename: fileNameFrom(response.headers.get("Content-Disposition")),
+      };
+    },
+
     /** `GET /health` answers 503 with the same document when a check fails; both are answers here. */
     async health(): Promise<Health> {
       const response = await send("GET", "/health");
@@ -193,6 +238,15 @@ export function createApiClient(options: ApiClientOptions) {
     createProject: (body: ProjectCreate) => request<Project>("POST", "/api/projects", { body }),
     updateProject: (projectId: string, body: ProjectUpdate) =>
       request<Project>("PATCH", `/api/projects/${id(projectId)}`, { body }),
+    /** Creates a project from an export's document (what `GET /api/projects/:id/export` wrote). */
+    importProject: (document: unknown) =>
+      request<ProjectImported>("POST", "/api/projects/import", { body: document }),
+    traceability: (projectId: string, signal?: AbortSignal) =>
+      request<TraceabilityMatrix>(
+        "GET",
+        `/api/projects/${id(projectId)}/traceability`,
+        signal ? { signal } : {},
+      ),
 
     listStories: (projectId: string) =>
       request<{ stories: Story[] }>("GET", `/api/projects/${id(projectId)}/stories`).then((r) => r.stories),

@@ -6,11 +6,17 @@ import { lastProjectId, loadProjects, openProject, projects } from "../state/pro
 import { navigate, route } from "../state/route.ts";
 import { token } from "../state/session.ts";
 import { Header } from "./Header.tsx";
+import { lazyView } from "./lazy.tsx";
 import { Notices } from "./Notices.tsx";
-import { Operations } from "./Operations.tsx";
-import { PullRequest } from "./PullRequest.tsx";
 import { SignIn } from "./SignIn.tsx";
 import { Workspace } from "./Workspace.tsx";
+
+const PullRequest = lazyView("the pull request view", () =>
+  import("./PullRequest.tsx").then((module) => module.PullRequest),
+);
+const Operations = lazyView("the operations page", () =>
+  import("./Operations.tsx").then((module) => module.Operations),
+);
 
 export function App() {
   if (!token.value) return <SignIn />;

@@ -8,7 +8,12 @@ import { navigate, route } from "../state/route.ts";
 import { signOut } from "../state/session.ts";
 import { ProjectDialog } from "./ProjectDialog.tsx";
 
-const viewNames: Record<WorkspaceView, string> = { outline: "Outline", mindmap: "Mindmap", board: "Board" };
+const viewNames: Record<WorkspaceView, string> = {
+  outline: "Outline",
+  mindmap: "Mindmap",
+  board: "Board",
+  traceability: "Traceability",
+};
 
 export function Header() {
   const [dialog, setDialog] = useState<"new" | "edit" | null>(null);

@@ -1,12 +1,17 @@
 /**
- * @module components/Mindmap: the story tree as an SVG map laid out by d3-hierarchy. Wheel or the
- * buttons zoom, dragging the background pans, arrow keys move between stories, Enter opens one,
- * Space folds a branch. Only the boxes on screen are drawn as elements; zoomed out, where titles
- * cannot be read, every box is drawn within a few paths instead.
+ * @module components/Mindmap: the story tree as an SVG map laid out by d3-hierarchy, with arrows
+ * from stories to the stories they depend on. Wheel or the buttons zoom, dragging the background
+ * pans, arrow keys move between stories, Enter opens one, Space or a box's knob folds a branch, and
+ * the find box jumps to a story by its title. Only what is on screen is drawn: the boxes as
+ * elements (zoomed out, where titles cannot be read, as a few paths), the links and arrows as paths
+ * holding just the ones in view, so a map of 10,000 stories moves as freely as a small one.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { signal } from "@preact/signals";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Story } from "../domain.ts";
 import { isFiltering } from "../logic/filters.ts";
+import { ancestorIds } from "../logic/find.ts";
+import { dependencyLinks, dependencyPaths } from "../logic/mindmap-dependencies.ts";
 import {
   boxPaths,
   layoutMindmap,
@@ -15,7 +20,9 @@ import {
   mindmapKeyTarget,
   nodesInArea,
   pruneTree,
+  treeLinksPath,
 } from "../logic/mindmap-layout.ts";
+import { outlineRows } from "../logic/outline.ts";
 import {
   centreOn,
   fitView,
@@ -26,40 +33,31 @@ import {
   zoomAt,
 } from "../logic/viewport.ts";
 import {
+  collapseAll,
   collapsed,
+  expand,
+  expandAll,
   filtered,
   filters,
   selectedStory,
   selectStory,
   stories,
+  storyById,
   storyTree,
   toggleCollapsed,
 } from "../state/stories.ts";
+import { MindmapFind } from "./MindmapFind.tsx";
+import { MapNode, statusClass } from "./MindmapNode.tsx";
 
-const { width: W, height: H } = mindmapBox;
-const MAX_LABEL = 27;
+const { width: W } = mindmapBox;
 /** Below this zoom titles cannot be read, so boxes are drawn as plain shapes. */
 const DETAIL_SCALE = 0.35;
-const label = (title: string) => (title.length > MAX_LABEL ? `${title.slice(0, MAX_LABEL - 1)}…` : title);
-const statusClass = (status: string) => `status-${status.toLowerCase().replace(/[^a-z]+/g, "-")}`;
+const noneCollapsed: ReadonlySet<string> = new Set();
+
+/** Whether the map draws dependency arrows; kept while the user switches views. */
+export const showDependencies = signal(true);
 
 type Size = { width: number; height: number };
-
-/**
- * The nodes drawn as elements: the project node and, zoomed in, those on screen; always the ones
- * keyboard focus and the selection need.
- */
-function drawnNodes(
-  nodes: readonly MindmapNode<Story>[],
-  view: Viewport,
-  size: Size,
-  always: number[],
-): number[] {
-  const shown =
-    view.scale < DETAIL_SCALE ? [0] : nodesInArea(nodes, visibleArea(view, size.width, size.height));
-  const extra = always.filter((index) => index >= 0 && index < nodes.length && !shown.includes(index));
-  return [...shown, ...extra];
-}
 
 export function Mindmap({ projectName }: { projectName: string }) {
   const filtering = isFiltering(filters.value);
@@ -68,15 +66,27 @@ export function Mindmap({ projectName }: { projectName: string }) {
     () => layoutMindmap(pruneTree(storyTree.value, collapsed.value, filtering ? visible : undefined)),
     [storyTree.value, collapsed.value, visible, filtering],
   );
-  const overview = useMemo(() => boxPaths(layout.nodes, (story) => statusClass(story.status)), [layout]);
+  const dependencies = showDependencies.value;
+  const links = useMemo(
+    () => (dependencies ? dependencyLinks(layout.indexOf, storyById.value) : []),
+    [layout, storyById.value, dependencies],
+  );
   const parents = useMemo(() => new Set(stories.value.map((story) => story.parentId)), [stories.value]);
+  const findOrder = useCallback(
+    () =>
+      outlineRows(storyTree.value, noneCollapsed, filtering ? visible : undefined).map((row) => row.story),
+    [storyTree.value, visible, filtering],
+  );
   const selectedId = selectedStory.value?.id ?? null;
   const svg = useRef<SVGSVGElement>(null);
   const [size, setSize] = useState<Size | null>(null);
   const [view, setView] = useState<Viewport | null>(null);
   const [focused, setFocused] = useState<number | null>(null);
+  const [found, setFound] = useState<{ id: string; request: number } | null>(null);
+  const foundId = found?.id ?? null;
   const pan = useRef<{ x: number; y: number } | null>(null);
   const focusAfterRender = useRef(false);
+  const centreOnFound = useRef(false);
 
   // Measured before the first paint, so the map appears fitted in the first frame.
   useLayoutEffect(() => {
@@ -106,7 +116,18 @@ export function Mindmap({ projectName }: { projectName: string }) {
       setView(initialView(layout.bounds, layout.nodes[0]?.y ?? 0, size.width, size.height, DETAIL_SCALE));
   }, [size, layout]);
 
-  const selectedIndex = layout.nodes.findIndex((node) => node.story !== null && node.story.id === selectedId);
+  const foundIndex = foundId === null ? -1 : (layout.indexOf.get(foundId) ?? -1);
+  // A story found is brought to the middle of the screen, at a scale where its title reads.
+  useLayoutEffect(() => {
+    const node = layout.nodes[foundIndex];
+    if (!centreOnFound.current || !node || !size || !view) return;
+    centreOnFound.current = false;
+    const readable = view.scale < DETAIL_SCALE ? { ...view, scale: 1 } : view;
+    setView(centreOn(readable, node.x + W / 2, node.y, size.width, size.height));
+    setFocused(foundIndex);
+  }, [found, foundIndex, layout, size]);
+
+  const selectedIndex = selectedId === null ? -1 : (layout.indexOf.get(selectedId) ?? -1);
   const tabStop = focused !== null && focused < layout.nodes.length ? focused : Math.max(0, selectedIndex);
 
   useEffect(() => {
@@ -115,16 +136,42 @@ export function Mindmap({ projectName }: { projectName: string }) {
     svg.current?.querySelector<SVGGElement>(`[data-index="${tabStop}"]`)?.focus();
   }, [tabStop, view]);
 
+  const onScreen = useMemo(() => {
+    if (!view || !size) return null;
+    const area = visibleArea(view, size.width, size.height);
+    const inArea = nodesInArea(layout.nodes, area);
+    const detailed = view.scale >= DETAIL_SCALE;
+    const always = [tabStop, selectedIndex, foundIndex].filter(
+      (index) => index >= 0 && index < layout.nodes.length,
+    );
+    return {
+      nodes: [...new Set([...(detailed ? inArea : [0]), ...always])],
+      overview: detailed ? null : boxPaths(layout.nodes, (story) => statusClass(story.status), inArea),
+      links: treeLinksPath(layout.nodes, area),
+      dependencies: dependencyPaths(layout.nodes, links, area),
+    };
+  }, [layout, links, view, size, tabStop, selectedIndex, foundIndex]);
+
   const zoom = (factor: number) =>
     size && setView((current) => current && zoomAt(current, factor, size.width / 2, size.height / 2));
   const fitToScreen = () => size && setView(fitView(layout.bounds, size.width, size.height));
 
+  const find = (story: Story | null) => {
+    setFound(story && { id: story.id, request: (found?.request ?? 0) + 1 });
+    if (!story) return;
+    expand(ancestorIds(story.id, storyById.value));
+    centreOnFound.current = true;
+  };
+
   const onKeyDown = (event: KeyboardEvent, index: number, node: MindmapNode<Story>) => {
+    const story = node.story;
+    const folded = story !== null && parents.has(story.id) && collapsed.value.has(story.id);
     if (event.key === "+" || event.key === "=") zoom(1.25);
     else if (event.key === "-") zoom(0.8);
     else if (event.key === "0") fitToScreen();
-    else if (event.key === "Enter" && node.story) selectStory(node.story.id);
-    else if (event.key === " " && node.story && parents.has(node.story.id)) toggleCollapsed(node.story.id);
+    else if (event.key === "Enter" && story) selectStory(story.id);
+    else if (event.key === " " && story && parents.has(story.id)) toggleCollapsed(story.id);
+    else if (event.key === "ArrowRight" && story && folded) toggleCollapsed(story.id, false);
     else {
       const target = mindmapKeyTarget(layout.nodes, index, event.key);
       if (target === null) return;
@@ -141,8 +188,26 @@ export function Mindmap({ projectName }: { projectName: string }) {
     event.preventDefault();
   };
 
+  const arrows = dependencies ? onScreen?.dependencies : undefined;
   return (
     <div class="mindmap-wrap">
+      <div class="toolbar map-tools">
+        <MindmapFind order={findOrder} onFind={find} />
+        <button type="button" onClick={expandAll}>
+          Expand all
+        </button>
+        <button type="button" onClick={collapseAll}>
+          Collapse all
+        </button>
+        <label class="checkbox">
+          <input
+            type="checkbox"
+            checked={dependencies}
+            onChange={(event) => (showDependencies.value = event.currentTarget.checked)}
+          />
+          Dependency arrows
+        </label>
+      </div>
       <div class="toolbar" role="toolbar" aria-label="Mindmap zoom">
         <button type="button" onClick={() => zoom(1.25)} aria-label="Zoom in">
           +
@@ -155,7 +220,10 @@ export function Mindmap({ projectName }: { projectName: string }) {
         </button>
         <span class="hint">
           {view ? `${Math.round(view.scale * 100)} %` : ""} · drag the background to pan, wheel to zoom
-          (titles show from {DETAIL_SCALE * 100} %), arrow keys to move
+          (titles show from {DETAIL_SCALE * 100} %), arrow keys to move, Space to fold
+          {dependencies
+            ? "; an arrow points from a story to one it depends on, dashed once that one is Done"
+            : ""}
         </span>
       </div>
       <div class="mindmap-frame" role="tree" aria-label={`Mindmap of ${projectName}`}>
@@ -164,6 +232,7 @@ export function Mindmap({ projectName }: { projectName: string }) {
           class="mindmap"
           role="none"
           data-stories={layout.nodes.length - 1}
+          data-dependencies={links.length}
           data-drawn={view && size ? "true" : "false"}
           onPointerDown={(event) => {
             if ((event.target as Element).closest(".map-node")) return;
@@ -180,28 +249,41 @@ export function Mindmap({ projectName }: { projectName: string }) {
             pan.current = null;
           }}
         >
-          {view && size && (
+          {view && onScreen && (
             <g transform={`translate(${view.x},${view.y}) scale(${view.scale})`}>
-              <path class="links" d={layout.linksPath} />
-              {view.scale < DETAIL_SCALE &&
-                [...overview].map(([status, d]) => <path key={status} class={`overview ${status}`} d={d} />)}
-              {drawnNodes(layout.nodes, view, size, [tabStop, selectedIndex]).map((index) => {
+              <path class="links" d={onScreen.links} />
+              {onScreen.overview &&
+                [...onScreen.overview].map(([status, d]) => (
+                  <path key={status} class={`overview ${status}`} d={d} />
+                ))}
+              {arrows && (
+                <g class="dep-arrows" data-drawn={arrows.drawn}>
+                  <path class="dep-arrow met" d={arrows.met.lines} />
+                  <path class="dep-head met" d={arrows.met.heads} />
+                  <path class="dep-arrow open" d={arrows.open.lines} />
+                  <path class="dep-head open" d={arrows.open.heads} />
+                </g>
+              )}
+              {onScreen.nodes.map((index) => {
                 const node = layout.nodes[index] as MindmapNode<Story>;
+                const id = node.story?.id ?? null;
                 return (
                   <MapNode
-                    key={node.story?.id ?? "project"}
+                    key={id ?? "project"}
                     node={node}
                     index={index}
                     projectName={projectName}
-                    selected={node.story !== null && node.story.id === selectedId}
-                    dimmed={filtering && node.story !== null && !matches.has(node.story.id)}
-                    hasChildren={node.story !== null && parents.has(node.story.id)}
-                    folded={node.story !== null && collapsed.value.has(node.story.id)}
+                    selected={id !== null && id === selectedId}
+                    dimmed={filtering && id !== null && !matches.has(id)}
+                    found={id !== null && id === foundId}
+                    hasChildren={id !== null && parents.has(id)}
+                    folded={id !== null && collapsed.value.has(id)}
                     tabStop={index === tabStop}
                     onClick={() => {
                       setFocused(index);
-                      if (node.story) selectStory(node.story.id);
+                      if (id) selectStory(id);
                     }}
+                    onToggle={() => id && toggleCollapsed(id)}
                     onKeyDown={(event) => onKeyDown(event, index, node)}
                   />
                 );
@@ -211,67 +293,5 @@ export function Mindmap({ projectName }: { projectName: string }) {
         </svg>
       </div>
     </div>
-  );
-}
-
-interface MapNodeProps {
-  node: MindmapNode<Story>;
-  index: number;
-  projectName: string;
-  selected: boolean;
-  dimmed: boolean;
-  hasChildren: boolean;
-  folded: boolean;
-  tabStop: boolean;
-  onClick: () => void;
-  onKeyDown: (event: KeyboardEvent) => void;
-}
-
-function MapNode({
-  node,
-  index,
-  projectName,
-  selected,
-  dimmed,
-  hasChildren,
-  folded,
-  tabStop,
-  onClick,
-  onKeyDown,
-}: MapNodeProps) {
-  const story = node.story;
-  const classes = [
-    "map-node",
-    story ? statusClass(story.status) : "project",
-    selected ? "selected" : "",
-    dimmed ? "dimmed" : "",
-  ];
-  return (
-    <g
-      data-index={index}
-      data-story-id={story?.id}
-      class={classes.join(" ")}
-      transform={`translate(${node.x},${node.y - H / 2})`}
-      role="treeitem"
-      aria-level={node.depth + 1}
-      aria-selected={story ? selected : undefined}
-      aria-expanded={hasChildren ? !folded : undefined}
-      aria-label={story ? `${story.title}, ${story.status}` : `Project ${projectName}`}
-      // Lower case: Preact sets tabIndex on SVG as an attribute of that exact name, which SVG ignores.
-      tabindex={tabStop ? 0 : -1}
-      onClick={onClick}
-      onKeyDown={onKeyDown}
-    >
-      <rect class="box" width={W} height={H} rx={6} />
-      <rect class="stripe" width={5} height={H} rx={2} />
-      <text x={12} y={H / 2 + 4}>
-        {label(story ? story.title : projectName)}
-      </text>
-      {hasChildren && folded && (
-        <text class="fold" x={W - 14} y={H / 2 + 4}>
-          +
-        </text>
-      )}
-    </g>
   );
 }

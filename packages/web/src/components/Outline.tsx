@@ -8,7 +8,8 @@ import { wouldCreateParentCycle } from "@aipm/shared/story-tree";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Story } from "../domain.ts";
 import { isFiltering } from "../logic/filters.ts";
-import { outlineKeyAction, outlineRows, scrollToShow, visibleWindow } from "../logic/outline.ts";
+import { outlineKeyAction, outlineRows } from "../logic/outline.ts";
+import { scrollToShow, visibleWindow } from "../logic/virtual-list.ts";
 import {
   changeStory,
   collapsed,

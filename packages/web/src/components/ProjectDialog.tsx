@@ -1,5 +1,6 @@
 /**
- * @module components/ProjectDialog: create a project bound to a repository, or edit one.
+ * @module components/ProjectDialog: create a project bound to a repository (or import one from a
+ * file), or edit one (or export it).
  */
 import { useState } from "preact/hooks";
 import { ApiError } from "../api/client.ts";
@@ -7,6 +8,7 @@ import type { Project, RepositoryProvider } from "../domain.ts";
 import { errorMessage } from "../state/notices.ts";
 import { createProject, projects, updateProject } from "../state/projects.ts";
 import { Dialog } from "./Dialog.tsx";
+import { ExportProject, ImportProject } from "./ProjectFiles.tsx";
 
 export function ProjectDialog({ project, onClose }: { project: Project | null; onClose: () => void }) {
   const [name, setName] = useState(project?.name ?? "");
@@ -158,6 +160,7 @@ export function ProjectDialog({ project, onClose }: { project: Project | null; o
           </button>
         </div>
       </form>
+      {project ? <ExportProject project={project} /> : <ImportProject onImported={onClose} />}
     </Dialog>
   );
 }

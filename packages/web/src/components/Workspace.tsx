@@ -1,6 +1,6 @@
 /**
- * @module components/Workspace: one project's stories as an outline, a mindmap or a board, with
- * the selected story's details beside them.
+ * @module components/Workspace: one project's stories as an outline, a mindmap, a board or the
+ * traceability matrix, with the selected story's details beside them.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { WorkspaceView } from "../logic/route.ts";
@@ -9,14 +9,21 @@ import { currentProject } from "../state/projects.ts";
 import { loadedProjectId, loading, loadStories, selectedStory, stories } from "../state/stories.ts";
 import { loadTasks, stopFollowing } from "../state/tasks.ts";
 import { Board } from "./Board.tsx";
+import { DocumentDialog } from "./DocumentDialog.tsx";
 import { FilterBar } from "./FilterBar.tsx";
-import { Mindmap } from "./Mindmap.tsx";
+import { lazyView } from "./lazy.tsx";
 import { NewStoryDialog } from "./NewStoryDialog.tsx";
 import { Outline } from "./Outline.tsx";
 import { StoryDetails } from "./StoryDetails.tsx";
 
+const Mindmap = lazyView("the mindmap", () => import("./Mindmap.tsx").then((module) => module.Mindmap));
+const Traceability = lazyView("the traceability matrix", () =>
+  import("./Traceability.tsx").then((module) => module.Traceability),
+);
+
 export function Workspace({ projectId, view }: { projectId: string; view: WorkspaceView }) {
   const [creating, setCreating] = useState(false);
+  const [documenting, setDocumenting] = useState(false);
   useEffect(() => {
     void loadStories(projectId);
     void loadTasks(projectId);
@@ -45,23 +52,38 @@ export function Workspace({ projectId, view }: { projectId: string; view: Worksp
           >
             Refresh
           </button>
+          <button type="button" onClick={() => setDocumenting(true)}>
+            Document
+          </button>
           {loading.value && <span class="hint">Loading…</span>}
         </div>
-        <FilterBar />
-        {ready && stories.value.length === 0 ? (
-          <p class="empty">No stories yet. Create the first one with “New story”.</p>
-        ) : ready ? (
-          view === "outline" ? (
-            <Outline />
-          ) : view === "mindmap" ? (
-            <Mindmap projectName={project?.name ?? "Project"} />
-          ) : (
-            <Board />
-          )
-        ) : null}
+        {view === "traceability" ? (
+          <Traceability projectId={projectId} projectName={project?.name ?? "project"} />
+        ) : (
+          <>
+            <FilterBar />
+            {!ready ? null : stories.value.length === 0 ? (
+              <p class="empty">No stories yet. Create the first one with “New story”.</p>
+            ) : view === "outline" ? (
+              <Outline />
+            ) : view === "mindmap" ? (
+              <Mindmap projectName={project?.name ?? "Project"} />
+            ) : (
+              <Board />
+            )}
+          </>
+        )}
       </section>
       {story && <StoryDetails key={story.id} story={story} />}
       {creating && <NewStoryDialog projectId={projectId} onClose={() => setCreating(false)} />}
+      {documenting && (
+        <DocumentDialog
+          projectId={projectId}
+          projectName={project?.name ?? "this project"}
+          story={story}
+          onClose={() => setDocumenting(false)}
+        />
+      )}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeEvent, formatDuration, timeAgo } from "./format.ts";
+import { describeEvent, fileStem, formatDuration, timeAgo } from "./format.ts";
 
 describe("format", () => {
   const now = Date.parse("2026-01-01T01:00:00Z");
@@ -62,5 +62,15 @@ describe("format", () => {
         data: { outcome: "not_run", command: null, reason: "No test command." },
       }),
     ).toBe("tests not run: No test command.");
+  });
+});
+
+describe("fileStem", () => {
+  it("makes a file name of a title: lower case, accents and punctuation gone, hyphens between words", () => {
+    expect(fileStem("Plant shop: Q3!")).toBe("plant-shop-q3");
+    expect(fileStem("Café crème")).toBe("cafe-creme");
+    expect(fileStem("../../etc")).toBe("etc");
+    expect(fileStem("!!!")).toBe("aipm");
+    expect(fileStem("x".repeat(100))).toHaveLength(60);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * @module logic/format: times and task events as short readable text.
+ * @module logic/format: times, task events and titles as short readable text (and file names).
  */
 import { describeUsage } from "@aipm/shared/usage";
 import type { AgentUsage, TaskEvent } from "../domain.ts";
@@ -90,4 +90,20 @@ function describeTestsRan(data: Record<string, unknown>): string {
     .map((result) => text(result.acceptanceTestId));
   const error = data.outcome === "error" && data.reason ? `: ${text(data.reason)}` : "";
   return `tests ${text(data.outcome)}${command}: ${counts}${error}${failing.length ? `; failing acceptance tests: ${failing.join(", ")}` : ""}`;
+}
+
+/**
+ * A file name made from a project's or story's title: lower case, words joined by hyphens.
+ *
+ * @example fileStem("Plant shop: Q3!") // "plant-shop-q3"
+ */
+export function fileStem(title: string): string {
+  const stem = title
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 60);
+  return stem || "aipm";
 }

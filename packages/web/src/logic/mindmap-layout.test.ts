@@ -8,6 +8,7 @@ import {
   mindmapKeyTarget,
   nodesInArea,
   pruneTree,
+  treeLinksPath,
 } from "./mindmap-layout.ts";
 
 const tree = buildStoryTree(sampleStories());
@@ -40,8 +41,13 @@ describe("layoutMindmap", () => {
     expect(epic?.y).toBe(((a?.y ?? 0) + (b?.y ?? 0)) / 2);
   });
 
+  it("indexes every story's node by its id", () => {
+    for (const [id, index] of layout.indexOf) expect(layout.nodes[index]?.story?.id).toBe(id);
+    expect(layout.indexOf.size).toBe(5);
+  });
+
   it("draws one link per parent-child pair and bounds that hold every box", () => {
-    expect(layout.linksPath.match(/M/g)).toHaveLength(5);
+    expect(treeLinksPath(layout.nodes).match(/M/g)).toHaveLength(5);
     for (const node of layout.nodes) {
       expect(node.x).toBeGreaterThanOrEqual(layout.bounds.x);
       expect(node.x + mindmapBox.width).toBeLessThanOrEqual(layout.bounds.x + layout.bounds.width);
@@ -53,16 +59,29 @@ describe("layoutMindmap", () => {
   it("lays out a project without stories as its project node", () => {
     const empty = layoutMindmap([]);
     expect(empty.nodes).toHaveLength(1);
-    expect(empty.linksPath).toBe("");
+    expect(treeLinksPath(empty.nodes)).toBe("");
   });
 
-  it("lays out 2,000 stories, each once", () => {
-    const many = [story("root")];
-    for (let i = 1; i < 2000; i++)
-      many.push(story(`s${i}`, { parentId: i < 40 ? "root" : `s${1 + (i % 39)}` }));
+  it("lays out 10,000 stories of a backlog's shape, each once, without two boxes meeting", () => {
+    // 100 epics, 1,000 features spread over them, 8,900 stories spread over the features.
+    const many = [];
+    for (let i = 0; i < 10_000; i++)
+      many.push(
+        story(`s${i}`, { parentId: i < 100 ? null : i < 1100 ? `s${i % 100}` : `s${100 + (i % 1000)}` }),
+      );
     const big = layoutMindmap(buildStoryTree(many));
-    expect(big.nodes).toHaveLength(2001);
-    expect(new Set(big.nodes.map((node) => node.story?.id)).size).toBe(2001);
+    expect(big.nodes).toHaveLength(10_001);
+    expect(new Set(big.nodes.map((node) => node.story?.id)).size).toBe(10_001);
+    const columns = new Map<number, number[]>();
+    for (const node of big.nodes) columns.set(node.x, [...(columns.get(node.x) ?? []), node.y]);
+    expect([...columns.keys()].sort((a, b) => a - b)).toEqual([0, 256, 512, 768]);
+    // Neighbours in a column keep at least the gap between them (less a rounding error of d3's sums).
+    let closest = Number.POSITIVE_INFINITY;
+    for (const ys of columns.values()) {
+      ys.sort((a, b) => a - b);
+      for (let i = 1; i < ys.length; i++) closest = Math.min(closest, (ys[i] ?? 0) - (ys[i - 1] ?? 0));
+    }
+    expect(closest).toBeGreaterThan(mindmapBox.height + mindmapBox.gapY - 1e-6);
   });
 });
 
@@ -109,6 +128,20 @@ describe("nodesInArea and boxPaths", () => {
     const column = mindmapBox.width + mindmapBox.gapX;
     const found = nodesInArea(nodes, { x: 2 * column + 10, y: bounds.y, width: 10, height: bounds.height });
     expect(found.map(id).sort()).toEqual(["a", "b"]);
+  });
+
+  it("draws only the links that cross an area", () => {
+    const column = mindmapBox.width + mindmapBox.gapX;
+    // Between the epic's column and its children's: the links epic→a and epic→b.
+    const between = { x: column + mindmapBox.width + 1, y: bounds.y, width: 10, height: bounds.height };
+    expect(treeLinksPath(nodes, between).match(/M/g)).toHaveLength(2);
+    expect(treeLinksPath(nodes, { x: 10_000, y: 0, width: 100, height: 100 })).toBe("");
+    expect(treeLinksPath(nodes, bounds)).toBe(treeLinksPath(nodes));
+  });
+
+  it("draws the boxes of the nodes asked for", () => {
+    const paths = boxPaths(nodes, (story) => story.status, [0, nodes.findIndex((n) => n.story?.id === "a1")]);
+    expect([...paths.keys()]).toEqual(["Done"]);
   });
 
   it("draws each story's box once, grouped by key", () => {

@@ -1,6 +1,7 @@
 /**
  * @module logic/mindmap-layout: the story tree laid out left to right as a tidy tree (d3-hierarchy's
- * Reingold-Tilford `tree()`), under one node for the project.
+ * Reingold-Tilford `tree()`), under one node for the project, and what of it a part of the screen
+ * shows: a map of 10,000 stories draws only the boxes and links in view.
  */
 import type { StoryNode } from "@aipm/shared";
 import { hierarchy, tree } from "d3-hierarchy";
@@ -20,11 +21,19 @@ export interface MindmapNode<S> {
   children: number[];
 }
 
+/** A rectangle of the map, in map units. */
+export interface Area {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 export interface MindmapLayout<S> {
   nodes: MindmapNode<S>[];
-  /** Every parent-child link as one SVG path (one element draws thousands of links cheaply). */
-  linksPath: string;
-  bounds: { x: number; y: number; width: number; height: number };
+  /** Each story's node index, by story id. */
+  indexOf: Map<string, number>;
+  bounds: Area;
 }
 
 type Datum<S> = { story: S | null; children: StoryNode<S>[] };
@@ -32,9 +41,9 @@ type Datum<S> = { story: S | null; children: StoryNode<S>[] };
 /**
  * Lays out `roots` (already filtered and with collapsed branches removed, if any) under a project node.
  *
- * @example const { nodes, linksPath, bounds } = layoutMindmap(buildStoryTree(stories));
+ * @example const { nodes, bounds } = layoutMindmap(buildStoryTree(stories));
  */
-export function layoutMindmap<S>(roots: readonly StoryNode<S>[]): MindmapLayout<S> {
+export function layoutMindmap<S extends { id: string }>(roots: readonly StoryNode<S>[]): MindmapLayout<S> {
   const { width, height, gapX, gapY } = mindmapBox;
   const root = hierarchy<Datum<S>>({ story: null, children: [...roots] }, (datum) => datum.children);
   tree<Datum<S>>()
@@ -42,8 +51,8 @@ export function layoutMindmap<S>(roots: readonly StoryNode<S>[]): MindmapLayout<
     .separation((a, b) => (a.parent === b.parent ? 1 : 1.3))(root);
 
   const nodes: MindmapNode<S>[] = [];
-  const indexOf = new Map<object, number>();
-  const links: string[] = [];
+  const indexOfNode = new Map<object, number>();
+  const indexOf = new Map<string, number>();
   let minY = 0;
   let maxY = 0;
   let maxX = 0;
@@ -51,24 +60,18 @@ export function layoutMindmap<S>(roots: readonly StoryNode<S>[]): MindmapLayout<
     // tree() spreads siblings along x and depth along y; the map runs left to right, so swap them.
     const x = node.y ?? 0;
     const y = node.x ?? 0;
-    const parentIndex = node.parent ? (indexOf.get(node.parent) ?? null) : null;
-    indexOf.set(node, nodes.length);
+    const parentIndex = node.parent ? (indexOfNode.get(node.parent) ?? null) : null;
+    indexOfNode.set(node, nodes.length);
+    if (node.data.story) indexOf.set(node.data.story.id, nodes.length);
     if (parentIndex !== null) nodes[parentIndex]?.children.push(nodes.length);
     nodes.push({ story: node.data.story, x, y, depth: node.depth, parent: parentIndex, children: [] });
     minY = Math.min(minY, y);
     maxY = Math.max(maxY, y);
     maxX = Math.max(maxX, x);
-    const parent = node.parent;
-    if (parent) {
-      const fromX = (parent.y ?? 0) + width;
-      const fromY = parent.x ?? 0;
-      const middle = fromX + gapX / 2;
-      links.push(`M${fromX},${fromY}C${middle},${fromY} ${middle},${y} ${x},${y}`);
-    }
   });
   return {
     nodes,
-    linksPath: links.join(""),
+    indexOf,
     bounds: { x: 0, y: minY - height / 2, width: maxX + width, height: maxY - minY + height },
   };
 }
@@ -126,10 +129,7 @@ export function mindmapKeyTarget(
  * The indexes of the nodes whose boxes meet the rectangle `area` (in map units), for drawing only
  * what is on screen.
  */
-export function nodesInArea(
-  nodes: readonly MindmapNode<unknown>[],
-  area: { x: number; y: number; width: number; height: number },
-): number[] {
+export function nodesInArea(nodes: readonly MindmapNode<unknown>[], area: Area): number[] {
   const { width, height } = mindmapBox;
   const found: number[] = [];
   for (const [index, node] of nodes.entries()) {
@@ -144,20 +144,52 @@ export function nodesInArea(
   return found;
 }
 
+/** Whether the rectangle from (`x1`, `y1`) to (`x2`, `y2`), corners in any order, meets `area`. */
+export function meets(area: Area, x1: number, y1: number, x2: number, y2: number): boolean {
+  return (
+    Math.max(x1, x2) >= area.x &&
+    Math.min(x1, x2) <= area.x + area.width &&
+    Math.max(y1, y2) >= area.y &&
+    Math.min(y1, y2) <= area.y + area.height
+  );
+}
+
 /**
- * Every story's box as one SVG path per key (its status, say): the zoomed-out overview draws
- * thousands of boxes with a handful of elements.
+ * The parent-child links that cross `area` (all of them without one) as one SVG path: one element
+ * draws many links cheaply, and leaving out those off screen keeps a huge map quick to paint.
+ *
+ * @example treeLinksPath(layout.nodes, visibleArea(view, width, height)) // "M200,0C228,0 228,-22 256,-22..."
+ */
+export function treeLinksPath(nodes: readonly MindmapNode<unknown>[], area?: Area): string {
+  const { width, gapX } = mindmapBox;
+  const links: string[] = [];
+  for (const node of nodes) {
+    const parent = node.parent === null ? undefined : nodes[node.parent];
+    if (!parent) continue;
+    const fromX = parent.x + width;
+    if (area && !meets(area, fromX, parent.y, node.x, node.y)) continue;
+    const middle = fromX + gapX / 2;
+    links.push(`M${fromX},${parent.y}C${middle},${parent.y} ${middle},${node.y} ${node.x},${node.y}`);
+  }
+  return links.join("");
+}
+
+/**
+ * Each story's box as one SVG path per key (its status, say), for the nodes at `indexes` (all
+ * without them): the zoomed-out overview draws thousands of boxes with a handful of elements.
  *
  * @example boxPaths(nodes, (story) => story.status).get("Done") // "M256,-17h200v34h-200Z..."
  */
 export function boxPaths<S>(
   nodes: readonly MindmapNode<S>[],
   keyOf: (story: S) => string,
+  indexes?: readonly number[],
 ): Map<string, string> {
   const { width, height } = mindmapBox;
   const parts = new Map<string, string[]>();
-  for (const node of nodes) {
-    if (node.story === null) continue;
+  for (const index of indexes ?? nodes.keys()) {
+    const node = nodes[index];
+    if (!node || node.story === null) continue;
     const key = keyOf(node.story);
     const box = `M${node.x},${node.y - height / 2}h${width}v${height}h${-width}Z`;
     const list = parts.get(key);

@@ -11,6 +11,7 @@ describe("route", () => {
       { page: "operations" },
       { page: "workspace", projectId, view: "outline", storyId: null },
       { page: "workspace", projectId, view: "board", storyId },
+      { page: "workspace", projectId, view: "traceability", storyId },
       { page: "pull", projectId, number: 7 },
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual(route);

@@ -3,7 +3,8 @@
  * The API token never goes here.
  */
 
-export const workspaceViews = ["outline", "mindmap", "board"] as const;
+/** A project's views, in the order the header offers them; the traceability matrix lists its tests' evidence. */
+export const workspaceViews = ["outline", "mindmap", "board", "traceability"] as const;
 export type WorkspaceView = (typeof workspaceViews)[number];
 
 export type Route =

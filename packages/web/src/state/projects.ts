@@ -41,6 +41,20 @@ export function openProject(projectId: string): void {
   });
 }
 
+/**
+ * Creates a project from an export's document, reloads the list and opens the new project.
+ * Resolves with its id; the API's refusal (a document it cannot read) comes back as its error.
+ */
+export async function importProject(document: unknown): Promise<string> {
+  const imported = await api.importProject(document);
+  const id = imported.project?.id ?? imported.id;
+  if (!id)
+    throw new Error("The API imported the project but did not say its id; reload the page to find it.");
+  await loadProjects();
+  openProject(id);
+  return id;
+}
+
 export async function createProject(input: ProjectCreate): Promise<Project> {
   const project = await api.createProject(input);
   projects.value = [...(projects.value ?? []), project];

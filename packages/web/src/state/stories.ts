@@ -41,6 +41,25 @@ export function toggleCollapsed(storyId: string, collapse?: boolean): void {
   collapsed.value = next;
 }
 
+/** Collapses every story with children: the outline and the mindmap show only the top level. */
+export function collapseAll(): void {
+  collapsed.value = new Set(
+    stories.value.flatMap((story) => (story.parentId === null ? [] : [story.parentId])),
+  );
+}
+
+export function expandAll(): void {
+  collapsed.value = new Set();
+}
+
+/** Expands the stories `storyIds` (a story's ancestors, say, to bring it into view). */
+export function expand(storyIds: readonly string[]): void {
+  if (!storyIds.some((id) => collapsed.value.has(id))) return;
+  const next = new Set(collapsed.value);
+  for (const id of storyIds) next.delete(id);
+  collapsed.value = next;
+}
+
 function putStory(story: Story): void {
   const index = stories.value.findIndex((candidate) => candidate.id === story.id);
   stories.value =
