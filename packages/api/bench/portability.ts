@@ -27,29 +27,13 @@ import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { createApp } from "../src/app.ts";
 import { createDeps } from "../src/compose.ts";
 import { apiEnvSchema } from "../src/env.ts";
+import { random, timed, WORDS } from "./bench-data.ts";
 
 const TOKEN = "bench-admin-token-0123456789";
 const settings = {
   stories: Number(process.env.BENCH_STORIES ?? 10_000),
   runs: Number(process.env.BENCH_RUNS ?? 3),
 };
-
-/** A small seeded PRNG, so that every run has the same project. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const WORDS =
-  "pay card order cart checkout refund invoice receipt wallet account sign in out search filter sort export report email notify address shipping discount coupon tax currency stock return review rating profile password admin audit the a to of and with for when then".split(
-    " ",
-  );
 
 /**
  * A project as an export: `stories` stories in a forest (one in ten a root), two acceptance tests
@@ -156,12 +140,6 @@ function benchProject(stories: number): ProjectExport {
       document.dependencies.push({ storyId: id, dependsOnId: earlier.id, createdAt: at(index) });
   }
   return document;
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await work();
-  return { ms: performance.now() - started, value };
 }
 
 /** The peak heap while `work` runs, sampled every 20 ms. */

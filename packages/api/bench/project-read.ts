@@ -34,6 +34,7 @@ import { createDynamo, type Dynamo, dynamoStoryStore, ensureTables, type Project
 import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { BatchWriteCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { presentProjectStories } from "../src/routes/stories.ts";
+import { random, timed, WORDS } from "./bench-data.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);
@@ -50,23 +51,6 @@ const settings = {
   largeRuns: Number(process.env.BENCH_LARGE_RUNS ?? 10),
   scanRuns: Number(process.env.BENCH_SCAN_RUNS ?? 3),
 };
-
-/** A small seeded PRNG, so that every run loads the same data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const WORDS =
-  "pay card order cart checkout refund invoice receipt wallet account sign in out search filter sort export report email notify address shipping discount coupon tax currency stock return review rating profile password admin audit".split(
-    " ",
-  );
 
 /** The items of one project as the story store writes them: `STORY#<id>` and `STORY#<id>#TEST#<id>`. */
 function projectItems(projectId: string, stories: number, next: () => number): Record<string, unknown>[] {
@@ -185,12 +169,6 @@ async function readByScan(
   } while (ExclusiveStartKey);
   const readMs = performance.now() - started;
   return { body: JSON.stringify({ stories: presentProjectStories(contents) }), pages, scanned, readMs };
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await work();
-  return { ms: performance.now() - started, value };
 }
 
 /** The `p`-th percentile (0-100) by nearest rank. */
