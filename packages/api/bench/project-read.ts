@@ -179,9 +179,14 @@ function percentile(values: readonly number[], p: number): number {
   );
 }
 
-/** How long a fresh Node process takes to import the bundle (inside it), and to start, import and exit (outside). */
+/**
+ * How long a fresh Node process takes to import the bundle (inside it), and to start, import and
+ * exit (outside). The bundle is a response-streaming handler: the Lambda runtime's global
+ * `awslambda.streamifyResponse` must exist when it loads, so the program provides a stand-in.
+ */
 async function bundleLoadTime(env: Record<string, string>): Promise<{ importMs: number; processMs: number }> {
-  const program = `const t = performance.now(); await import(${JSON.stringify(BUNDLE.href)}); process.stdout.write(String(performance.now() - t));`;
+  const runtime = "globalThis.awslambda = { streamifyResponse: (handler) => handler };";
+  const program = `${runtime} const t = performance.now(); await import(${JSON.stringify(BUNDLE.href)}); process.stdout.write(String(performance.now() - t));`;
   const started = performance.now();
   const child = spawn(process.execPath, ["--input-type=module", "-e", program], {
     env: { PATH: process.env.PATH ?? "", ...env },
