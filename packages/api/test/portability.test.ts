@@ -288,8 +288,16 @@ describe("POST /api/projects/import", () => {
     const scoped = await createToken(api, "editor", project.id);
     await expectProblem(await importing(original, "", { token: scoped.token }), 403);
     const editor = await createToken(api, "editor");
-    await expectJson(await importing(original, "", { token: editor.token }), 201);
-    const withCommand = { ...original, project: { ...original.project, testCommand: "npm test" } };
+    // Test runs and tasks are the workers' evidence: an editor's document must not carry them.
+    const forged = await expectProblem(await importing(original, "", { token: editor.token }), 403);
+    expect(forged.detail).toMatch(/evidence only the workers write/);
+    const plain = {
+      ...original,
+      tasks: [],
+      acceptanceTests: original.acceptanceTests.map(({ lastRun: _run, ...test }) => test),
+    };
+    await expectJson(await importing(plain, "", { token: editor.token }), 201);
+    const withCommand = { ...plain, project: { ...original.project, testCommand: "npm test" } };
     const refused = await expectProblem(await importing(withCommand, "", { token: editor.token }), 403);
     expect(refused.detail).toMatch(/admin role/);
     await expectJson(await importing(withCommand), 201);

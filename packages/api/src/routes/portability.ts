@@ -176,6 +176,13 @@ export function portabilityRoutes(deps: AppDeps) {
       // A test command runs on the workers, and a budget is an admin's to set: as on create.
       const { project } = document;
       if (project.monthlyBudgetUsd !== null || project.testCommand !== null) requireRole(principal, "admin");
+      // Test runs and task history are evidence only the workers write; from an editor's document
+      // they could show a Pass that nothing proved, in the matrix an auditor reads.
+      const evidence = document.tasks.length > 0 || document.acceptanceTests.some((test) => test.lastRun);
+      if (evidence && principal.role !== "admin")
+        throw ApiError.forbidden(
+          "The document holds test runs or task history, evidence only the workers write: an admin must import it (aipm import with an admin token, or aipm restore).",
+        );
       const result = await importProject(deps, document, query.data.ids);
       return c.json({ ...result, project: presentProject(result.project, deps) }, 201);
     });
