@@ -85,7 +85,8 @@ export function Mindmap({ projectName }: { projectName: string }) {
   const [found, setFound] = useState<{ id: string; request: number } | null>(null);
   const foundId = found?.id ?? null;
   const pan = useRef<{ x: number; y: number } | null>(null);
-  const focusAfterRender = useRef(false);
+  /** The node the keyboard moved to, focused once a render has drawn it there. */
+  const focusAfterRender = useRef<number | null>(null);
   const centreOnFound = useRef(false);
 
   // Measured before the first paint, so the map appears fitted in the first frame.
@@ -130,11 +131,16 @@ export function Mindmap({ projectName }: { projectName: string }) {
   const selectedIndex = selectedId === null ? -1 : (layout.indexOf.get(selectedId) ?? -1);
   const tabStop = focused !== null && focused < layout.nodes.length ? focused : Math.max(0, selectedIndex);
 
+  // A render for another reason (the view moving) may come before the one with the new tab stop:
+  // focus only the node asked for, once it is drawn.
   useEffect(() => {
-    if (!focusAfterRender.current) return;
-    focusAfterRender.current = false;
-    svg.current?.querySelector<SVGGElement>(`[data-index="${tabStop}"]`)?.focus();
-  }, [tabStop, view]);
+    const wanted = focusAfterRender.current;
+    if (wanted === null || wanted !== tabStop) return;
+    const element = svg.current?.querySelector<SVGGElement>(`[data-index="${wanted}"]`);
+    if (!element) return;
+    focusAfterRender.current = null;
+    element.focus();
+  });
 
   const onScreen = useMemo(() => {
     if (!view || !size) return null;
@@ -182,7 +188,7 @@ export function Mindmap({ projectName }: { projectName: string }) {
         if (sx < 0 || sy < 0 || sx + W * view.scale > size.width || sy > size.height)
           setView(centreOn(view, next.x + W / 2, next.y, size.width, size.height));
       }
-      focusAfterRender.current = true;
+      focusAfterRender.current = target;
       setFocused(target);
     }
     event.preventDefault();
@@ -280,6 +286,7 @@ export function Mindmap({ projectName }: { projectName: string }) {
                     folded={id !== null && collapsed.value.has(id)}
                     tabStop={index === tabStop}
                     onClick={() => {
+                      focusAfterRender.current = null;
                       setFocused(index);
                       if (id) selectStory(id);
                     }}
