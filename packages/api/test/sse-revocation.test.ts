@@ -100,3 +100,27 @@ describe("live event streams per token", () => {
     }
   });
 });
+
+describe("a live event stream of a quiet task", () => {
+  it("writes a comment line whenever it has been silent for the keep-alive interval, and no event", async () => {
+    const { api } = await createApiWithLocalForge({ streamKeepAliveMs: 300 });
+    const { task } = await queuedTask(api);
+    const response = await openStream(api, task.id, (await createToken(api, "viewer")).token);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = Date.now() + 1_500;
+    try {
+      while (Date.now() < until && (text.match(/: keep-alive\n\n/g) ?? []).length < 2) {
+        const chunk = await within(reader.read(), until - Date.now());
+        if (chunk === "timed out" || chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+    } finally {
+      await reader.cancel();
+    }
+    // The queued task's two events, then silence kept alive by comments, which dispatch nothing.
+    expect(text.match(/^id: /gm)).toHaveLength(2);
+    expect((text.match(/^: keep-alive$/gm) ?? []).length).toBeGreaterThanOrEqual(2);
+  });
+});
