@@ -28,8 +28,12 @@ export const noDataProtection = {
 /** The API Lambda's memory in MB; CPU scales with it. */
 export const defaultApiMemoryMb = 1024;
 
-/** The API Lambda's timeout in seconds; a live event stream ends 5 s before it, with `retry:`. */
-export const defaultApiTimeoutSeconds = 25;
+/**
+ * The API Lambda's timeout in seconds. A live event stream ends 5 s before it, with `retry:`, and
+ * an AI action's model call may take 5 s less (a split's answer can take half a minute); both keep
+ * bytes flowing, which is what CloudFront's 30 s read timeout measures.
+ */
+export const defaultApiTimeoutSeconds = 60;
 
 /** CloudFront's price class: North America and Europe. */
 export const defaultPriceClass = "PriceClass_100";

@@ -50,7 +50,7 @@ describe("Api: the function", () => {
       architectures: ["arm64"],
       handler: "index.handler",
       memorySize: 1024,
-      timeout: 25,
+      timeout: 60,
     });
     expect(await fn.inputs.code.path).toBe(fixtures.apiBundleDir);
     expect(fn.inputs.role).toBe("arn:aws:iam::123456789012:role/aipm-dev-api-role-0000000");
