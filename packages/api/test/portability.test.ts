@@ -297,6 +297,8 @@ describe("POST /api/projects/import", () => {
       acceptanceTests: original.acceptanceTests.map(({ lastRun: _run, ...test }) => test),
     };
     await expectJson(await importing(plain, "", { token: editor.token }), 201);
+    const ruleOff = { ...plain, project: { ...original.project, doneRequiresPassingTests: false } };
+    await expectProblem(await importing(ruleOff, "", { token: editor.token }), 403);
     const withCommand = { ...plain, project: { ...original.project, testCommand: "npm test" } };
     const refused = await expectProblem(await importing(withCommand, "", { token: editor.token }), 403);
     expect(refused.detail).toMatch(/admin role/);

@@ -247,6 +247,55 @@ describe("reading and changing a project", () => {
     expect(cleared.testCommand).toBeNull();
   });
 
+  it("lets only an admin turn off done-requires-passing-tests; an editor may turn it on", async () => {
+    const editor = await createToken(api, "editor");
+    const project = await createProject(api, {}, editor.token);
+    expect(project.doneRequiresPassingTests).toBe(true);
+    const refused = await expectProblem(
+      await api.request("PATCH", `/api/projects/${project.id}`, {
+        token: editor.token,
+        body: { doneRequiresPassingTests: false },
+      }),
+      403,
+    );
+    expect(refused.detail).toMatch(/admin role/);
+    await expectProblem(
+      await api.request("POST", "/api/projects", {
+        token: editor.token,
+        body: {
+          name: "T",
+          repository: { provider: "github", owner: "acme", name: "t" },
+          doneRequiresPassingTests: false,
+        },
+      }),
+      403,
+    );
+    const off = await expectJson<Project>(
+      await api.request("PATCH", `/api/projects/${project.id}`, {
+        body: { doneRequiresPassingTests: false },
+      }),
+      200,
+    );
+    expect(off.doneRequiresPassingTests).toBe(false);
+    // The web app sends the setting on every save: an editor may rename a project whose rule is off.
+    const renamed = await expectJson<Project>(
+      await api.request("PATCH", `/api/projects/${project.id}`, {
+        token: editor.token,
+        body: { name: "Renamed", doneRequiresPassingTests: false },
+      }),
+      200,
+    );
+    expect(renamed).toMatchObject({ name: "Renamed", doneRequiresPassingTests: false });
+    const on = await expectJson<Project>(
+      await api.request("PATCH", `/api/projects/${project.id}`, {
+        token: editor.token,
+        body: { doneRequiresPassingTests: true },
+      }),
+      200,
+    );
+    expect(on.doneRequiresPassingTests).toBe(true);
+  });
+
   it("answers 404 for a project that does not exist", async () => {
     const missing = newId("project");
     await expectProblem(await api.request("GET", `/api/projects/${missing}`), 404);

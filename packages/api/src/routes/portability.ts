@@ -17,6 +17,7 @@ import { ApiError, invalidInput } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
 import { projectExport } from "../portability/export.ts";
 import { importProject } from "../portability/import.ts";
+import { needsAdminToCreate } from "./projects.ts";
 import { createRouter } from "./router.ts";
 import {
   commonProblems,
@@ -173,9 +174,9 @@ export function portabilityRoutes(deps: AppDeps) {
         new Uint8Array(await c.req.arrayBuffer()),
         deps.importMaxBytes,
       );
-      // A test command runs on the workers, and a budget is an admin's to set: as on create.
+      // The settings only an admin may choose, as on create.
       const { project } = document;
-      if (project.monthlyBudgetUsd !== null || project.testCommand !== null) requireRole(principal, "admin");
+      if (needsAdminToCreate(project)) requireRole(principal, "admin");
       // Test runs and task history are evidence only the workers write; from an editor's document
       // they could show a Pass that nothing proved, in the matrix an auditor reads.
       const evidence = document.tasks.length > 0 || document.acceptanceTests.some((test) => test.lastRun);

@@ -1,10 +1,11 @@
 /**
  * @module routes/projects: list, create, read, update and delete projects.
  */
-import { newId, projectIdSchema } from "@aipm/shared";
+import { newId, type ProjectUpdate, projectIdSchema } from "@aipm/shared";
 import { presentProject } from "@aipm/store";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../deps.ts";
+import type { Principal } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
 import { createRouter } from "./router.ts";
@@ -26,6 +27,45 @@ const deleteQuery = z.object({
     .optional()
     .openapi({ description: "Also delete every story of the project" }),
 });
+
+/*
+ * Settings only an admin may choose: a test command runs on the workers, like a `command:` agent;
+ * a budget is what the deployment may spend; and turning off "done requires passing tests" lets a
+ * story be Done that nothing proved, which the people whose work the rule checks should not decide.
+ */
+
+/** On create (and import): any setting other than a new project's default. */
+export function needsAdminToCreate(settings: {
+  monthlyBudgetUsd: number | null;
+  testCommand: string | null;
+  doneRequiresPassingTests: boolean;
+}): boolean {
+  return (
+    settings.monthlyBudgetUsd !== null || settings.testCommand !== null || !settings.doneRequiresPassingTests
+  );
+}
+
+/**
+ * On update: any change of the budget or the test command, or turning the rule off. Whether the
+ * rule is being turned off depends on the project as it is (the web app sends the setting on every
+ * save), so the update is then made conditional on the version that was read.
+ *
+ * @returns the version the update must apply to, if the check read the project
+ */
+async function requireAdminToUpdate(
+  deps: AppDeps,
+  principal: Principal,
+  projectId: string,
+  change: ProjectUpdate,
+): Promise<number | undefined> {
+  if (change.monthlyBudgetUsd !== undefined || change.testCommand !== undefined)
+    requireRole(principal, "admin");
+  if (change.doneRequiresPassingTests !== false || principal.role === "admin") return change.version;
+  const current = await deps.projects.get(projectId);
+  if (!current) throw ApiError.notFound(`Project ${projectId} does not exist.`);
+  if (current.doneRequiresPassingTests) requireRole(principal, "admin");
+  return change.version ?? current.version;
+}
 
 export function projectRoutes(deps: AppDeps) {
   const router = createRouter();
@@ -65,8 +105,7 @@ export function projectRoutes(deps: AppDeps) {
       if (principal.projectId !== null)
         throw ApiError.forbidden("A token limited to one project cannot create projects.");
       const input = c.req.valid("json");
-      // A test command runs on the workers, like a `command:` agent: admins only.
-      if (input.monthlyBudgetUsd !== null || input.testCommand !== null) requireRole(principal, "admin");
+      if (needsAdminToCreate(input)) requireRole(principal, "admin");
       const now = deps.now().toISOString();
       const project = {
         id: newId("project"),
@@ -135,8 +174,7 @@ export function projectRoutes(deps: AppDeps) {
       const principal = c.get("principal");
       requireProject(principal, projectId);
       const input = c.req.valid("json");
-      if (input.monthlyBudgetUsd !== undefined || input.testCommand !== undefined)
-        requireRole(principal, "admin");
+      const version = await requireAdminToUpdate(deps, principal, projectId, input);
       const project = await deps.projects.update(
         projectId,
         {
@@ -150,7 +188,7 @@ export function projectRoutes(deps: AppDeps) {
           autoRounds: input.autoRounds,
         },
         deps.now().toISOString(),
-        input.version,
+        version,
       );
       return c.json(presentProject(project, deps), 200);
     },
