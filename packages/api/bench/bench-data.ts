@@ -16,7 +16,7 @@ export function random(seed: number): () => number {
 }
 
 /** Words for made-up story text. */
-export const WORDS =
+const WORDS =
   "pay card order cart checkout refund invoice receipt wallet account sign in out search filter sort export report email notify address shipping discount coupon tax currency stock return review rating profile password admin audit the a to of and with for when then".split(
     " ",
   );
@@ -26,4 +26,30 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; va
   const started = performance.now();
   const value = await work();
   return { ms: performance.now() - started, value };
+}
+
+/** `count` made-up words, drawn from `next`. */
+export function wordsFrom(next: () => number): (count: number) => string {
+  return (count) => Array.from({ length: count }, () => WORDS[Math.floor(next() * WORDS.length)]).join(" ");
+}
+
+/** A made-up story's text, points and assignee (its title numbered `index`), drawn from `next`. */
+export function benchStoryText(next: () => number, index: number) {
+  const words = wordsFrom(next);
+  return {
+    title: `${words(4)} ${index}`,
+    asA: words(2),
+    iWant: words(10),
+    soThat: words(8),
+    description: words(40),
+    components: [words(1)],
+    storyPoints: Math.floor(next() * 8) + 1,
+    assignee: next() < 0.5 ? "" : "dev@example.com",
+  };
+}
+
+/** A made-up acceptance test's title and steps, drawn from `next`. */
+export function benchTestText(next: () => number) {
+  const words = wordsFrom(next);
+  return { title: words(5), given: [words(6)], when: [words(5)], then: [words(6), words(4)] };
 }

@@ -27,7 +27,7 @@ import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { createApp } from "../src/app.ts";
 import { createDeps } from "../src/compose.ts";
 import { apiEnvSchema } from "../src/env.ts";
-import { random, timed, WORDS } from "./bench-data.ts";
+import { benchStoryText, benchTestText, random, timed, wordsFrom } from "./bench-data.ts";
 
 const TOKEN = "bench-admin-token-0123456789";
 const settings = {
@@ -42,8 +42,7 @@ const settings = {
  */
 function benchProject(stories: number): ProjectExport {
   const next = random(20_261_206);
-  const words = (count: number) =>
-    Array.from({ length: count }, () => WORDS[Math.floor(next() * WORDS.length)]).join(" ");
+  const words = wordsFrom(next);
   const base = Date.parse("2026-01-01T00:00:00Z");
   const at = (minute: number) => new Date(base + minute * 60_000).toISOString();
   const document: ProjectExport = {
@@ -77,14 +76,7 @@ function benchProject(stories: number): ProjectExport {
     document.stories.push({
       id,
       parentId,
-      title: `${words(4)} ${index}`,
-      asA: words(2),
-      iWant: words(10),
-      soThat: words(8),
-      description: words(40),
-      components: [words(1)],
-      storyPoints: Math.floor(next() * 8) + 1,
-      assignee: next() < 0.5 ? "" : "dev@example.com",
+      ...benchStoryText(next, index),
       status: "Draft",
       createdAt: at(index),
       updatedAt: at(index),
@@ -118,10 +110,7 @@ function benchProject(stories: number): ProjectExport {
       const test: AcceptanceTest = {
         id: newId("acceptanceTest"),
         storyId: id,
-        title: words(5),
-        given: [words(6)],
-        when: [words(5)],
-        then: [words(6), words(4)],
+        ...benchTestText(next),
         status: "Draft",
         createdAt: at(index),
         updatedAt: at(index),

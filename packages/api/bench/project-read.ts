@@ -34,7 +34,7 @@ import { createDynamo, type Dynamo, dynamoStoryStore, ensureTables, type Project
 import { startLocalDynamoProcess } from "@aipm/store/local-process";
 import { BatchWriteCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { presentProjectStories } from "../src/routes/stories.ts";
-import { random, timed, WORDS } from "./bench-data.ts";
+import { benchStoryText, benchTestText, random, timed } from "./bench-data.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = new URL("../dist/lambda/index.mjs", import.meta.url);
@@ -54,8 +54,6 @@ const settings = {
 
 /** The items of one project as the story store writes them: `STORY#<id>` and `STORY#<id>#TEST#<id>`. */
 function projectItems(projectId: string, stories: number, next: () => number): Record<string, unknown>[] {
-  const words = (count: number) =>
-    Array.from({ length: count }, () => WORDS[Math.floor(next() * WORDS.length)]).join(" ");
   const base = Date.parse("2026-01-01T00:00:00Z");
   const storyIds: string[] = [];
   const childCounts = new Map<string, number>();
@@ -74,14 +72,7 @@ function projectItems(projectId: string, stories: number, next: () => number): R
       id,
       projectId,
       parentId,
-      title: `${words(4)} ${index}`,
-      asA: words(2),
-      iWant: words(10),
-      soThat: words(8),
-      description: words(40),
-      components: [words(1)],
-      storyPoints: Math.floor(next() * 8) + 1,
-      assignee: next() < 0.5 ? "" : "dev@example.com",
+      ...benchStoryText(next, index),
       status: "Draft",
       createdAt,
       updatedAt: createdAt,
@@ -92,10 +83,7 @@ function projectItems(projectId: string, stories: number, next: () => number): R
       const test: AcceptanceTest = {
         id: newId("acceptanceTest", base + index * 60_000 + t),
         storyId: id,
-        title: words(5),
-        given: [words(6)],
-        when: [words(5)],
-        then: [words(6), words(4)],
+        ...benchTestText(next),
         status: "Draft",
         createdAt,
         updatedAt: createdAt,
