@@ -4,8 +4,7 @@
  */
 import { BaseAnthropic } from "@anthropic-ai/sdk/client";
 import { Messages, type Tool } from "@anthropic-ai/sdk/resources/messages/messages";
-import type { ProviderOptions } from "./provider-options.ts";
-import { type Provider, providerError } from "./provider-options.ts";
+import { type Provider, type ProviderOptions, providerError, StreamedAnswer } from "./provider-options.ts";
 
 /**
  * The SDK's client with the Messages API alone: the full client brings every other API (batches,
@@ -28,13 +27,8 @@ export function anthropicProvider(options: ProviderOptions): Provider {
     maxRetries: options.maxRetries,
   });
   return async (request) => {
-    let toolInput: string | undefined;
-    let text = "";
+    const streamed = new StreamedAnswer(options.model, request.onDelta);
     let stopReason: string | null = null;
-    let model = options.model;
-    let inputTokens = 0;
-    let outputTokens = 0;
-    let cacheReadTokens = 0;
     try {
       const stream = await client.messages.create(
         {
@@ -56,35 +50,25 @@ export function anthropicProvider(options: ProviderOptions): Provider {
       );
       for await (const event of stream) {
         if (event.type === "message_start") {
-          model = event.message.model || model;
-          inputTokens = event.message.usage.input_tokens;
-          cacheReadTokens = event.message.usage.cache_read_input_tokens ?? 0;
-          outputTokens = event.message.usage.output_tokens;
+          streamed.model = event.message.model || streamed.model;
+          streamed.inputTokens = event.message.usage.input_tokens;
+          streamed.cacheReadTokens = event.message.usage.cache_read_input_tokens ?? 0;
+          streamed.outputTokens = event.message.usage.output_tokens;
         } else if (event.type === "content_block_start" && event.content_block.type === "tool_use") {
-          toolInput = "";
+          // A tool block starts the input afresh.
+          streamed.toolInput = "";
         } else if (event.type === "content_block_delta") {
-          if (event.delta.type === "input_json_delta") {
-            toolInput = (toolInput ?? "") + event.delta.partial_json;
-            request.onDelta?.(event.delta.partial_json);
-          } else if (event.delta.type === "text_delta") {
-            text += event.delta.text;
-          }
+          if (event.delta.type === "input_json_delta") streamed.toolPiece(event.delta.partial_json);
+          else if (event.delta.type === "text_delta") streamed.text += event.delta.text;
         } else if (event.type === "message_delta") {
           stopReason = event.delta.stop_reason;
-          outputTokens = event.usage.output_tokens;
+          streamed.outputTokens = event.usage.output_tokens;
         }
       }
     } catch (error) {
       throw providerError("Anthropic", error);
     }
-    return {
-      toolInput,
-      text,
-      refusal: stopReason === "refusal" ? text : undefined,
-      inputTokens,
-      outputTokens,
-      cacheReadTokens,
-      model,
-    };
+    if (stopReason === "refusal") streamed.refusal = streamed.text;
+    return streamed.answer();
   };
 }

@@ -9,7 +9,7 @@ import {
   ConverseStreamCommand,
   type ToolInputSchema,
 } from "@aws-sdk/client-bedrock-runtime";
-import { type Provider, type ProviderOptions, providerError } from "./provider-options.ts";
+import { type Provider, type ProviderOptions, providerError, StreamedAnswer } from "./provider-options.ts";
 
 export interface BedrockOptions extends ProviderOptions {
   region: string;
@@ -39,12 +39,8 @@ export function bedrockProvider(options: BedrockOptions): Provider {
     "api",
   );
   return async (request) => {
-    let toolInput: string | undefined;
-    let text = "";
+    const streamed = new StreamedAnswer(options.model, request.onDelta);
     let stopReason: string | undefined;
-    let inputTokens = 0;
-    let outputTokens = 0;
-    let cacheReadTokens = 0;
     try {
       const answer = await client.send(
         new ConverseStreamCommand({
@@ -71,34 +67,23 @@ export function bedrockProvider(options: BedrockOptions): Provider {
       // from the iteration, as an error named for it: providerError below words it.
       for await (const event of answer.stream ?? []) {
         if (event.contentBlockStart?.start?.toolUse) {
-          toolInput ??= "";
+          streamed.startTool();
         } else if (event.contentBlockDelta?.delta) {
           const { delta } = event.contentBlockDelta;
-          if (delta.toolUse?.input !== undefined) {
-            toolInput = (toolInput ?? "") + delta.toolUse.input;
-            request.onDelta?.(delta.toolUse.input);
-          } else if (delta.text !== undefined) {
-            text += delta.text;
-          }
+          if (delta.toolUse?.input !== undefined) streamed.toolPiece(delta.toolUse.input);
+          else if (delta.text !== undefined) streamed.text += delta.text;
         } else if (event.messageStop) {
           stopReason = event.messageStop.stopReason;
         } else if (event.metadata?.usage) {
-          inputTokens = event.metadata.usage.inputTokens ?? 0;
-          outputTokens = event.metadata.usage.outputTokens ?? 0;
-          cacheReadTokens = event.metadata.usage.cacheReadInputTokens ?? 0;
+          streamed.inputTokens = event.metadata.usage.inputTokens ?? 0;
+          streamed.outputTokens = event.metadata.usage.outputTokens ?? 0;
+          streamed.cacheReadTokens = event.metadata.usage.cacheReadInputTokens ?? 0;
         }
       }
     } catch (error) {
       throw providerError("Bedrock", error);
     }
-    return {
-      toolInput,
-      text,
-      refusal: refusals.has(stopReason ?? "") ? text : undefined,
-      inputTokens,
-      outputTokens,
-      cacheReadTokens,
-      model: options.model,
-    };
+    if (refusals.has(stopReason ?? "")) streamed.refusal = streamed.text;
+    return streamed.answer();
   };
 }

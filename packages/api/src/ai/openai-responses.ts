@@ -3,8 +3,8 @@
  * SDK, streamed: for OpenAI itself and the gateways that speak it (Chat Completions, in openai.ts,
  * is what most OpenAI-compatible servers speak).
  */
-import OpenAI from "openai";
-import { type Provider, type ProviderOptions, providerError } from "./provider-options.ts";
+import { contentFiltered, openaiClient } from "./openai.ts";
+import { type Provider, type ProviderOptions, providerError, StreamedAnswer } from "./provider-options.ts";
 
 /**
  * A provider calling the Responses API with one function tool the model must call.
@@ -12,20 +12,9 @@ import { type Provider, type ProviderOptions, providerError } from "./provider-o
  * @example const provider = openaiResponsesProvider({ model: "gpt-5-mini", apiKey, timeoutMs: 60_000, maxRetries: 3 });
  */
 export function openaiResponsesProvider(options: ProviderOptions): Provider {
-  const client = new OpenAI({
-    apiKey: options.apiKey ?? "none",
-    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-    timeout: options.timeoutMs,
-    maxRetries: options.maxRetries,
-  });
+  const client = openaiClient(options);
   return async (request) => {
-    let toolInput: string | undefined;
-    let text = "";
-    let refusal: string | undefined;
-    let model = options.model;
-    let inputTokens = 0;
-    let outputTokens = 0;
-    let cacheReadTokens = 0;
+    const streamed = new StreamedAnswer(options.model, request.onDelta);
     try {
       const stream = await client.responses.create(
         {
@@ -50,27 +39,26 @@ export function openaiResponsesProvider(options: ProviderOptions): Provider {
       );
       for await (const event of stream) {
         if (event.type === "response.output_item.added" && event.item.type === "function_call") {
-          toolInput ??= "";
+          streamed.startTool();
         } else if (event.type === "response.function_call_arguments.delta") {
-          toolInput = (toolInput ?? "") + event.delta;
-          request.onDelta?.(event.delta);
+          streamed.toolPiece(event.delta);
         } else if (event.type === "response.output_text.delta") {
-          text += event.delta;
+          streamed.text += event.delta;
         } else if (event.type === "response.refusal.delta") {
-          refusal = (refusal ?? "") + event.delta;
+          streamed.refusalPiece(event.delta);
         } else if (event.type === "response.completed" || event.type === "response.incomplete") {
-          model = event.response.model || model;
+          streamed.model = event.response.model || streamed.model;
           const usage = event.response.usage;
-          cacheReadTokens = usage?.input_tokens_details?.cached_tokens ?? 0;
-          inputTokens = (usage?.input_tokens ?? 0) - cacheReadTokens;
-          outputTokens = usage?.output_tokens ?? 0;
+          streamed.cacheReadTokens = usage?.input_tokens_details?.cached_tokens ?? 0;
+          streamed.inputTokens = (usage?.input_tokens ?? 0) - streamed.cacheReadTokens;
+          streamed.outputTokens = usage?.output_tokens ?? 0;
           if (event.response.incomplete_details?.reason === "content_filter")
-            refusal ??= "the provider's content filter stopped the answer";
+            streamed.refusal ??= contentFiltered;
         }
       }
     } catch (error) {
       throw providerError("OpenAI", error);
     }
-    return { toolInput, text, refusal, inputTokens, outputTokens, cacheReadTokens, model };
+    return streamed.answer();
   };
 }

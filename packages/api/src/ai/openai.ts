@@ -3,7 +3,21 @@
  * streamed; any OpenAI-compatible endpoint (a gateway, a local server) at `baseUrl` too.
  */
 import OpenAI from "openai";
-import { type Provider, type ProviderOptions, providerError } from "./provider-options.ts";
+import { type Provider, type ProviderOptions, providerError, StreamedAnswer } from "./provider-options.ts";
+
+/** The refusal recorded when the provider's content filter cut the answer off. */
+export const contentFiltered = "the provider's content filter stopped the answer";
+
+/** The SDK's client for either OpenAI API, at `baseUrl` when set. */
+export function openaiClient(options: ProviderOptions): OpenAI {
+  return new OpenAI({
+    // A local server may take no key; the SDK insists on one.
+    apiKey: options.apiKey ?? "none",
+    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+  });
+}
 
 /**
  * A provider calling Chat Completions with one function tool the model must call.
@@ -11,22 +25,10 @@ import { type Provider, type ProviderOptions, providerError } from "./provider-o
  * @example const provider = openaiProvider({ model: "gpt-4.1-mini", apiKey, timeoutMs: 60_000, maxRetries: 3 });
  */
 export function openaiProvider(options: ProviderOptions): Provider {
-  const client = new OpenAI({
-    // A local server may take no key; the SDK insists on one.
-    apiKey: options.apiKey ?? "none",
-    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-    timeout: options.timeoutMs,
-    maxRetries: options.maxRetries,
-  });
+  const client = openaiClient(options);
   return async (request) => {
-    let toolInput: string | undefined;
-    let text = "";
-    let refusal: string | undefined;
+    const streamed = new StreamedAnswer(options.model, request.onDelta);
     let finishReason: string | null = null;
-    let model = options.model;
-    let inputTokens = 0;
-    let outputTokens = 0;
-    let cacheReadTokens = 0;
     try {
       const stream = await client.chat.completions.create(
         {
@@ -53,27 +55,23 @@ export function openaiProvider(options: ProviderOptions): Provider {
         { signal: request.signal },
       );
       for await (const chunk of stream) {
-        model = chunk.model || model;
+        streamed.model = chunk.model || streamed.model;
         if (chunk.usage) {
-          cacheReadTokens = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0;
-          inputTokens = chunk.usage.prompt_tokens - cacheReadTokens;
-          outputTokens = chunk.usage.completion_tokens;
+          streamed.cacheReadTokens = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0;
+          streamed.inputTokens = chunk.usage.prompt_tokens - streamed.cacheReadTokens;
+          streamed.outputTokens = chunk.usage.completion_tokens;
         }
         const choice = chunk.choices[0];
         if (!choice) continue;
         finishReason = choice.finish_reason ?? finishReason;
-        if (choice.delta.content) text += choice.delta.content;
-        if (choice.delta.refusal) refusal = (refusal ?? "") + choice.delta.refusal;
-        for (const call of choice.delta.tool_calls ?? []) {
-          const piece = call.function?.arguments ?? "";
-          toolInput = (toolInput ?? "") + piece;
-          if (piece) request.onDelta?.(piece);
-        }
+        if (choice.delta.content) streamed.text += choice.delta.content;
+        if (choice.delta.refusal) streamed.refusalPiece(choice.delta.refusal);
+        for (const call of choice.delta.tool_calls ?? []) streamed.toolPiece(call.function?.arguments ?? "");
       }
     } catch (error) {
       throw providerError("OpenAI", error);
     }
-    if (finishReason === "content_filter") refusal ??= "the provider's content filter stopped the answer";
-    return { toolInput, text, refusal, inputTokens, outputTokens, cacheReadTokens, model };
+    if (finishReason === "content_filter") streamed.refusal ??= contentFiltered;
+    return streamed.answer();
   };
 }

@@ -2,7 +2,7 @@
  * @module ai/provider-options: what every provider is built from, and how a provider's failure
  * becomes an `AiError` that names the fix without the provider's credentials.
  */
-import { AiError } from "./model.ts";
+import { AiError, type ProviderAnswer } from "./model.ts";
 
 export type { Provider } from "./model.ts";
 
@@ -16,6 +16,46 @@ export interface ProviderOptions {
   timeoutMs: number;
   /** Retries of a 429 or 5xx answer (or a dropped connection), with the SDK's backoff. */
   maxRetries: number;
+}
+
+/**
+ * What a streamed answer has said so far. Each provider feeds it the pieces its protocol sends;
+ * the tool input's pieces also go to `onDelta` as they arrive.
+ */
+export class StreamedAnswer {
+  /** Undefined until the model starts a tool call. */
+  toolInput: string | undefined;
+  text = "";
+  refusal: string | undefined;
+  inputTokens = 0;
+  outputTokens = 0;
+  cacheReadTokens = 0;
+
+  constructor(
+    public model: string,
+    private readonly onDelta: ((text: string) => void) | undefined,
+  ) {}
+
+  /** The model began its tool call (whose input may be empty). */
+  startTool(): void {
+    this.toolInput ??= "";
+  }
+
+  /** A piece of the tool input's JSON text. */
+  toolPiece(piece: string): void {
+    this.toolInput = (this.toolInput ?? "") + piece;
+    if (piece) this.onDelta?.(piece);
+  }
+
+  /** A piece of the refusal's text. */
+  refusalPiece(piece: string): void {
+    this.refusal = (this.refusal ?? "") + piece;
+  }
+
+  answer(): ProviderAnswer {
+    const { toolInput, text, refusal, inputTokens, outputTokens, cacheReadTokens, model } = this;
+    return { toolInput, text, refusal, inputTokens, outputTokens, cacheReadTokens, model };
+  }
 }
 
 /**
