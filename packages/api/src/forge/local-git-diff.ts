@@ -23,14 +23,8 @@ const statusNames: Record<string, PullRequestFileStatus> = {
   T: "changed",
 };
 
-interface Entry {
-  path: string;
-  previousPath: string | null;
-  status: PullRequestFileStatus;
-  additions: number;
-  deletions: number;
-  binary: boolean;
-}
+/** A changed file as `--numstat` and `--name-status` describe it, before its patch is read. */
+type Entry = Omit<PullRequestFile, "patch" | "truncated">;
 
 /**
  * Reads `git diff -z --name-status -M` and `git diff -z --numstat -M` of the same range into one
