@@ -11,6 +11,7 @@ import { errorMessage } from "../state/notices.ts";
 import { api } from "../state/session.ts";
 import { createStory, selectedStory, stories } from "../state/stories.ts";
 import { Dialog } from "./Dialog.tsx";
+import { fieldsOfText } from "./StoryForm.tsx";
 
 export function NewStoryDialog({ projectId, onClose }: { projectId: string; onClose: () => void }) {
   const [fields, setFields] = useState({
@@ -69,17 +70,7 @@ export function NewStoryDialog({ projectId, onClose }: { projectId: string; onCl
     setStreamed("");
     try {
       const answer = await api.aiDraftStory(projectId, idea, fields.parentId || null, setStreamed);
-      const { draft: story } = answer;
-      setFields({
-        ...fields,
-        title: story.title,
-        asA: story.asA,
-        iWant: story.iWant,
-        soThat: story.soThat,
-        description: story.description,
-        components: story.components.join(", "),
-        storyPoints: story.storyPoints === null ? "" : String(story.storyPoints),
-      });
+      setFields({ ...fields, ...fieldsOfText(answer.draft) });
       setDrafted(describeUsage(answer.usage));
     } catch (failure) {
       setError(errorMessage(failure));

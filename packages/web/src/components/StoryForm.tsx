@@ -4,7 +4,14 @@
  */
 import { collectSubtree } from "@aipm/shared/story-tree";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { type Story, type StoryStatus, type StoryUpdate, storyLimits, storyStatuses } from "../domain.ts";
+import {
+  type Story,
+  type StoryDraft,
+  type StoryStatus,
+  type StoryUpdate,
+  storyLimits,
+  storyStatuses,
+} from "../domain.ts";
 import { parseList } from "../logic/steps.ts";
 import { changeStory, stories, storyById } from "../state/stories.ts";
 
@@ -21,7 +28,8 @@ interface Draft {
   parentId: string;
 }
 
-const toDraft = (story: Story): Draft => ({
+/** A story's text, components and points as the form's fields hold them (a list as "a, b"). */
+export const fieldsOfText = (story: StoryDraft) => ({
   title: story.title,
   asA: story.asA,
   iWant: story.iWant,
@@ -29,6 +37,10 @@ const toDraft = (story: Story): Draft => ({
   description: story.description,
   components: story.components.join(", "),
   storyPoints: story.storyPoints === null ? "" : String(story.storyPoints),
+});
+
+const toDraft = (story: Story): Draft => ({
+  ...fieldsOfText(story),
   assignee: story.assignee,
   status: story.status,
   parentId: story.parentId ?? "",
