@@ -5,19 +5,12 @@
  */
 import { describeUsage } from "@aipm/shared/usage";
 import { useEffect, useState } from "preact/hooks";
-import {
-  type AgentUsage,
-  type InvestAnalysis,
-  investCriterionNames,
-  type ProjectUsage,
-  type Story,
-  type StoryDraft,
-  type TestDraft,
-} from "../domain.ts";
+import type { AgentUsage, InvestAnalysis, ProjectUsage, Story, StoryDraft, TestDraft } from "../domain.ts";
 import { streamProgress } from "../logic/ai-progress.ts";
 import { errorMessage } from "../state/notices.ts";
 import { api } from "../state/session.ts";
 import { changeStory, editStoryParts, loadStories } from "../state/stories.ts";
+import { InvestWarningItem } from "./InvestPanel.tsx";
 
 type Proposal =
   | { kind: "tests"; tests: TestDraft[] }
@@ -182,34 +175,27 @@ export function AiAssist({ story }: { story: Story }) {
               </h4>
               <ul class="warnings">
                 {proposal.analysis.warnings.map((warning) => (
-                  <li key={`${warning.rule}-${warning.message}`}>
-                    <abbr class="criterion" title={investCriterionNames[warning.criterion]}>
-                      {warning.criterion}
-                    </abbr>
-                    <div>
-                      <p>{warning.message}</p>
-                      <p class="suggestion">Suggestion: {warning.suggestion}</p>
-                      {warning.rewrite && (
-                        <p>
-                          {fieldNames[warning.rewrite.field]}: “{warning.rewrite.value}”{" "}
-                          <button
-                            type="button"
-                            onClick={() => {
-                              const rewrite = warning.rewrite;
-                              if (rewrite)
-                                void changeStory(
-                                  story,
-                                  { [rewrite.field]: rewrite.value },
-                                  "Applying the AI rewrite",
-                                );
-                            }}
-                          >
-                            Apply rewrite
-                          </button>
-                        </p>
-                      )}
-                    </div>
-                  </li>
+                  <InvestWarningItem key={`${warning.rule}-${warning.message}`} warning={warning}>
+                    {warning.rewrite && (
+                      <p>
+                        {fieldNames[warning.rewrite.field]}: “{warning.rewrite.value}”{" "}
+                        <button
+                          type="button"
+                          onClick={() => {
+                            const rewrite = warning.rewrite;
+                            if (rewrite)
+                              void changeStory(
+                                story,
+                                { [rewrite.field]: rewrite.value },
+                                "Applying the AI rewrite",
+                              );
+                          }}
+                        >
+                          Apply rewrite
+                        </button>
+                      </p>
+                    )}
+                  </InvestWarningItem>
                 ))}
               </ul>
             </>

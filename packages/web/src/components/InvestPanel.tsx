@@ -2,10 +2,33 @@
  * @module components/InvestPanel: the API's INVEST analysis of the story, read again whenever the
  * story or its tests change.
  */
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { type InvestAnalysis, investCriterionNames, type Story } from "../domain.ts";
+import { type InvestAnalysis, type InvestWarning, investCriterionNames, type Story } from "../domain.ts";
 import { errorMessage } from "../state/notices.ts";
 import { api } from "../state/session.ts";
+
+/** One INVEST warning: its criterion, what is wrong and the suggestion, then `children` (a rewrite to apply). */
+export function InvestWarningItem({
+  warning,
+  children,
+}: {
+  warning: InvestWarning;
+  children?: ComponentChildren;
+}) {
+  return (
+    <li>
+      <abbr class="criterion" title={investCriterionNames[warning.criterion]}>
+        {warning.criterion}
+      </abbr>
+      <div>
+        <p>{warning.message}</p>
+        <p class="suggestion">Suggestion: {warning.suggestion}</p>
+        {children}
+      </div>
+    </li>
+  );
+}
 
 export function InvestPanel({ story }: { story: Story }) {
   const [analysis, setAnalysis] = useState<InvestAnalysis | null>(null);
@@ -63,15 +86,7 @@ export function InvestPanel({ story }: { story: Story }) {
           ) : (
             <ul class="warnings">
               {analysis.warnings.map((warning) => (
-                <li key={`${warning.criterion}-${warning.rule}`}>
-                  <abbr class="criterion" title={investCriterionNames[warning.criterion]}>
-                    {warning.criterion}
-                  </abbr>
-                  <div>
-                    <p>{warning.message}</p>
-                    <p class="suggestion">Suggestion: {warning.suggestion}</p>
-                  </div>
-                </li>
+                <InvestWarningItem key={`${warning.criterion}-${warning.rule}`} warning={warning} />
               ))}
             </ul>
           )}
