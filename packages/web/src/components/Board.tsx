@@ -5,7 +5,7 @@
  * ten.
  */
 import { signal } from "@preact/signals";
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import type { Story, StoryStatus } from "../domain.ts";
 import { groupByStatus, neighbourStatus } from "../logic/kanban.ts";
 import { scrollToShow, visibleWindow } from "../logic/virtual-list.ts";
@@ -13,6 +13,7 @@ import { changeStory, filtered, selectedStory, selectStory, stories, storyById }
 import { latestTaskByStory } from "../state/tasks.ts";
 import { draggedStory, endStoryDrag, startStoryDrag } from "./drag.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { useScrollArea } from "./use-scroll-area.ts";
 
 /** A card's height and the gap below it, in pixels (see .card in styles.css): every card is this tall. */
 const CARD_PITCH = 92;
@@ -88,16 +89,7 @@ function CardList({
   selectedId: string | null;
   onDragEnd: () => void;
 }) {
-  const list = useRef<HTMLUListElement>(null);
-  const [scroll, setScroll] = useState({ top: 0, height: 600 });
-  useEffect(() => {
-    const element = list.current;
-    if (!element) return;
-    const measure = () => setScroll({ top: element.scrollTop, height: element.clientHeight });
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
+  const { ref: list, scroll, onScroll, scrollTo } = useScrollArea<HTMLUListElement>();
 
   // A card moved here from the keyboard, or selected elsewhere, is scrolled into view (and the moved one focused).
   const wanted = focusCard.value ?? selectedId;
@@ -107,8 +99,7 @@ function CardList({
     if (!element || wantedIndex < 0) return;
     const top = scrollToShow(wantedIndex, element.scrollTop, element.clientHeight, CARD_PITCH);
     if (top !== null) {
-      element.scrollTop = top;
-      setScroll({ top, height: element.clientHeight });
+      scrollTo(top);
     }
   }, [wanted, wantedIndex]);
   useEffect(() => {
@@ -122,12 +113,7 @@ function CardList({
 
   const shown = visibleWindow(scroll.top, scroll.height, CARD_PITCH, cards.length, 3);
   return (
-    <ul
-      ref={list}
-      onScroll={(event) =>
-        setScroll({ top: event.currentTarget.scrollTop, height: event.currentTarget.clientHeight })
-      }
-    >
+    <ul ref={list} onScroll={onScroll}>
       {shown.start > 0 && (
         <li class="spacer" aria-hidden="true" style={{ height: `${shown.start * CARD_PITCH}px` }} />
       )}

@@ -25,6 +25,7 @@ import {
 import { latestTaskByStory } from "../state/tasks.ts";
 import { draggedStory, endStoryDrag, startStoryDrag } from "./drag.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { useScrollArea } from "./use-scroll-area.ts";
 
 const rowId = (storyId: string) => `outline-${storyId}`;
 /** Every row is this tall (see .tree-row in styles.css), which is what lets the list render only what is in view. */
@@ -52,8 +53,7 @@ export function Outline() {
   const [focusedId, setFocusedId] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const moveFocus = useRef(false);
-  const list = useRef<HTMLDivElement>(null);
-  const [scroll, setScroll] = useState({ top: 0, height: 600 });
+  const { ref: list, scroll, onScroll, scrollTo } = useScrollArea<HTMLDivElement>();
   const indexOf = (id: string | null) => (id === null ? -1 : rows.findIndex((row) => row.story.id === id));
   const focusedIndex = indexOf(focusedId);
   const selectedIndex = indexOf(selectedId);
@@ -62,15 +62,6 @@ export function Outline() {
   const stopIndex =
     [focusedIndex, selectedIndex].find((i) => i >= shown.start && i < shown.end) ?? shown.start;
   const tabStop = rows[stopIndex]?.story.id ?? null;
-
-  useEffect(() => {
-    const element = list.current;
-    if (!element) return;
-    const measure = () => setScroll({ top: element.scrollTop, height: element.clientHeight });
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
 
   // A story selected elsewhere (the mindmap, the board) is scrolled into view.
   useEffect(() => {
@@ -87,8 +78,7 @@ export function Outline() {
     const top =
       element && index >= 0 ? scrollToShow(index, element.scrollTop, element.clientHeight, ROW_HEIGHT) : null;
     if (element && top !== null) {
-      element.scrollTop = top;
-      setScroll({ top, height: element.clientHeight });
+      scrollTo(top);
       return;
     }
     moveFocus.current = false;
@@ -133,9 +123,7 @@ export function Outline() {
         aria-describedby="outline-help"
         class="tree"
         data-rows={rows.length}
-        onScroll={(event) =>
-          setScroll({ top: event.currentTarget.scrollTop, height: event.currentTarget.clientHeight })
-        }
+        onScroll={onScroll}
       >
         <div style={{ height: `${shown.start * ROW_HEIGHT}px` }} aria-hidden="true" />
         {rows.slice(shown.start, shown.end).map((row) => {

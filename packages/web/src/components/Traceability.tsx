@@ -26,6 +26,7 @@ import { api } from "../state/session.ts";
 import { selectedStory, stories, storyById } from "../state/stories.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 import { saveFile } from "./save-file.ts";
+import { useScrollArea } from "./use-scroll-area.ts";
 
 /** Every row is this tall (see .matrix td in styles.css), which is what lets the table render only what is in view. */
 const ROW_HEIGHT = 32;
@@ -213,28 +214,13 @@ function MatrixTable({
   rows: readonly TraceabilityRow[];
   selectedId: string | null;
 }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const [scroll, setScroll] = useState({ top: 0, height: 600 });
-  useEffect(() => {
-    const element = scroller.current;
-    if (!element) return;
-    const measure = () => setScroll({ top: element.scrollTop, height: element.clientHeight });
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
+  const { ref: scroller, scroll, onScroll } = useScrollArea<HTMLDivElement>();
   const shown = visibleWindow(scroll.top, scroll.height, ROW_HEIGHT, rows.length);
   const storyLink = (storyId: string) =>
     formatRoute({ page: "workspace", projectId, view: "traceability", storyId });
 
   return (
-    <div
-      ref={scroller}
-      class="matrix-scroll"
-      onScroll={(event) =>
-        setScroll({ top: event.currentTarget.scrollTop, height: event.currentTarget.clientHeight })
-      }
-    >
+    <div ref={scroller} class="matrix-scroll" onScroll={onScroll}>
       <table
         class="matrix"
         aria-label="Traceability matrix"
