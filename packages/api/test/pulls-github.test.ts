@@ -2,8 +2,7 @@
  * Pull requests in AIPM on GitHub (issue 17), against the fake GitHub over HTTP: the view with the
  * head's checks, files with patches, merge (refused by branch protection, then allowed), close.
  */
-import { type FakeGithub, startFakeGithub } from "@aipm/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createAcceptanceTest,
   createProject,
@@ -15,23 +14,17 @@ import {
 import {
   api,
   type CodeGeneration,
-  fakeGithubForge,
   finish,
   generate,
+  github,
   unique,
+  useFakeGithub,
   useTaskApi,
 } from "./task-support.ts";
 
 useTaskApi();
 
-let github: FakeGithub;
-beforeAll(async () => {
-  github = await startFakeGithub();
-  api.deps.forges.github = fakeGithubForge(github);
-});
-afterAll(async () => {
-  await github?.close();
-});
+useFakeGithub();
 
 interface View {
   pullRequest: { number: number; state: string; headSha: string; provider: string; url: string };

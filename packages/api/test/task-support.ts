@@ -13,6 +13,7 @@ import {
   createTestApi,
   type FakeGithub,
   type LocalDynamo,
+  startFakeGithub,
   startLocalDynamo,
   type TestApi,
 } from "@aipm/testing";
@@ -36,6 +37,23 @@ export function fakeGithubForge(github: FakeGithub, token = "ghp_test") {
     apiUrl: github.url,
     throttle: { enabled: false },
     retry: { retryAfterBaseValue: 1 },
+  });
+}
+
+/** The fake GitHub of a suite that called {@link useFakeGithub}. */
+export let github: FakeGithub;
+
+/**
+ * Starts a fake GitHub before the suite (after {@link useTaskApi}'s app) and gives the app a GitHub
+ * forge on it; closes it after the suite.
+ */
+export function useFakeGithub(): void {
+  beforeAll(async () => {
+    github = await startFakeGithub();
+    api.deps.forges.github = fakeGithubForge(github);
+  });
+  afterAll(async () => {
+    await github?.close();
   });
 }
 

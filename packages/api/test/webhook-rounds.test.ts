@@ -5,15 +5,16 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import type { CodeGenerationTask } from "@aipm/shared";
-import { type FakeGithub, type FakeRepository, startFakeGithub } from "@aipm/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeRepository } from "@aipm/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAcceptanceTest, createProject, createStory, expectJson } from "./fixtures.ts";
 import {
   api,
   type CodeGeneration,
-  fakeGithubForge,
   generate,
+  github,
   unique,
+  useFakeGithub,
   useTaskApi,
   WEBHOOK_SECRET,
 } from "./task-support.ts";
@@ -21,14 +22,9 @@ import {
 useTaskApi();
 
 const BOT = "aipm-bot";
-let github: FakeGithub;
-beforeAll(async () => {
-  github = await startFakeGithub();
-  api.deps.forges.github = fakeGithubForge(github);
+useFakeGithub();
+beforeAll(() => {
   api.deps.githubBotHandle = BOT;
-});
-afterAll(async () => {
-  await github?.close();
 });
 
 function deliver(event: string, payload: unknown): Promise<Response> {

@@ -1,8 +1,8 @@
 /** GitHub's webhook: signed deliveries move a story when its pull request is merged or closed. */
 import { createHmac, randomUUID } from "node:crypto";
 import { newId } from "@aipm/shared";
-import { createTestApi, type FakeGithub, startFakeGithub, type TestApi } from "@aipm/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApi, type TestApi } from "@aipm/testing";
+import { describe, expect, it } from "vitest";
 import {
   createAcceptanceTest,
   createProject,
@@ -15,12 +15,13 @@ import {
   api,
   type CodeGeneration,
   eventPage,
-  fakeGithubForge,
   finish,
   generate,
+  github,
   local,
   queuedTask as localTask,
   unique,
+  useFakeGithub,
   useTaskApi,
   WEBHOOK_SECRET,
 } from "./task-support.ts";
@@ -28,14 +29,7 @@ import {
 useTaskApi();
 
 // GitHub's deliveries apply to projects on GitHub: the app gets a GitHub forge on a fake GitHub.
-let github: FakeGithub;
-beforeAll(async () => {
-  github = await startFakeGithub();
-  api.deps.forges.github = fakeGithubForge(github);
-});
-afterAll(async () => {
-  await github?.close();
-});
+useFakeGithub();
 
 /** A story with a queued task on a GitHub project acme/<name>; its one acceptance test is Pass unless told. */
 async function queuedTask(testStatus: "Pass" | "Draft" = "Pass") {
