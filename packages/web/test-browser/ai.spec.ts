@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Project, Story } from "../src/domain.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { apiCall, ensureWebBuilt, repoRoot, type Stack, startStack, webDir } from "./stack.ts";
+import { apiCall, ensureWebBuilt, repoRoot, type Stack, signIn, startStack, webDir } from "./stack.ts";
 
 const screenshots = join(webDir, "screenshots");
 const draft = {
@@ -94,12 +94,6 @@ async function startFake(): Promise<string> {
   });
 }
 
-async function signIn(on: Stack, projectId: string) {
-  await page.goto(`${on.url}/#/projects/${projectId}/outline`);
-  await page.getByLabel("API token").fill(on.token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 beforeAll(async () => {
   const [url] = await Promise.all([startFake(), mkdir(screenshots, { recursive: true }), ensureWebBuilt()]);
   stack = await startStack({
@@ -115,7 +109,7 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));
-  await signIn(stack, project.id);
+  await signIn(page, stack, `/projects/${project.id}/outline`);
   await page.getByRole("heading", { name: "Boards", exact: true }).waitFor();
 });
 
@@ -236,7 +230,7 @@ describe("without an AI provider", () => {
         title: "Plain story",
       });
       await page.evaluate(() => localStorage.clear());
-      await signIn(plain, other.id);
+      await signIn(page, plain, `/projects/${other.id}/outline`);
       await page.getByRole("treeitem", { name: /Plain story/ }).click();
       const details = page.getByRole("complementary");
       await details.getByTestId("invest-score").waitFor();

@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Project, Story } from "../src/domain.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { apiCall, ensureWebBuilt, type Stack, startStack, webDir } from "./stack.ts";
+import { apiCall, ensureWebBuilt, type Stack, signIn, startStack, webDir } from "./stack.ts";
 
 const screenshots = join(webDir, "screenshots");
 
@@ -52,9 +52,7 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/#/projects/${project.id}/outline`);
-  await page.getByLabel("API token").fill(stack.token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, stack, `/projects/${project.id}/outline`);
   await page.getByRole("heading", { name: "Warehouse", exact: true }).waitFor();
 });
 

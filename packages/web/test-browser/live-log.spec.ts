@@ -8,7 +8,7 @@
 import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { apiCall, ensureWebBuilt, type Stack, startStack } from "./stack.ts";
+import { apiCall, ensureWebBuilt, type Stack, signIn, startStack } from "./stack.ts";
 
 const title = "Follow a task without its stream";
 
@@ -57,9 +57,7 @@ beforeAll(async () => {
     pages.push(request.url());
     return route.continue();
   });
-  await page.goto(`${stack.url}/#/projects/${projectId}/outline`);
-  await page.getByLabel("API token").fill(stack.token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, stack, `/projects/${projectId}/outline`);
   await page.getByRole("heading", { name: "Live log" }).waitFor();
   await page.getByRole("treeitem", { name: new RegExp(title) }).click();
 });

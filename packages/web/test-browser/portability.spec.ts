@@ -11,7 +11,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Project, Story } from "../src/domain.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { apiCall, ensureWebBuilt, type Stack, startStack, webDir } from "./stack.ts";
+import { apiCall, demoProject, ensureWebBuilt, type Stack, signIn, startStack, webDir } from "./stack.ts";
 
 const screenshots = join(webDir, "screenshots");
 
@@ -29,17 +29,12 @@ beforeAll(async () => {
   await Promise.all([mkdir(screenshots, { recursive: true }), ensureWebBuilt()]);
   files = await mkdtemp(join(tmpdir(), "aipm-portability-"));
   stack = await startStack();
-  const { projects } = await apiCall<{ projects: Project[] }>(stack, "GET", "/api/projects");
-  const found = projects.find((project) => project.name === "Demo shop");
-  if (!found) throw new Error("The stack seeded no demo project.");
-  demo = found;
+  demo = await demoProject(stack);
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/#/projects/${demo.id}/outline`);
-  await page.getByLabel("API token").fill(stack.token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, stack, `/projects/${demo.id}/outline`);
   await page.getByRole("heading", { name: "Demo shop", exact: true }).waitFor();
 });
 

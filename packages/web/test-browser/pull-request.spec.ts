@@ -7,7 +7,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { apiCall, ensureWebBuilt, type Stack, startStack } from "./stack.ts";
+import { apiCall, ensureWebBuilt, type Stack, signIn, startStack } from "./stack.ts";
 
 let stack: Stack;
 let browser: LaunchedBrowser;
@@ -85,9 +85,7 @@ afterAll(async () => {
 describe("the pull request view", () => {
   it("opens by deep link after sign-in, shows the diff, and a merge with every test Pass makes the story Done", async () => {
     const passing = await prepare("Review Pass", "Pay with a saved card");
-    await page.goto(`${stack.url}/#/projects/${passing.projectId}/pulls/${passing.number}`);
-    await page.getByLabel("API token").fill(stack.token);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signIn(page, stack, `/projects/${passing.projectId}/pulls/${passing.number}`);
     await page
       .getByRole("heading", { name: `Pull request #${passing.number} · Pay with a saved card` })
       .waitFor();

@@ -14,7 +14,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Project, Story, Task } from "../src/domain.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { apiCall, ensureWebBuilt, type Stack, startStack } from "./stack.ts";
+import { apiCall, demoProject, ensureWebBuilt, type Stack, signIn, startStack } from "./stack.ts";
 
 /** Implements the cart and turns each skeleton's failing line into a check of it. */
 const implementCart = [
@@ -72,18 +72,12 @@ async function isAncestor(ancestor: string, commit: string): Promise<boolean> {
 beforeAll(async () => {
   await ensureWebBuilt();
   stack = await startStack({ AIPM_ALLOW_COMMAND_AGENTS: "true" });
-  const projects = await apiCall<Project[] | { projects: Project[] }>(stack, "GET", "/api/projects");
-  const list = Array.isArray(projects) ? projects : projects.projects;
-  const found = list.find((project) => project.name === "Demo shop");
-  if (!found) throw new Error("The stack seeded no demo project.");
-  demo = found;
+  demo = await demoProject(stack);
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/#/projects/${demo.id}/outline`);
-  await page.getByLabel("API token").fill(stack.token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, stack, `/projects/${demo.id}/outline`);
   await page.getByRole("heading", { name: "Demo shop", exact: true }).waitFor();
 }, 120_000);
 

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { Page } from "playwright-core";
+import type { Project } from "../src/domain.ts";
 
 const run = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -136,4 +138,19 @@ export async function apiCall<T>(stack: Stack, method: string, path: string, bod
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
   return (text ? JSON.parse(text) : null) as T;
+}
+
+/** The demo project `aipm start` seeds into a fresh data dir. */
+export async function demoProject(stack: Stack): Promise<Project> {
+  const { projects } = await apiCall<{ projects: Project[] }>(stack, "GET", "/api/projects");
+  const found = projects.find((project) => project.name === "Demo shop");
+  if (!found) throw new Error("The stack seeded no demo project.");
+  return found;
+}
+
+/** Opens the web app at `route` (what follows the `#`) and signs in with the stack's admin token. */
+export async function signIn(page: Page, stack: Stack, route: string): Promise<void> {
+  await page.goto(`${stack.url}/#${route}`);
+  await page.getByLabel("API token").fill(stack.token);
+  await page.getByRole("button", { name: "Sign in" }).click();
 }

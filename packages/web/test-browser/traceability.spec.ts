@@ -11,7 +11,7 @@ import type { Download, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Project, Story, Task } from "../src/domain.ts";
 import { type LaunchedBrowser, launchChromium } from "./browser.ts";
-import { apiCall, ensureWebBuilt, type Stack, startStack, webDir } from "./stack.ts";
+import { apiCall, demoProject, ensureWebBuilt, type Stack, signIn, startStack, webDir } from "./stack.ts";
 
 const screenshots = join(webDir, "screenshots");
 const cart = "Add a product to the cart";
@@ -60,10 +60,7 @@ async function downloadText(click: () => Promise<void>): Promise<{ file: Downloa
 beforeAll(async () => {
   await Promise.all([mkdir(screenshots, { recursive: true }), ensureWebBuilt()]);
   stack = await startStack();
-  const { projects } = await apiCall<{ projects: Project[] }>(stack, "GET", "/api/projects");
-  const found = projects.find((project) => project.name === "Demo shop");
-  if (!found) throw new Error("The stack seeded no demo project.");
-  demo = found;
+  demo = await demoProject(stack);
   const { stories } = await apiCall<{ stories: Story[] }>(stack, "GET", `/api/projects/${demo.id}/stories`);
   const story = stories.find((candidate) => candidate.title === cart);
   if (!story) throw new Error(`The demo has no story “${cart}”.`);
@@ -73,9 +70,7 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${stack.url}/#/projects/${demo.id}/traceability`);
-  await page.getByLabel("API token").fill(stack.token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, stack, `/projects/${demo.id}/traceability`);
   await page.getByRole("heading", { name: "Demo shop", exact: true }).waitFor();
 }, 180_000);
 
