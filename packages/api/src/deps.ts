@@ -60,7 +60,7 @@ export interface AppDeps {
   importMaxBytes: number;
   /** How often a live event stream checks its token again (revoked, project gone), in ms; 30 s unless set. */
   streamRecheckMs?: number;
-  /** How long a live event stream may go without writing before it sends a comment line, in ms; 15 s unless set. */
+  /** How long a server-sent events stream (task events, AI answers) may go silent before it sends a comment line, in ms; 15 s unless set. */
   streamKeepAliveMs?: number;
   /** The most live event streams one token may hold open at once in this process; 10 unless set. */
   maxStreamsPerToken?: number;

@@ -25,6 +25,7 @@ import {
   resolvePrincipal,
 } from "../middleware/auth/index.ts";
 import { requireAgentChoice } from "./code-generations.ts";
+import { keepAlive, STREAM_KEEP_ALIVE_MS } from "./keep-alive.ts";
 import { createRouter } from "./router.ts";
 import {
   commonProblems,
@@ -51,11 +52,6 @@ const STREAM_MAX_MS = 15 * 60_000;
 const LAMBDA_STREAM_MARGIN_MS = 5_000;
 /** The reconnection delay a stream that reached its bound asks EventSource for, in ms. */
 const STREAM_RETRY_MS = 1_000;
-/**
- * How long a live stream may go without writing before it sends a comment line: CloudFront drops
- * an origin that sends nothing for 30 s (its read timeout), and a quiet task can go longer.
- */
-const STREAM_KEEP_ALIVE_MS = 15_000;
 /** How often a live stream checks again that its token is valid and still reaches the project. */
 export const STREAM_RECHECK_MS = 30_000;
 /**
@@ -89,7 +85,6 @@ export function taskRoutes(deps: AppDeps) {
   /** Live streams open in this process, by token id. */
   const openStreams = new Map<string, number>();
   const recheckMs = deps.streamRecheckMs ?? STREAM_RECHECK_MS;
-  const keepAliveMs = deps.streamKeepAliveMs ?? STREAM_KEEP_ALIVE_MS;
   const maxStreams = deps.maxStreamsPerToken ?? MAX_STREAMS_PER_TOKEN;
 
   /** Whether the request's token is still valid, the same token, and reaches `projectId` (which still exists). */
@@ -298,9 +293,11 @@ export function taskRoutes(deps: AppDeps) {
         stream.onAbort(() => {
           aborted = true;
         });
+        const alive = keepAlive(stream, deps.streamKeepAliveMs ?? STREAM_KEEP_ALIVE_MS);
         try {
           await followEvents();
         } finally {
+          alive.stop();
           const left = (openStreams.get(principal.tokenId) ?? 1) - 1;
           if (left > 0) openStreams.set(principal.tokenId, left);
           else openStreams.delete(principal.tokenId);
@@ -308,7 +305,6 @@ export function taskRoutes(deps: AppDeps) {
 
         async function followEvents() {
           let recheckAt = Date.now() + recheckMs;
-          let wroteAt = Date.now();
           while (!aborted && Date.now() < deadline) {
             if (Date.now() >= recheckAt) {
               // A revoked token, or one that lost the project, ends its stream; reconnecting then fails with 401 or 404.
@@ -328,7 +324,7 @@ export function taskRoutes(deps: AppDeps) {
                 data: JSON.stringify(event),
               });
               after = event.seq;
-              wroteAt = Date.now();
+              alive.wrote();
             }
             if (events.length === EVENTS_PAGE) continue;
             if (!current || isTerminalTaskStatus(current.status)) {
@@ -346,10 +342,6 @@ export function taskRoutes(deps: AppDeps) {
                 data: JSON.stringify({ status: current?.status ?? "unknown" }),
               });
               return;
-            }
-            if (Date.now() - wroteAt >= keepAliveMs) {
-              await stream.write(": keep-alive\n\n");
-              wroteAt = Date.now();
             }
             await stream.sleep(Math.min(STREAM_POLL_MS, recheckMs, Math.max(0, deadline - Date.now())));
           }
