@@ -169,6 +169,29 @@ describe("the AI actions", () => {
     expect(JSON.parse(result ?? "null")).toMatchObject({ tests });
   });
 
+  it("keep a streamed answer alive with comment lines while the model is silent", async () => {
+    const { story: created } = await story();
+    const slow = await startFakeAiModel("openai", () => ({ tool: { tests } }), { eventDelayMs: 250 });
+    const before = { ai: api.deps.ai, keepAliveMs: api.deps.streamKeepAliveMs };
+    api.deps.ai = modelClientFromEnv(
+      apiEnvSchema.parse({ AIPM_AI_PROVIDER: "openai", AIPM_AI_BASE_URL: slow.url, AIPM_AI_API_KEY: "sk-x" }),
+    );
+    api.deps.streamKeepAliveMs = 100;
+    try {
+      const response = await api.request("POST", `/api/stories/${created.id}/ai/acceptance-tests`, {
+        headers: { Accept: "text/event-stream" },
+      });
+      const text = await response.text();
+      expect(text).toMatch(/^: keep-alive$/m);
+      const result = /event: result\ndata: (.*)\n/.exec(text)?.[1];
+      expect(JSON.parse(result ?? "null")).toMatchObject({ tests });
+    } finally {
+      api.deps.ai = before.ai;
+      api.deps.streamKeepAliveMs = before.keepAliveMs;
+      await slow.close();
+    }
+  });
+
   it("answer a malformed model answer and a refusal with readable problems, saving nothing", async () => {
     const { story: created } = await story();
     next = { raw: '{"tests": [' };

@@ -3,7 +3,8 @@
  * tests, review it against INVEST with the rules, split it, improve one step. Nothing here saves a
  * story: each answers a proposal that the user edits and saves through the story and test routes.
  * Each answers 200 with JSON, or, asked with `Accept: text/event-stream`, 202 and a stream of
- * `delta` events (the answer's JSON text as it arrives) ended by one `result` or `error` event.
+ * `delta` events (the answer's JSON text as it arrives) ended by one `result` or `error` event,
+ * with a comment line whenever the model has been silent for 15 s (see keep-alive.ts).
  */
 import { analyzeInvest, projectIdSchema, type Story, storyIdSchema, storyLimits } from "@aipm/shared";
 import type { StoryRecord } from "@aipm/store";
@@ -28,6 +29,7 @@ import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../env-types.ts";
 import { ApiError, problemBody, toApiError } from "../errors.ts";
 import { requireProject, requireRole } from "../middleware/auth/index.ts";
+import { keepAlive, STREAM_KEEP_ALIVE_MS } from "./keep-alive.ts";
 import { createRouter } from "./router.ts";
 import { commonProblems, InvestAnalysisSchema, jsonBody, jsonResponse, notFound } from "./schemas.ts";
 import { loadStory } from "./stories.ts";
@@ -116,14 +118,19 @@ function answer<S extends z.ZodType>(
   if (!streams(c)) return run().then((body) => c.json(body, 200));
   c.status(202);
   return streamSSE(c, async (stream) => {
+    // A model may think for a while before its first token.
+    const alive = keepAlive(stream, deps.streamKeepAliveMs ?? STREAM_KEEP_ALIVE_MS);
     try {
-      const body = await run(
-        (text) => void stream.writeSSE({ event: "delta", data: JSON.stringify({ text }) }),
-      );
+      const body = await run((text) => {
+        alive.wrote();
+        void stream.writeSSE({ event: "delta", data: JSON.stringify({ text }) });
+      });
       await stream.writeSSE({ event: "result", data: JSON.stringify(body) });
     } catch (error) {
       const mapped = toApiError(error, (message, cause) => deps.log.error(message, { error: String(cause) }));
       await stream.writeSSE({ event: "error", data: JSON.stringify(problemBody(mapped)) });
+    } finally {
+      alive.stop();
     }
   });
 }
